@@ -1,0 +1,10 @@
+export * from './encoding/window.ts';
+export * from './machine/types.ts';
+export { kfuncMdMachine, initialContext } from './machine/machine.ts';
+export * from './machine/machine.ts';
+export { Oracle } from './machine/oracle.ts';
+export type { ModelState, StepResult } from './machine/oracle.ts';
+export { allEdgeIds, edgeId } from './machine/graph.ts';
+export { decideInstall, decideRestore } from './machine/poke.ts';
+export type { PokeDecision } from './machine/poke.ts';
+export { ownedIndex } from './machine/semantics.ts';

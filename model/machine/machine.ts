@@ -1,0 +1,165 @@
+import { assign, setup } from 'xstate';
+import { nopPattern } from '../encoding/window.ts';
+import { planFind, planForeignWrite, planGet, planPut, planPutByIp, withOutcome } from './semantics.ts';
+import type { GetResult, ModelContext, ModelEvent, ModelInput } from './types.ts';
+import type { FindKind, PutKind } from './semantics.ts';
+
+/**
+ * The kfunc_md specification as an xstate machine. States carry the lock
+ * contract (get needs kfunc_md_mutex held; put/put_by_ip take it themselves);
+ * every outcome of every operation is its own guarded transition, so the
+ * machine's graph is also the coverage map of the suites.
+ */
+const getIs = (kind: GetResult) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+  event.type === 'GET' && planGet(context, event.fn, event.observedIndex).kind === kind;
+const findIs = (kind: FindKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+  event.type === 'FIND' && planFind(context, event.fn).kind === kind;
+const putIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+  event.type === 'PUT' && planPut(context, event.index).kind === kind;
+const putByIpIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+  event.type === 'PUT_BY_IP' && planPutByIp(context, event.fn).kind === kind;
+
+export const DEADLOCK_PUT = 'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
+export const DEADLOCK_PUT_BY_IP = 'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
+export const DEADLOCK_LOCK = 'kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock';
+export const MISUSE_GET = 'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users)';
+export const MISUSE_UNLOCK = 'kfunc_md_unlock without holding kfunc_md_mutex';
+
+export const kfuncMdMachine = setup({
+  types: {
+    context: {} as ModelContext,
+    events: {} as ModelEvent,
+    input: {} as ModelInput,
+  },
+  guards: {
+    getNoPadding: getIs('no-padding'),
+    getExisting: getIs('existing'),
+    getInstalledFirst: getIs('installed-first'),
+    getInstalledFree: getIs('installed-free'),
+    getInstalledGrow: getIs('installed-grow'),
+    getAlreadyEqual: getIs('already-equal'),
+    getEbusy: getIs('ebusy'),
+    getEnomem: getIs('enomem'),
+    getMaxOrder: getIs('max-order'),
+    findHit: findIs('find-hit'),
+    findNoPadding: findIs('find-no-padding'),
+    findMiss: findIs('find-miss'),
+    putReleasedRestored: putIs('put-released-restored'),
+    putReleasedLeft: putIs('put-released-left'),
+    putDroppedRef: putIs('put-dropped-ref'),
+    putDouble: putIs('put-double'),
+    putByIpReleasedRestored: putByIpIs('put-released-restored'),
+    putByIpDroppedRef: putByIpIs('put-dropped-ref'),
+    putByIpNoMd: putByIpIs('put-no-md'),
+    foreignWriteIntoWindow: ({ context, event }) => event.type === 'FOREIGN_WRITE' && context.padded[event.fn] === true,
+  },
+  actions: {
+    applyGet: assign(({ context, event }) => (event.type === 'GET' ? planGet(context, event.fn, event.observedIndex).next : context)),
+    applyFind: assign(({ context, event }) => (event.type === 'FIND' ? planFind(context, event.fn).next : context)),
+    applyPut: assign(({ context, event }) => (event.type === 'PUT' ? planPut(context, event.index).next : context)),
+    applyPutByIp: assign(({ context, event }) => (event.type === 'PUT_BY_IP' ? planPutByIp(context, event.fn).next : context)),
+    applyForeignWrite: assign(({ context, event }) =>
+      event.type === 'FOREIGN_WRITE' ? planForeignWrite(context, event.fn, event.bytes) : context,
+    ),
+    ignoreForeignWrite: assign(({ context }) => withOutcome(context, { op: 'foreign-write', warn: null })),
+    failNextAlloc: assign(({ context }) =>
+      withOutcome({ ...context, pendingAllocFailures: context.pendingAllocFailures + 1 }, { op: 'fail-alloc', warn: null }),
+    ),
+    noteLock: assign(({ context }) => withOutcome(context, { op: 'lock', warn: null })),
+    noteUnlock: assign(({ context }) => withOutcome(context, { op: 'unlock', warn: null })),
+    violate: assign((_, params: { why: string }) => ({ violation: params.why, outcome: null })),
+  },
+}).createMachine({
+  id: 'kfunc_md',
+  context: ({ input }) => initialContext(input),
+  initial: 'alive',
+  states: {
+    alive: {
+      initial: 'unlocked',
+      on: {
+        FIND: [
+          { guard: 'findHit', actions: 'applyFind' },
+          { guard: 'findNoPadding', actions: 'applyFind' },
+          { guard: 'findMiss', actions: 'applyFind' },
+        ],
+        FAIL_ALLOC: { actions: 'failNextAlloc' },
+        FOREIGN_WRITE: [{ guard: 'foreignWriteIntoWindow', actions: 'applyForeignWrite' }, { actions: 'ignoreForeignWrite' }],
+      },
+      states: {
+        unlocked: {
+          on: {
+            LOCK: { target: 'locked', actions: 'noteLock' },
+            UNLOCK: { target: '#kfunc_md.misused', actions: { type: 'violate', params: { why: MISUSE_UNLOCK } } },
+            GET: { target: '#kfunc_md.misused', actions: { type: 'violate', params: { why: MISUSE_GET } } },
+            PUT: [
+              { guard: 'putReleasedRestored', actions: 'applyPut' },
+              { guard: 'putReleasedLeft', actions: 'applyPut' },
+              { guard: 'putDroppedRef', actions: 'applyPut' },
+              { guard: 'putDouble', actions: 'applyPut' },
+            ],
+            PUT_BY_IP: [
+              { guard: 'putByIpReleasedRestored', actions: 'applyPutByIp' },
+              { guard: 'putByIpDroppedRef', actions: 'applyPutByIp' },
+              { guard: 'putByIpNoMd', actions: 'applyPutByIp' },
+            ],
+          },
+        },
+        locked: {
+          on: {
+            LOCK: { target: '#kfunc_md.deadlocked', actions: { type: 'violate', params: { why: DEADLOCK_LOCK } } },
+            UNLOCK: { target: 'unlocked', actions: 'noteUnlock' },
+            GET: [
+              { guard: 'getNoPadding', actions: 'applyGet' },
+              { guard: 'getExisting', actions: 'applyGet' },
+              { guard: 'getInstalledFirst', actions: 'applyGet' },
+              { guard: 'getInstalledFree', actions: 'applyGet' },
+              { guard: 'getInstalledGrow', actions: 'applyGet' },
+              { guard: 'getAlreadyEqual', actions: 'applyGet' },
+              { guard: 'getEbusy', actions: 'applyGet' },
+              { guard: 'getEnomem', actions: 'applyGet' },
+              { guard: 'getMaxOrder', actions: 'applyGet' },
+            ],
+            PUT: { target: '#kfunc_md.deadlocked', actions: { type: 'violate', params: { why: DEADLOCK_PUT } } },
+            PUT_BY_IP: { target: '#kfunc_md.deadlocked', actions: { type: 'violate', params: { why: DEADLOCK_PUT_BY_IP } } },
+          },
+        },
+      },
+    },
+    deadlocked: { type: 'final' },
+    misused: { type: 'final' },
+  },
+});
+
+export function initialContext(input: ModelInput): ModelContext {
+  if (!Number.isInteger(input.entriesPerPage) || input.entriesPerPage < 1) throw new RangeError('entriesPerPage must be a positive integer');
+  if (!Number.isInteger(input.maxOrder) || input.maxOrder < 0) throw new RangeError('maxOrder must be a non-negative integer');
+  const names = new Set<string>();
+  for (const f of input.functions) {
+    if (names.has(f.name)) throw new RangeError(`function ${f.name} listed twice`);
+    names.add(f.name);
+  }
+  const nops = nopPattern(input.arch);
+  for (const f of input.functions) {
+    if (f.padded && f.window.length !== 0 && f.window.length !== nops.length) {
+      throw new RangeError(`function ${f.name}: window has ${f.window.length} bytes, ${input.arch} windows have ${nops.length}`);
+    }
+  }
+  return {
+    arch: input.arch,
+    entriesPerPage: input.entriesPerPage,
+    maxOrder: input.maxOrder,
+    slotPolicy: input.slotPolicy,
+    padded: Object.fromEntries(input.functions.map((f) => [f.name, f.padded])),
+    windows: Object.fromEntries(input.functions.filter((f) => f.padded).map((f) => [f.name, f.window.length ? [...f.window] : nops])),
+    touched: {},
+    order: null,
+    count: input.entriesPerPage,
+    slots: [],
+    used: 0,
+    pendingAllocFailures: 0,
+    outcome: null,
+    violation: null,
+  };
+}
+
+export type KfuncMdMachine = typeof kfuncMdMachine;

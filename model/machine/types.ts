@@ -1,0 +1,99 @@
+import type { Arch } from '../encoding/window.ts';
+
+/** How the store picks a slot: v4 takes the lowest free one; other designs are checked by relation. */
+export type SlotPolicy = 'lowest-free' | 'any-free';
+
+export interface ModelFunction {
+  readonly name: string;
+  /** false: no padding at all (arm64 notrace, x86 top-level asm) — no window, no metadata possible */
+  readonly padded: boolean;
+  /** the md window's bytes at boot (insn-size bytes; empty when unpadded) */
+  readonly window: readonly number[];
+}
+
+export interface ModelInput {
+  readonly arch: Arch;
+  /** PAGE_SIZE / sizeof(struct kfunc_md): 256 for 4 KiB pages; suites use small pages to reach growth */
+  readonly entriesPerPage: number;
+  /** MAX_PAGE_ORDER: the largest array is entriesPerPage << maxOrder entries */
+  readonly maxOrder: number;
+  readonly slotPolicy: SlotPolicy;
+  readonly functions: readonly ModelFunction[];
+}
+
+export interface Slot {
+  readonly users: number;
+  /** the function this slot was last handed to; stale once users reaches 0 */
+  readonly func: string | null;
+}
+
+export type GetResult =
+  | 'installed-first'
+  | 'installed-free'
+  | 'installed-grow'
+  | 'already-equal'
+  | 'existing'
+  | 'no-padding'
+  | 'ebusy'
+  | 'enomem'
+  | 'max-order';
+
+export type PutResult = 'released' | 'dropped-ref' | 'double-put' | 'no-md';
+
+/** What the model predicts for the last operation: what the caller sees and what a WARN would say. */
+export type Outcome =
+  | {
+      readonly op: 'get';
+      readonly fn: string;
+      readonly md: number | null;
+      readonly result: GetResult;
+      /** -EBUSY because the window was foreign since boot (layout) or because a foreign write reached it */
+      readonly ebusyCause: 'boot' | 'foreign-write' | null;
+      readonly warn: null;
+    }
+  | { readonly op: 'find'; readonly fn: string; readonly md: number | null; readonly warn: null }
+  | {
+      readonly op: 'put' | 'put_by_ip';
+      readonly fn: string | null;
+      readonly md: number | null;
+      readonly result: PutResult;
+      /** the NOPs were written back (the window still held this slot's instruction) */
+      readonly restored: boolean;
+      readonly warn: 'put-users' | null;
+    }
+  | { readonly op: 'lock' | 'unlock' | 'fail-alloc' | 'foreign-write'; readonly warn: null };
+
+export interface ModelContext {
+  readonly arch: Arch;
+  readonly entriesPerPage: number;
+  readonly maxOrder: number;
+  readonly slotPolicy: SlotPolicy;
+  readonly padded: Readonly<Record<string, boolean>>;
+  /** expected bytes of every padded function's md window */
+  readonly windows: Readonly<Record<string, readonly number[]>>;
+  /** windows a foreign write has reached (faults, as opposed to layout) */
+  readonly touched: Readonly<Record<string, boolean>>;
+  /** page order of the array; null before the first allocation */
+  readonly order: number | null;
+  /** kfunc_md_count: capacity, starts at one page of entries and only grows */
+  readonly count: number;
+  /** the array's slots (empty before the first allocation) */
+  readonly slots: readonly Slot[];
+  /** kfunc_md_used */
+  readonly used: number;
+  /** page allocations still to fail (injected) */
+  readonly pendingAllocFailures: number;
+  readonly outcome: Outcome | null;
+  /** why the model stopped: a self-deadlock or an API contract violation */
+  readonly violation: string | null;
+}
+
+export type ModelEvent =
+  | { readonly type: 'LOCK' }
+  | { readonly type: 'UNLOCK' }
+  | { readonly type: 'GET'; readonly fn: string; readonly observedIndex?: number }
+  | { readonly type: 'PUT'; readonly index: number }
+  | { readonly type: 'PUT_BY_IP'; readonly fn: string }
+  | { readonly type: 'FIND'; readonly fn: string }
+  | { readonly type: 'FAIL_ALLOC' }
+  | { readonly type: 'FOREIGN_WRITE'; readonly fn: string; readonly bytes: readonly number[] };
