@@ -1,0 +1,54 @@
+/**
+ * Byte encodings of the things that live in function padding (spec §4.1 and §5).
+ * Everything is returned in address order, little-endian.
+ */
+import type { FineIbtEncoding } from './options.ts';
+import { ConfigError } from './configuration.ts';
+
+export const X86_NOP = 0x90;
+/** A64 `nop` (0xd503201f) as it sits in memory. */
+export const ARM64_NOP: readonly number[] = [0x1f, 0x20, 0x03, 0xd5];
+/** A64 `bti c` (0xd503245f) as it sits in memory. */
+export const ARM64_BTI_C: readonly number[] = [0x5f, 0x24, 0x03, 0xd5];
+
+/** Four bytes LE; accepts u32 or i32 (rel32 displacements are signed). */
+export function le32(value: number): number[] {
+  if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff) {
+    throw new ConfigError(`not a 32-bit value: ${value}`);
+  }
+  const u = value >>> 0;
+  return [u & 0xff, (u >>> 8) & 0xff, (u >>> 16) & 0xff, u >>> 24];
+}
+
+export function le64(value: bigint): number[] {
+  if (value < 0n || value > 0xffff_ffff_ffff_ffffn) {
+    throw new ConfigError(`not a 64-bit value: ${value}`);
+  }
+  const out: number[] = [];
+  for (let i = 0n; i < 8n; i++) out.push(Number((value >> (8n * i)) & 0xffn));
+  return out;
+}
+
+/** kCFI preamble `movl $hash,%eax`; plain kCFI uses %eax, i.e. opcode B8. */
+export function kcfiMov(hash: number): number[] {
+  return [0xb8, ...le32(hash)];
+}
+
+/** Call-depth thunk `sarq $5, %gs:__x86_call_depth(%rip)`, RIP-relative form, 9 bytes. */
+export function callDepthThunk(rel32: number): number[] {
+  return [0x65, 0x48, 0xc1, 0x3d, ...le32(rel32), 0x05];
+}
+
+/** The 16-byte FineIBT preamble written over the last 16 padding bytes at boot. */
+export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
+  const endbr64 = [0xf3, 0x0f, 0x1e, 0xfa];
+  const h = le32(hash);
+  switch (encoding) {
+    case 'pre2025': // sub $hash,%r10d; je +3; ud2; nop
+      return [...endbr64, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
+    case 'feb2025': // sub $hash,%r10d; jne back into the EA byte; nop3
+      return [...endbr64, 0x41, 0x81, 0xea, ...h, 0x75, 0xf9, 0x0f, 0x1f, 0x00];
+    case 'later': // sub $hash,%eax; nopl -42(%eax); jne into the D6 byte
+      return [...endbr64, 0x2d, ...h, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd];
+  }
+}

@@ -1,0 +1,36 @@
+import type { KernelOptions } from './options.ts';
+import type { Occupant } from './occupant.ts';
+
+/** One supported kernel configuration and the layout of the padding before each function. */
+export interface Configuration {
+  /** Stable, CLI-friendly (letters, digits, '-', ','), unique. */
+  readonly name: string;
+  readonly arch: 'x86' | 'arm64';
+  readonly options: KernelOptions;
+  /** One line for humans. */
+  readonly description: string;
+  /** The -fpatchable-function-entry=N,M value the kernel compiles with, e.g. '27,27'. */
+  readonly patchableEntry: string;
+  /** Bytes before the entry covered by occupants (kCFI mov included, so 16 for PB 11). */
+  readonly paddingBytes: number;
+  /** CONFIG_FUNCTION_ALIGNMENT in bytes. */
+  readonly alignment: number;
+  /** INSN_OFFSET: the md instruction starts at ip - insnOffset. */
+  readonly insnOffset: number;
+  /** DATA_OFFSET: the u32 index is read at ip - dataOffset. */
+  readonly dataOffset: number;
+  /** 5 on x86 (B8 imm32), 4 on arm64 (one word). */
+  readonly insnSize: number;
+  /** Sorted by start; together they cover [-paddingBytes, 0). */
+  readonly occupants: readonly Occupant[];
+  /** Every overlapping pair, spelled out; empty unless the spec predicts an overlap. */
+  readonly overlaps: readonly string[];
+}
+
+/** Bad configuration input: unknown name, rejected options, out-of-range parameters. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

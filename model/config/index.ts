@@ -1,0 +1,13 @@
+/** Public surface of the configuration space: import from here, not from the parts. */
+export type { Arm64Options, CaseCReading, FineIbtEncoding, KernelOptions, X86CfiMode, X86Options } from './options.ts';
+export type { Occupant, OccupantKind } from './occupant.ts';
+export { formatOccupant, formatStrip } from './occupant.ts';
+export type { Configuration } from './configuration.ts';
+export { ConfigError } from './configuration.ts';
+export type { Validation } from './registry.ts';
+export { allConfigurations, configurationByName, validateOptions } from './registry.ts';
+export { allArm64Options, allOptions, allX86Options } from './enumerate.ts';
+export type { PaddingParams } from './padding-image.ts';
+export { DEFAULT_PADDING_PARAMS, linkTimeImage, paddingImage } from './padding-image.ts';
+export type { CompilerLayout, CompilerLayoutInput, CompilerPart, CompilerPartKind, PatchableEntry } from './compiler-layout.ts';
+export { compilerInputFor, compilerLayout, parsePatchableEntry } from './compiler-layout.ts';

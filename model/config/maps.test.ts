@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { configurationByName, formatStrip } from './index.ts';
+
+/** Byte maps from spec §4.4 (X1-X5) and §5, written out by hand. */
+const EXPECTED: Record<string, string> = {
+  'x86-A16': 'md[-16,-11) nop[-11,0)',
+  'x86-A16-thunks-idle': 'md[-16,-11) nop[-11,0)',
+  'x86-A16-thunks': 'md[-16,-11) nop[-11,-9) thunk[-9,0)',
+  'x86-A32': 'md[-32,-27) nop[-27,0)',
+  'x86-A64-thunks': 'md[-64,-59) nop[-59,-9) thunk[-9,0)',
+  'x86-B-kcfi': 'kcfi[-16,-11) nop[-11,-5) md[-5,0)',
+  'x86-C-kcfi-kconfig-thunks': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,-9) thunk[-9,0)',
+  'x86-C-kcfi-kconfig-thunks-idle': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,0)',
+  'x86-C-kcfi-intent-thunks': 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,-9) thunk[-9,0)',
+  'x86-C-fineibt-kconfig': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) fineibt[-16,0)',
+  'x86-C-fineibt-intent': 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,-16) fineibt[-16,0)',
+  'x86-C-kcfi-kconfig-fineibt-built': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,0)',
+  'arm64-md-1,1': 'md[-4,0)',
+  'arm64-md8-2,2': 'nop[-8,-4) md[-4,0)',
+  'arm64-args-3,1': 'md[-4,0)',
+  'arm64-args8-4,2-bti': 'nop[-8,-4) md[-4,0)',
+  'arm64-callops-6,4': 'nop[-16,-12) md[-12,-8) callops[-8,0)',
+};
+
+describe('byte maps', () => {
+  it.each(Object.entries(EXPECTED))('%s', (name, strip) => {
+    expect(formatStrip(configurationByName(name).occupants)).toBe(strip);
+  });
+
+  it('offsets and compiler flags per case (spec §4.3, §5)', () => {
+    const row = (name: string): string => {
+      const c = configurationByName(name);
+      return `${c.patchableEntry} pad=${c.paddingBytes} align=${c.alignment} insn=${c.insnOffset} data=${c.dataOffset}`;
+    };
+    expect(row('x86-A16')).toBe('16,16 pad=16 align=16 insn=16 data=15');
+    expect(row('x86-A64')).toBe('64,64 pad=64 align=64 insn=64 data=63');
+    expect(row('x86-B-kcfi')).toBe('11,11 pad=16 align=16 insn=5 data=4');
+    expect(row('x86-C-kcfi-kconfig-thunks')).toBe('27,27 pad=32 align=32 insn=19 data=18');
+    expect(row('x86-C-kcfi-intent-thunks')).toBe('27,27 pad=32 align=32 insn=24 data=23');
+    expect(row('arm64-md-1,1')).toBe('1,1 pad=4 align=4 insn=4 data=4');
+    expect(row('arm64-args-3,1-bti')).toBe('3,1 pad=4 align=4 insn=4 data=4');
+    expect(row('arm64-args8-4,2')).toBe('4,2 pad=8 align=8 insn=4 data=4');
+    expect(row('arm64-callops-6,4')).toBe('6,4 pad=16 align=8 insn=12 data=12');
+  });
+
+  it('BTI changes the name and options, never the padding', () => {
+    const plain = configurationByName('arm64-callops-6,4');
+    const bti = configurationByName('arm64-callops-6,4-bti');
+    expect(bti.occupants).toEqual(plain.occupants);
+    expect(bti.options).toEqual({ ...plain.options, bti: true });
+  });
+});

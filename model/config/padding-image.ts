@@ -1,0 +1,91 @@
+/**
+ * The bytes of [-paddingBytes, 0) for a configuration: as linked (what the compiler
+ * emitted) and at boot (after FineIBT, call thunks and ftrace init rewrote their parts).
+ * The md window holds NOPs in both: no metadata is installed yet.
+ */
+import type { Configuration } from './configuration.ts';
+import { ConfigError } from './configuration.ts';
+import type { OccupantKind } from './occupant.ts';
+import { ARM64_NOP, X86_NOP, callDepthThunk, fineibtPreamble, kcfiMov, le32, le64 } from './bytes.ts';
+
+/** Per-function values that end up in the padding. */
+export interface PaddingParams {
+  /** kCFI type hash (u32); also copied into the FineIBT preamble. */
+  readonly kcfiHash: number;
+  /** rel32 of the call-depth thunk's %gs-relative operand (differs per function). */
+  readonly thunkRel32: number;
+  /** arm64 CALL_OPS literal: address of the ftrace_ops (ftrace_nop_ops after init). */
+  readonly callOpsLiteral: bigint;
+}
+
+export const DEFAULT_PADDING_PARAMS: PaddingParams = Object.freeze({
+  // int(int,int), the hash clang 16 gave `add` in the real dumps.
+  kcfiHash: 0x56e5b5a5,
+  thunkRel32: 0x00123456,
+  // An 8-aligned arm64 kernel-image address.
+  callOpsLiteral: 0xffff_8000_8123_4560n,
+});
+
+/** Occupants that boot-time code writes; the compiler left NOPs there. */
+const BOOT_WRITTEN: ReadonlySet<OccupantKind> = new Set(['thunk', 'fineibt', 'callops']);
+
+function nopFill(config: Configuration): Uint8Array {
+  const out = new Uint8Array(config.paddingBytes);
+  if (config.arch === 'x86') return out.fill(X86_NOP);
+  // Offsets are word multiples, so buffer index 0 is a word boundary.
+  for (let i = 0; i < out.length; i++) out[i] = ARM64_NOP[i % 4];
+  return out;
+}
+
+function checkParams(p: PaddingParams): void {
+  if (!Number.isInteger(p.kcfiHash) || p.kcfiHash < 0 || p.kcfiHash > 0xffff_ffff) {
+    throw new ConfigError(`kcfiHash must be a u32, got ${p.kcfiHash}`);
+  }
+  le32(p.thunkRel32);
+  le64(p.callOpsLiteral);
+}
+
+function bytesFor(kind: OccupantKind, config: Configuration, p: PaddingParams): number[] | null {
+  switch (kind) {
+    case 'kcfi':
+      return kcfiMov(p.kcfiHash);
+    case 'thunk':
+      return callDepthThunk(p.thunkRel32);
+    case 'fineibt': {
+      if (config.options.arch !== 'x86') throw new ConfigError(`${config.name}: FineIBT on arm64`);
+      return fineibtPreamble(config.options.fineibtEncoding, p.kcfiHash);
+    }
+    case 'callops':
+      return le64(p.callOpsLiteral);
+    case 'md':
+    case 'nop':
+      return null; // NOPs, already there
+  }
+}
+
+function render(config: Configuration, p: PaddingParams, boot: boolean): Uint8Array {
+  checkParams(p);
+  const out = nopFill(config);
+  // Boot rewrites go last so they win where they overlap the md window (case C, Kconfig reading).
+  const order = [...config.occupants].sort((a, b) => Number(BOOT_WRITTEN.has(a.kind)) - Number(BOOT_WRITTEN.has(b.kind)));
+  for (const o of order) {
+    if (!boot && BOOT_WRITTEN.has(o.kind)) continue;
+    const bytes = bytesFor(o.kind, config, p);
+    if (bytes === null) continue;
+    if (bytes.length !== o.end - o.start) {
+      throw new ConfigError(`${config.name}: ${o.kind} is ${o.end - o.start} bytes, encoding has ${bytes.length}`);
+    }
+    out.set(bytes, o.start + config.paddingBytes);
+  }
+  return out;
+}
+
+/** The padding at boot, after FineIBT / call thunks / ftrace init; md window = NOPs. */
+export function paddingImage(config: Configuration, params: PaddingParams = DEFAULT_PADDING_PARAMS): Uint8Array {
+  return render(config, params, true);
+}
+
+/** The padding as linked: kCFI mov and NOPs only (what -fpatchable-function-entry gave). */
+export function linkTimeImage(config: Configuration, params: PaddingParams = DEFAULT_PADDING_PARAMS): Uint8Array {
+  return render(config, params, false);
+}

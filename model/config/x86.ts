@@ -1,0 +1,152 @@
+/**
+ * x86 configurations of the v4 series (spec §4.2–§4.4). v3/v4 Kconfig: FUNCTION_METADATA
+ * selects CALL_PADDING, and FUNCTION_ALIGNMENT_32B if (CFI_CLANG && CALL_THUNKS) || FINEIBT.
+ *
+ * Options map one-to-one onto configurations: a field that cannot change any byte in a
+ * given case (caseCReading outside case C, fineibtEncoding outside FineIBT mode) must hold
+ * its default, so that two option objects never name the same configuration.
+ */
+import type { X86Options } from './options.ts';
+import type { Configuration } from './configuration.ts';
+import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
+import type { Occupant } from './occupant.ts';
+
+const INSN_SIZE = 5;
+const THUNK_SIZE = 9;
+const FINEIBT_SIZE = 16;
+const KCFI_SIZE = 5;
+const SELECT_32B = 'FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B if (CFI_CLANG && CALL_THUNKS) || FINEIBT';
+
+/** A: no CFI. B: kCFI alone. C: kCFI with call thunks, or FineIBT built. */
+export type X86Case = 'A' | 'B' | 'C';
+
+export function x86Case(o: X86Options): X86Case {
+  if (!o.cfiClang) return 'A';
+  return o.callThunks || o.fineibt ? 'C' : 'B';
+}
+
+/** Why these options are not a v4 configuration, or null when they are. */
+export function rejectX86(o: X86Options): string | null {
+  if (![16, 32, 64].includes(o.functionAlignment)) {
+    return `FUNCTION_ALIGNMENT must be 16, 32 or 64 (got ${String(o.functionAlignment)})`;
+  }
+  if (o.fineibt && !o.cfiClang) return 'FINEIBT depends on CFI_CLANG';
+  if (o.cfiMode === 'kcfi' && !o.cfiClang) return "cfiMode 'kcfi' needs CFI_CLANG: without it there is no kCFI preamble";
+  if (o.cfiMode === 'fineibt' && !o.fineibt) return "cfiMode 'fineibt' needs FINEIBT built in";
+  if (o.cfiMode === 'off' && o.cfiClang) {
+    // cfi=off only disables the checks at call sites; the padding keeps the kCFI mov.
+    return "cfiMode 'off' with CFI_CLANG is modelled as 'kcfi': cfi=off only disables the call-site checks, the padding bytes are the same";
+  }
+  if (o.thunksActive && !o.callThunks) return 'thunksActive needs CALL_THUNKS built in (retbleed=stuff has no thunks to install otherwise)';
+  if (o.thunksActive && o.cfiMode === 'fineibt') {
+    return 'not modelled: call-depth thunks together with FineIBT mode (the spec gives no byte map for it)';
+  }
+  const kase = x86Case(o);
+  if (kase === 'C' && o.functionAlignment === 16) return SELECT_32B;
+  if (kase === 'C' && o.functionAlignment === 64) {
+    return `not modelled: case C with FUNCTION_ALIGNMENT 64 (v4 gives offsets for 32 only; ${SELECT_32B})`;
+  }
+  if (kase === 'B' && o.functionAlignment !== 16) {
+    return `not modelled: case B (CFI_CLANG without CALL_THUNKS or FINEIBT) with FUNCTION_ALIGNMENT ${o.functionAlignment}; v4 gives offsets for 16 only (CALL_PADDING selects FUNCTION_ALIGNMENT_16B, PB 11)`;
+  }
+  if (kase !== 'C' && o.caseCReading !== 'kconfig') {
+    return "caseCReading only matters in case C ((CFI_CLANG && CALL_THUNKS) || FINEIBT); leave it 'kconfig'";
+  }
+  if (o.cfiMode !== 'fineibt' && o.fineibtEncoding !== 'feb2025') {
+    return "fineibtEncoding only matters with cfiMode 'fineibt'; leave it 'feb2025'";
+  }
+  return null;
+}
+
+interface Shape {
+  readonly name: string;
+  readonly description: string;
+  readonly pb: number; // FUNCTION_PADDING_BYTES given to the compiler
+  readonly paddingBytes: number;
+  readonly insnOffset: number;
+  readonly placed: readonly Occupant[];
+}
+
+function thunkSuffix(o: X86Options): { name: string; text: string } {
+  if (!o.callThunks) return { name: '', text: '' };
+  return o.thunksActive
+    ? { name: '-thunks', text: ', call-depth thunk at [-9,0)' }
+    : { name: '-thunks-idle', text: ', call thunks built but not active (NOPs)' };
+}
+
+function thunk(o: X86Options): Occupant[] {
+  return o.thunksActive ? [occupant('thunk', -THUNK_SIZE, 0)] : [];
+}
+
+function shapeA(o: X86Options): Shape {
+  const a = o.functionAlignment;
+  const t = thunkSuffix(o);
+  const head = a === 16 ? 'case A: no CFI, 16B alignment' : `case A': no CFI, ${a}B alignment selected elsewhere`;
+  return {
+    name: `x86-A${a}${t.name}`,
+    description: `${head}, md at the head of ${a} NOP bytes${t.text}`,
+    pb: a,
+    paddingBytes: a,
+    insnOffset: a,
+    placed: [occupant('md', -a, -a + INSN_SIZE), ...thunk(o)],
+  };
+}
+
+function shapeB(): Shape {
+  return {
+    name: 'x86-B-kcfi',
+    description: 'case B: kCFI without call thunks or FineIBT, PB 11, md at the tail',
+    pb: 11,
+    paddingBytes: 16,
+    insnOffset: INSN_SIZE,
+    placed: [occupant('kcfi', -16, -16 + KCFI_SIZE), occupant('md', -INSN_SIZE, 0)],
+  };
+}
+
+function shapeC(o: X86Options): Shape {
+  // INSN_OFFSET = PB - 8 in both readings; only the PB the macros assume differs (§4.3).
+  const assumedPb = o.caseCReading === 'kconfig' ? 27 : 32;
+  const insnOffset = assumedPb - 8;
+  const fine = o.cfiMode === 'fineibt';
+  const mode = fine ? (o.fineibtEncoding === 'feb2025' ? 'fineibt' : `fineibt-${o.fineibtEncoding}`) : 'kcfi';
+  const built = !fine && o.fineibt ? '-fineibt-built' : '';
+  const t = thunkSuffix(o);
+  const reading = o.caseCReading === 'kconfig' ? 'Kconfig reading, PB 27' : "author's intent, PB taken as 32";
+  const modeText = fine
+    ? `FineIBT (${o.fineibtEncoding}) at [-16,0), old kCFI mov kept`
+    : `kCFI mode${o.fineibt ? ' (FineIBT built, booted kcfi)' : ''}`;
+  return {
+    name: `x86-C-${mode}-${o.caseCReading}${built}${t.name}`,
+    description: `case C (${reading}), 32B: ${modeText}, md at [-${insnOffset},-${insnOffset - INSN_SIZE})${t.text}`,
+    pb: 27,
+    paddingBytes: 32,
+    insnOffset,
+    placed: [
+      occupant('kcfi', -32, -32 + KCFI_SIZE),
+      occupant('md', -insnOffset, -insnOffset + INSN_SIZE),
+      ...thunk(o),
+      ...(fine ? [occupant('fineibt', -FINEIBT_SIZE, 0)] : []),
+    ],
+  };
+}
+
+/** The configuration for options that rejectX86 accepted. */
+export function buildX86(o: X86Options): Configuration {
+  const kase = x86Case(o);
+  const s = kase === 'A' ? shapeA(o) : kase === 'B' ? shapeB() : shapeC(o);
+  const occupants = Object.freeze(fillWithNops(s.paddingBytes, s.placed));
+  return Object.freeze({
+    name: s.name,
+    arch: 'x86',
+    options: Object.freeze({ ...o }),
+    description: s.description,
+    patchableEntry: `${s.pb},${s.pb}`,
+    paddingBytes: s.paddingBytes,
+    alignment: o.functionAlignment,
+    insnOffset: s.insnOffset,
+    dataOffset: s.insnOffset - 1,
+    insnSize: INSN_SIZE,
+    occupants,
+    overlaps: Object.freeze(describeOverlaps(occupants)),
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * kfmd command line. Each command lives in commands/<name>.ts and registers itself on
+ * the program; commands/index.ts lists them.
+ */
+import { Command } from 'commander';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT_OK, EXIT_USAGE, reportError } from './errors.ts';
+import { processIo } from './io.ts';
+import type { CliIo } from './io.ts';
+
+const EXIT_HELP = `
+Exit status:
+  0  success
+  1  internal error (a bug in kfmd)
+  2  usage error: unknown command or option, bad value, unknown configuration
+Errors are one line on stderr, starting with "kfmd: ".`;
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('kfmd');
+  program
+    .description('Formal model and test harness for kfunc_md, per-function metadata in the padding before kernel functions')
+    // Set before any subcommand exists: subcommands copy these settings.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      // Commander's own error text can span lines; reportError prints one line instead.
+      writeErr: () => undefined,
+      outputError: () => undefined,
+    })
+    .addHelpText('after', EXIT_HELP);
+  for (const register of COMMANDS) register(program, io);
+  return program;
+}
+
+/** Runs kfmd with the arguments after the executable name; resolves to the exit status. */
+export async function run(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  if (args.length === 0) {
+    io.err('kfmd: error: missing command (see kfmd --help)\n');
+    return EXIT_USAGE;
+  }
+  try {
+    await createProgram(io).parseAsync([...args], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
