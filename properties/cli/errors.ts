@@ -7,8 +7,10 @@ import { ConfigError } from '../../model/config/index.ts';
 import type { CliIo } from './io.ts';
 
 export const EXIT_OK = 0;
+/** check/replay: a property is violated (a counterexample was found or reproduced). */
+export const EXIT_VIOLATION = 1;
 /** A bug in kfmd: something threw that no command expected. */
-export const EXIT_INTERNAL = 1;
+export const EXIT_INTERNAL = 3;
 /** The user asked for something invalid: command, option, value, configuration name. */
 export const EXIT_USAGE = 2;
 
@@ -24,8 +26,17 @@ function oneLine(text: string): string {
   return text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/** Thrown by a command that finished normally but wants a non-zero exit status (no message). */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+    this.name = 'ExitStatus';
+  }
+}
+
 /** Writes the error line and returns the exit status for it. */
 export function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof ExitStatus) return err.status;
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return EXIT_OK; // --help, --version
     // commander.help with a non-zero code: it wanted to print help to stderr (no command).

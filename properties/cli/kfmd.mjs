@@ -15,5 +15,5 @@ try {
 } catch (err) {
   // Only reached if main.ts itself cannot load; run() reports everything else.
   process.stderr.write(`kfmd: internal error: ${String(err instanceof Error ? err.message : err).split('\n')[0]}\n`);
-  process.exitCode = 1;
+  process.exitCode = 3;
 }

@@ -10,9 +10,11 @@ import type { CliIo } from './io.ts';
 
 const EXIT_HELP = `
 Exit status:
-  0  success
-  1  internal error (a bug in kfmd)
-  2  usage error: unknown command or option, bad value, unknown configuration
+  0  success; for check and replay: every property holds
+  1  check/replay: a property is violated (counterexamples saved / reproduced)
+  2  usage error: unknown command or option, bad value, unknown configuration,
+     malformed counterexample or plugin
+  3  internal error (a bug in kfmd)
 Errors are one line on stderr, starting with "kfmd: ".`;
 
 export function createProgram(io: CliIo): Command {

@@ -76,9 +76,11 @@ function commandsArbitrary(config: Configuration, suite: Suite, functions: reado
     );
     return fc.array(free, { maxLength: 16 });
   }
+  // put-under-lock: a put or put_by_ip may come before the unlock
+  const inside = suite.putUnderLock ? fc.array(fc.oneof(single[0]!, single[1]!), { maxLength: 1 }) : fc.constant<Command[]>([]);
   const getBlock = fc
-    .array(fn, { minLength: 1, maxLength: 3 })
-    .map((fs): Command[] => [{ op: 'lock' }, ...fs.map((f): Command => ({ op: 'get', fn: f })), { op: 'unlock' }]);
+    .tuple(fc.array(fn, { minLength: 1, maxLength: 3 }), inside)
+    .map(([fs, extra]): Command[] => [{ op: 'lock' }, ...fs.map((f): Command => ({ op: 'get', fn: f })), ...extra, { op: 'unlock' }]);
   const block = fc.oneof({ weight: 3, arbitrary: getBlock }, { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) });
   return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
 }

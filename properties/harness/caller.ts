@@ -25,10 +25,10 @@ export class Caller {
       case 'get':
         return !contract || this.locked;
       case 'put':
-        if (contract && this.locked) return false;
+        if (contract && this.locked && !this.suite.putUnderLock) return false;
         return contract ? (this.refs.get(cmd.fn) ?? 0) > 0 : this.everHeld.has(cmd.fn);
       case 'put_by_ip':
-        if (contract && this.locked) return false;
+        if (contract && this.locked && !this.suite.putUnderLock) return false;
         return !contract || (this.refs.get(cmd.fn) ?? 0) > 0;
       case 'find':
         return true;

@@ -17,7 +17,7 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
   {
     id: 'D10',
     title: 'lock contract: put/put_by_ip take kfunc_md_mutex themselves (self-deadlock when held); get needs it held',
-    matches: (ex) => ex.violation?.check === 'contract',
+    matches: (ex) => ex.violation?.check === 'contract' || (ex.violation?.check === 'deadlock' && ex.scenario.suite !== 'contract'),
   },
   {
     id: 'D12',

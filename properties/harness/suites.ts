@@ -5,7 +5,7 @@ import type { CommandOp } from './commands.ts';
  * well-behaved caller on a healthy kernel; each other suite adds one class of
  * fault or misuse, so that every finding is reported under its own cause.
  */
-export type SuiteName = 'contract' | 'alloc-failure' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'lock-misuse' | 'stale-md';
+export type SuiteName = 'contract' | 'alloc-failure' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'put-under-lock' | 'lock-misuse' | 'stale-md';
 
 export interface Suite {
   readonly name: SuiteName;
@@ -15,6 +15,8 @@ export interface Suite {
   readonly ops: readonly CommandOp[];
   /** the caller respects the lock contract (get under the mutex, put without it) */
   readonly keepsLockContract: boolean;
+  /** ...except that it calls put/put_by_ip while holding kfunc_md_lock */
+  readonly putUnderLock?: boolean;
   /** some generated functions have no padding */
   readonly unpadded: boolean;
   readonly foreign: 'bytes' | 'insn' | null;
@@ -76,8 +78,19 @@ export const SUITES: readonly Suite[] = [
     stalePointers: false,
   },
   {
+    name: 'put-under-lock',
+    description: 'callers keep get under kfunc_md_lock but also call put/put_by_ip while holding it',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    putUnderLock: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
     name: 'lock-misuse',
-    description: 'callers break the lock contract: get without the mutex, put/put_by_ip/lock with it held, double put',
+    description: 'callers ignore the lock contract: lock, unlock, get, put in any order (get without the mutex, double lock, double put)',
     faulty: true,
     ops: CORE,
     keepsLockContract: false,

@@ -1,0 +1,33 @@
+import type { Arm64Options } from './options.ts';
+
+/**
+ * arm64 Makefile/Kconfig arithmetic for -fpatchable-function-entry=N,M (v4 4/4).
+ * N words in total, M of them before the entry.
+ */
+export interface PatchableEntry {
+  readonly total: number;
+  readonly before: number;
+}
+
+/** FUNCTION_METADATA depends on !CFI_CLANG. */
+export function arm64MetadataBuilt(o: Arm64Options): boolean {
+  return !o.cfiClang;
+}
+
+/** CALL_OPS selects FUNCTION_ALIGNMENT_8B. */
+export function arm64Alignment(o: Arm64Options): 4 | 8 {
+  return o.alignment8b || o.callOps ? 8 : 4;
+}
+
+export function arm64PatchableEntry(o: Arm64Options): PatchableEntry {
+  if (!arm64MetadataBuilt(o)) {
+    // mainline without metadata: CALL_OPS 4,2; WITH_ARGS 2,0; otherwise no patchable entry
+    if (o.callOps) return { total: 4, before: 2 };
+    if (o.withArgs) return { total: 2, before: 0 };
+    return { total: 0, before: 0 };
+  }
+  let pad = arm64Alignment(o) === 8 ? 2 : 1;
+  if (o.callOps) pad += 2;
+  if (o.callOps || o.withArgs) return { total: pad + 2, before: pad };
+  return { total: pad, before: pad };
+}

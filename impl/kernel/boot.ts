@@ -1,0 +1,45 @@
+import { arm64PatchableEntry } from './arm64-config.ts';
+import { u64le } from './le.ts';
+import type { Arm64Options, X86Options } from './options.ts';
+import type { FunctionSpec, PlacedFunction } from './spec.ts';
+import { callThunksActive, fineibtActive } from './x86-config.ts';
+import { CALL_DEPTH_THUNK_SIZE, DEFAULT_KCFI_HASH, X86_NOP, callDepthThunk, fineibtPreamble } from './x86-encodings.ts';
+
+/**
+ * Boot-time text rewrites that happen before kfunc_md ever runs: FineIBT preambles and
+ * call-depth thunks on x86, the CALL_OPS literal on arm64. They edit the image in place
+ * (text_poke_early), so they are not part of the runtime write log.
+ */
+
+/** Offset in the image for an address. */
+type At = (addr: number) => number;
+
+/** Stand-in for the percpu __x86_call_depth the thunk's RIP-relative operand points at. */
+const CALL_DEPTH_VAR = 0x32c40;
+
+export function bootX86(o: X86Options, text: Uint8Array, at: At, fns: readonly PlacedFunction[], specs: readonly FunctionSpec[]): string[] {
+  const notes: string[] = [];
+  fns.forEach((f, i) => {
+    if (!f.padded) return;
+    const spec = specs[i]!;
+    // apply_fineibt: the 16-byte preamble always lands at ip-16 with CALL_PADDING (v4 1/4)
+    if (fineibtActive(o)) text.set(fineibtPreamble(o.fineibtEncoding, spec.kcfiHash ?? DEFAULT_KCFI_HASH), at(f.ip - 16));
+    if (callThunksActive(o)) {
+      // callthunks patch_dest(): the last 9 padding bytes must all still be 0x90
+      const pad = at(f.ip - CALL_DEPTH_THUNK_SIZE);
+      if (text.subarray(pad, pad + CALL_DEPTH_THUNK_SIZE).every((b) => b === X86_NOP)) {
+        text.set(callDepthThunk(spec.thunkRel32 ?? (CALL_DEPTH_VAR - f.ip) >>> 0), pad);
+      } else {
+        notes.push(`callthunks: invalid padding area for ${f.name}, no thunk`);
+      }
+    }
+  });
+  return notes;
+}
+
+/** ftrace init points each CALL_OPS literal (ip-8) at ftrace_nop_ops. */
+export function bootArm64(o: Arm64Options, text: Uint8Array, at: At, fns: readonly PlacedFunction[], ftraceNopOps: number): string[] {
+  if (!o.callOps || arm64PatchableEntry(o).before < 2) return [];
+  for (const f of fns) if (f.padded) text.set(u64le(ftraceNopOps), at(f.ip - 8));
+  return [];
+}

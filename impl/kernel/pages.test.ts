@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { FREED_PAGE_BYTE, FRESH_PAGE_BYTE } from './pages.ts';
+import { kernelWith, run, x86 } from '../testing/fixtures.ts';
+
+describe('page allocator', () => {
+  it('hands out naturally aligned, unzeroed blocks and never reuses freed ones', () => {
+    const k = kernelWith(x86(), 1, { pageSize: 64, maxOrder: 3 });
+    const a = run(k, k.mem.allocPages(0));
+    const b = run(k, k.mem.allocPages(2));
+    expect(a).not.toBe(0);
+    expect(b % (64 * 4)).toBe(0);
+    expect([...k.mem.peekBytes(b, 256)].every((x) => x === FRESH_PAGE_BYTE)).toBe(true);
+    run(k, k.mem.freePages(a, 0));
+    expect([...k.mem.peekBytes(a, 64)].every((x) => x === FREED_PAGE_BYTE)).toBe(true);
+    const c = run(k, k.mem.allocPages(0));
+    expect(c).not.toBe(a);
+    expect(k.pages.allocations).toBe(3);
+    expect(k.pages.frees).toBe(1);
+  });
+
+  it('fails orders above maxOrder', () => {
+    const k = kernelWith(x86(), 1, { maxOrder: 2 });
+    expect(run(k, k.mem.allocPages(3))).toBe(0);
+    expect(run(k, k.mem.allocPages(2))).not.toBe(0);
+  });
+
+  it('injects failures by count and by attempt number', () => {
+    const k = kernelWith(x86(), 1);
+    k.pages.failNextAllocations(2);
+    k.pages.failAllocationNumber(4);
+    const got = [0, 0, 0, 0, 0].map(() => run(k, k.mem.allocPages(0)));
+    expect(got.map((a) => a !== 0)).toEqual([false, false, true, false, true]);
+    expect(k.pages.attempts).toBe(5);
+    expect(k.pages.allocations).toBe(2);
+  });
+
+  it('detects loads and stores after free, double free and wrong order', () => {
+    const k = kernelWith(x86(), 1);
+    const a = run(k, k.mem.allocPages(1));
+    run(k, k.mem.freePages(a, 0));
+    expect(k.violations.map((v) => v.kind)).toEqual(['free-order-mismatch']);
+    expect(run(k, k.mem.load32(a + 4))).toBe(0x6b6b6b6b);
+    run(k, k.mem.store8(a, 1));
+    run(k, k.mem.freePages(a, 1));
+    expect(k.violations.map((v) => v.kind)).toEqual(['free-order-mismatch', 'read-freed', 'write-freed', 'double-free']);
+    expect(k.violations[1]).toMatchObject({ addr: a + 4, cpu: 0 });
+  });
+});

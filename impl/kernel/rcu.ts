@@ -1,0 +1,56 @@
+/**
+ * Classic RCU bookkeeping: per-CPU read-side nesting, and for every CPU inside
+ * synchronize_rcu() the set of readers it must wait for.
+ *
+ * A grace period only waits for read-side sections that had already begun when
+ * synchronize_rcu() started; a section is identified by a serial number taken at its
+ * outermost rcu_read_lock(), so a reader that leaves and re-enters does not hold it up.
+ */
+export class RcuState {
+  gracePeriods = 0;
+  private readonly nesting = new Map<number, number>();
+  private readonly section = new Map<number, number>();
+  private nextSection = 1;
+  private readonly waits = new Map<number, Map<number, number>>();
+
+  depth(cpu: number): number {
+    return this.nesting.get(cpu) ?? 0;
+  }
+
+  readLock(cpu: number): void {
+    const d = this.depth(cpu);
+    if (d === 0) this.section.set(cpu, this.nextSection++);
+    this.nesting.set(cpu, d + 1);
+  }
+
+  /** false when unbalanced (no section to leave). */
+  readUnlock(cpu: number): boolean {
+    const d = this.depth(cpu);
+    if (d === 0) return false;
+    this.nesting.set(cpu, d - 1);
+    return true;
+  }
+
+  /** Start of synchronize_rcu() on `cpu`: remember who is inside a section right now. */
+  beginSync(cpu: number): void {
+    const snapshot = new Map<number, number>();
+    for (const [reader, d] of this.nesting) {
+      if (d > 0) snapshot.set(reader, this.section.get(reader)!);
+    }
+    this.waits.set(cpu, snapshot);
+  }
+
+  /** Readers that `cpu`'s pending grace period is still waiting for. */
+  pendingReaders(cpu: number): number[] {
+    const snapshot = this.waits.get(cpu);
+    if (!snapshot) return [];
+    return [...snapshot]
+      .filter(([reader, sec]) => this.depth(reader) > 0 && this.section.get(reader) === sec)
+      .map(([reader]) => reader);
+  }
+
+  endSync(cpu: number): void {
+    this.waits.delete(cpu);
+    this.gracePeriods++;
+  }
+}

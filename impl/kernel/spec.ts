@@ -1,0 +1,46 @@
+import type { KernelOptions } from './options.ts';
+
+/** One function as the compiler saw it. */
+export interface FunctionSpec {
+  readonly name: string;
+  /** false = no patchable-entry padding at all (x86 top-level asm, arm64 notrace) */
+  readonly padded: boolean;
+  /** x86 kCFI type hash (the `mov $hash` immediate and the FineIBT hash) */
+  readonly kcfiHash?: number;
+  /**
+   * Last bytes of the previous function's body. They are placed directly before this
+   * function's padding block (or its entry when unpadded): the previous body is taken to be
+   * just long enough for that. Default: none on x86, a `ret` word on arm64.
+   */
+  readonly tail?: readonly number[];
+  /** rel32 of the call-depth thunk's %gs-relative operand (default derived from the ip) */
+  readonly thunkRel32?: number;
+  /** bytes at the entry (after `bti c` / ftrace NOPs on arm64); default a tiny add+ret */
+  readonly body?: readonly number[];
+}
+
+export interface KernelSpec {
+  readonly options: KernelOptions;
+  readonly functions: readonly FunctionSpec[];
+  /** default 4096; ENTRIES_PER_PAGE = pageSize / 16, so tests use small pages to grow quickly */
+  readonly pageSize?: number;
+  /** MAX_PAGE_ORDER, default 10 */
+  readonly maxOrder?: number;
+  /** order in which x86 text_poke stores the 5 bytes, default [0,1,2,3,4] */
+  readonly pokeByteOrder?: readonly number[];
+}
+
+/** Where a function ended up. */
+export interface PlacedFunction {
+  readonly name: string;
+  readonly ip: number;
+  readonly padded: boolean;
+  /** first byte of the pre-entry block (kCFI hash or first padding NOP); == ip when unpadded */
+  readonly blockStart: number;
+}
+
+/** Compiled text before boot-time rewrites. */
+export interface TextLayout {
+  readonly bytes: Uint8Array;
+  readonly functions: readonly PlacedFunction[];
+}

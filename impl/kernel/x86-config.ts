@@ -1,0 +1,35 @@
+import type { X86Options } from './options.ts';
+
+/**
+ * x86 Kconfig/boot arithmetic that decides the padding, computed from the options alone
+ * (arch/x86/Kconfig FUNCTION_PADDING_CFI / FUNCTION_PADDING_BYTES, alternative.c boot modes).
+ */
+
+/** FUNCTION_PADDING_CFI: room left for NOPs once the 5-byte kCFI mov is in the aligned block. */
+export function functionPaddingCfi(alignment: number): number {
+  if (alignment === 64) return 59;
+  if (alignment === 32) return 27;
+  if (alignment === 16) return 11;
+  if (alignment === 8) return 3;
+  return 0;
+}
+
+/** FUNCTION_PADDING_BYTES = the N of -fpatchable-function-entry=N,N. */
+export function functionPaddingBytes(o: X86Options): number {
+  return o.cfiClang ? functionPaddingCfi(o.functionAlignment) : o.functionAlignment;
+}
+
+/** FINEIBT needs CFI_CLANG; cfi=fineibt only takes effect when it is built. */
+export function fineibtActive(o: X86Options): boolean {
+  return o.cfiClang && o.fineibt && o.cfiMode === 'fineibt';
+}
+
+/** Thunks are written into the padding only if built and enabled at boot (retbleed=stuff). */
+export function callThunksActive(o: X86Options): boolean {
+  return o.callThunks && o.thunksActive;
+}
+
+/** clang puts this many 0x90s before the kCFI mov so that NOPs + 5 + N is a multiple of 16. */
+export function kcfiLeadingNops(paddingBytes: number): number {
+  return (16 - ((5 + paddingBytes) % 16)) % 16;
+}

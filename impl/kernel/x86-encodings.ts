@@ -1,0 +1,59 @@
+import type { FineIbtEncoding } from './options.ts';
+import { u32le } from './le.ts';
+
+/** x86 byte encodings the simulated compiler, assembler and boot code emit. */
+
+export const X86_NOP = 0x90;
+/** `mov $imm32, %eax`: the kCFI preamble and the kfunc_md instruction share this opcode. */
+export const X86_MOV_EAX = 0xb8;
+
+/** Multi-byte NOPs the assembler uses as alignment filler, indexed by length (gas/clang style). */
+const FILLER_NOPS: readonly (readonly number[])[] = [
+  [],
+  [0x90],
+  [0x66, 0x90],
+  [0x0f, 0x1f, 0x00],
+  [0x0f, 0x1f, 0x40, 0x00],
+  [0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
+/**
+ * Alignment filler of exactly n bytes: the odd-sized piece first, then the longest NOPs, so
+ * the filler right before a padding block ends in a long NOP and never looks like padding.
+ */
+export function x86Filler(n: number): number[] {
+  const max = FILLER_NOPS.length - 1;
+  const out: number[] = [...FILLER_NOPS[n % max]!];
+  for (let i = 0; i < Math.floor(n / max); i++) out.push(...FILLER_NOPS[max]!);
+  return out;
+}
+
+export function kcfiPreamble(hash: number): number[] {
+  return [X86_MOV_EAX, ...u32le(hash)];
+}
+
+/** The 16-byte FineIBT preamble that boot writes at ip-16, in the chosen historical encoding. */
+export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
+  const endbr = [0xf3, 0x0f, 0x1e, 0xfa];
+  const h = u32le(hash);
+  if (encoding === 'pre2025') return [...endbr, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
+  if (encoding === 'feb2025') return [...endbr, 0x41, 0x81, 0xea, ...h, 0x75, 0xf9, 0x0f, 0x1f, 0x00];
+  return [...endbr, 0x2d, ...h, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd];
+}
+
+/** `sarq $5, %gs:__x86_call_depth(%rip)` with a RIP-relative operand: 9 bytes. */
+export function callDepthThunk(rel32: number): number[] {
+  return [0x65, 0x48, 0xc1, 0x3d, ...u32le(rel32), 0x05];
+}
+export const CALL_DEPTH_THUNK_SIZE = 9;
+
+/** Default function body: `lea (%rdi,%rsi),%eax; ret`. */
+export const X86_DEFAULT_BODY: readonly number[] = [0x8d, 0x04, 0x37, 0xc3];
+/** Default kCFI type hash: clang's hash for int(int,int). */
+export const DEFAULT_KCFI_HASH = 0x56e5b5a5;

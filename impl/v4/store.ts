@@ -1,0 +1,272 @@
+import type { ArchHooks } from '../arch/hooks.ts';
+import { hooksFor } from '../arch/select.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { hex, toI32, u32le } from '../kernel/le.ts';
+import type { Memory } from '../kernel/memory.ts';
+import { TEXT_MUTEX } from '../kernel/mutexes.ts';
+import { EBUSY } from '../kernel/types.ts';
+import type { Addr, Op } from '../kernel/types.ts';
+import type { KfuncMdStore, StoreFactory, StoreView, TrampolineView } from '../store/api.ts';
+import { KFUNC_MD_MUTEX, MD_FUNC, MD_SIZE, MD_USERS, entriesPerPage, orderOf } from './layout.ts';
+
+/** A freshly claimed slot. */
+export interface Slot {
+  readonly md: Addr;
+  readonly index: number;
+}
+
+/**
+ * kernel/trace/kfunc_md.c as posted in v4 (== v3 2/4), spec §2, with its bugs kept: the
+ * implementation the harness puts under test.
+ *
+ * Every step is a small protected method so a mutant can subclass and override exactly one,
+ * or be built with doctored hooks.
+ */
+export class V4Store implements KfuncMdStore {
+  readonly name: string = 'v4';
+  protected readonly mem: Memory;
+  protected readonly perPage: number;
+  /** addresses of the globals kfunc_md_count (u32), kfunc_md_used (u32), kfunc_mds (pointer) */
+  protected readonly countAddr: Addr;
+  protected readonly usedAddr: Addr;
+  protected readonly mdsAddr: Addr;
+
+  constructor(
+    protected readonly kernel: Kernel,
+    protected readonly hooks: ArchHooks = hooksFor(kernel),
+  ) {
+    this.mem = kernel.mem;
+    this.perPage = entriesPerPage(kernel.pageSize);
+    this.countAddr = kernel.defineStatic('kfunc_md_count', u32le(this.perPage));
+    this.usedAddr = kernel.defineStatic('kfunc_md_used', u32le(0));
+    this.mdsAddr = kernel.defineStatic('kfunc_mds', new Array<number>(8).fill(0));
+  }
+
+  // ---- public API --------------------------------------------------------------------------
+
+  *lock(): Op<void> {
+    yield* this.mem.mutexLock(KFUNC_MD_MUTEX);
+  }
+
+  *unlock(): Op<void> {
+    yield* this.mem.mutexUnlock(KFUNC_MD_MUTEX);
+  }
+
+  /** No NULL-array check, no md->func == ip check, no users check: exactly v4. */
+  *find(ip: Addr): Op<Addr> {
+    if (!(yield* this.hooks.exist(ip))) return 0;
+    const index = yield* this.getIndex(ip);
+    const count = yield* this.mem.load32(this.countAddr);
+    if (index >= count) {
+      this.kernel.warn('find-bound', `kfunc_md_find(${hex(ip)}): index ${index} >= count ${count}`);
+      return 0;
+    }
+    const mds = yield* this.mem.load64(this.mdsAddr);
+    return mds + index * MD_SIZE;
+  }
+
+  *get(ip: Addr): Op<Addr> {
+    const found = yield* this.find(ip);
+    if (found) {
+      // an existing md just gains a user, whatever state it is in
+      yield* this.incUsers(found);
+      return found;
+    }
+    const slot = yield* this.allocSlot();
+    if (!slot) return 0;
+    const ret = yield* this.textPokeHelper(ip, this.hooks.pretend(slot.index), this.hooks.nops());
+    if (ret !== 0) {
+      yield* this.addUsed(-1);
+      yield* this.mem.store32(slot.md + MD_USERS, 0);
+      return 0;
+    }
+    // published only after the instruction is live (spec D2)
+    yield* this.mem.store64(slot.md + MD_FUNC, ip);
+    return slot.md;
+  }
+
+  *put(md: Addr): Op<void> {
+    yield* this.lock();
+    yield* this.putLocked(md);
+    yield* this.unlock();
+  }
+
+  *putByIp(ip: Addr): Op<void> {
+    yield* this.lock();
+    const md = yield* this.find(ip);
+    if (md) yield* this.putLocked(md);
+    yield* this.unlock();
+  }
+
+  *trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView> {
+    if (opts.rcu) yield* this.mem.rcuReadLock();
+    const md = yield* this.find(ip);
+    let users = 0;
+    let func = 0;
+    if (md) {
+      users = toI32(yield* this.mem.load32(md + MD_USERS));
+      func = yield* this.mem.load64(md + MD_FUNC);
+    }
+    if (opts.rcu) yield* this.mem.rcuReadUnlock();
+    return { md, users, func };
+  }
+
+  inspect(): StoreView {
+    const mem = this.mem;
+    const arrayBase = mem.peek64(this.mdsAddr);
+    const count = mem.peek32(this.countAddr);
+    const used = mem.peek32(this.usedAddr);
+    const entries = [];
+    if (arrayBase !== 0 && mem.isMapped(arrayBase, count * MD_SIZE)) {
+      for (let i = 0; i < count; i++) {
+        const md = arrayBase + i * MD_SIZE;
+        entries.push({ users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
+      }
+    }
+    return { arrayBase, count, used, order: orderOf(count, this.perPage), entriesPerPage: this.perPage, entries };
+  }
+
+  // ---- internals (one step each, for mutants) -----------------------------------------------
+
+  /** get_index: a plain native-endian u32 load from the padding. */
+  protected *getIndex(ip: Addr): Op<number> {
+    return yield* this.mem.load32(ip - this.hooks.dataOffset);
+  }
+
+  /** The internal "get_next": caller holds kfunc_md_mutex. */
+  protected *allocSlot(): Op<Slot | null> {
+    let mds = yield* this.mem.load64(this.mdsAddr);
+    if (!mds) {
+      mds = yield* this.firstArray();
+      if (!mds) return null;
+    }
+    const used = yield* this.mem.load32(this.usedAddr);
+    const count = yield* this.mem.load32(this.countAddr);
+    if (used < count) {
+      const index = yield* this.scanFree(mds, count);
+      if (index >= 0) return yield* this.claim(mds, index);
+    }
+    const grown = yield* this.grow(mds, count);
+    if (!grown) return null;
+    // the first slot of the new upper half
+    return yield* this.claim(grown, count);
+  }
+
+  /** First use: one block sized for kfunc_md_count entries; only users is initialised. */
+  protected *firstArray(): Op<Addr> {
+    const count = yield* this.mem.load32(this.countAddr);
+    const mds = yield* this.mem.allocPages(orderOf(count, this.perPage));
+    if (!mds) return 0;
+    yield* this.initUsers(mds, 0, count);
+    // rcu_assign_pointer without a grace period: nobody can be using it yet
+    yield* this.mem.store64(this.mdsAddr, mds);
+    return mds;
+  }
+
+  /** Linear scan from 0 for users == 0; -1 if none. */
+  protected *scanFree(mds: Addr, count: number): Op<number> {
+    for (let i = 0; i < count; i++) {
+      if ((yield* this.mem.load32(mds + i * MD_SIZE + MD_USERS)) === 0) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Double the array: allocate order+1, copy, clear the new half's users, publish, wait a
+   * grace period, free the old block (with the old order), then double kfunc_md_count.
+   * Returns the new array, or 0 with nothing changed if the allocation fails.
+   */
+  protected *grow(mds: Addr, count: number): Op<Addr> {
+    const order = orderOf(count, this.perPage);
+    const fresh = yield* this.mem.allocPages(order + 1);
+    if (!fresh) return 0;
+    yield* this.copy(fresh, mds, count * MD_SIZE);
+    yield* this.initUsers(fresh, count, 2 * count);
+    yield* this.mem.store64(this.mdsAddr, fresh);
+    yield* this.mem.synchronizeRcu();
+    yield* this.mem.freePages(mds, order);
+    const c = yield* this.mem.load32(this.countAddr);
+    yield* this.mem.store32(this.countAddr, c * 2);
+    return fresh;
+  }
+
+  /** used++, users++ on the chosen slot. */
+  protected *claim(mds: Addr, index: number): Op<Slot> {
+    const md = mds + index * MD_SIZE;
+    yield* this.addUsed(1);
+    yield* this.incUsers(md);
+    return { md, index };
+  }
+
+  /**
+   * memcpy in 4-byte words: exact for any bit pattern (garbage func fields exceed 2^53).
+   * The granularity is invisible to readers: the new array is published only afterwards.
+   */
+  protected *copy(dst: Addr, src: Addr, bytes: number): Op<void> {
+    for (let off = 0; off < bytes; off += 4) {
+      yield* this.mem.store32(dst + off, yield* this.mem.load32(src + off));
+    }
+  }
+
+  protected *initUsers(mds: Addr, from: number, to: number): Op<void> {
+    for (let i = from; i < to; i++) yield* this.mem.store32(mds + i * MD_SIZE + MD_USERS, 0);
+  }
+
+  protected *incUsers(md: Addr): Op<void> {
+    const users = yield* this.mem.load32(md + MD_USERS);
+    yield* this.mem.store32(md + MD_USERS, toI32(users) + 1);
+  }
+
+  protected *addUsed(delta: number): Op<void> {
+    const used = yield* this.mem.load32(this.usedAddr);
+    yield* this.mem.store32(this.usedAddr, used + delta);
+  }
+
+  /**
+   * The decision table of spec §2.4, under text_mutex (taken inside kfunc_md_mutex):
+   * install: equal -> 0; NOPs -> poke; else -EBUSY. restore (insn null): NOPs -> 0; else poke NOPs.
+   */
+  protected *textPokeHelper(ip: Addr, insn: Uint8Array | null, nops: Uint8Array): Op<number> {
+    const target = ip - this.hooks.insnOffset;
+    let ret = 0;
+    yield* this.mem.mutexLock(TEXT_MUTEX);
+    if (insn) {
+      if ((yield* this.memcmp(target, insn)) === 0) ret = 0;
+      else if ((yield* this.memcmp(target, nops)) !== 0) ret = -EBUSY;
+      else ret = yield* this.hooks.poke(target, insn);
+    } else if ((yield* this.memcmp(target, nops)) !== 0) {
+      ret = yield* this.hooks.poke(target, nops);
+    }
+    yield* this.mem.mutexUnlock(TEXT_MUTEX);
+    return ret;
+  }
+
+  /** memcmp against live text: byte loads, stopping at the first difference. */
+  protected *memcmp(addr: Addr, bytes: Uint8Array): Op<number> {
+    for (let i = 0; i < bytes.length; i++) {
+      const d = (yield* this.mem.load8(addr + i)) - bytes[i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  /** __put: caller holds kfunc_md_mutex. True when the slot was released and NOPs restored. */
+  protected *putLocked(md: Addr): Op<boolean> {
+    const users = toI32(yield* this.mem.load32(md + MD_USERS));
+    if (users <= 0) {
+      this.kernel.warn('put-users', `kfunc_md_put(${hex(md)}): users ${users} <= 0`);
+      return false;
+    }
+    yield* this.mem.store32(md + MD_USERS, users - 1);
+    if (users - 1 > 0) return false;
+    const func = yield* this.mem.load64(md + MD_FUNC);
+    // slot is free now, but without an instruction to remove `used` is never decremented (D3)
+    if (!(yield* this.hooks.exist(func))) return false;
+    yield* this.textPokeHelper(func, null, this.hooks.nops());
+    yield* this.addUsed(-1);
+    // md->func stays stale on purpose
+    return true;
+  }
+}
+
+export const v4: StoreFactory = (kernel) => new V4Store(kernel);
