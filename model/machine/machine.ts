@@ -61,7 +61,6 @@ export const kfuncMdMachine = setup({
     applyForeignWrite: assign(({ context, event }) =>
       event.type === 'FOREIGN_WRITE' ? planForeignWrite(context, event.fn, event.bytes) : context,
     ),
-    ignoreForeignWrite: assign(({ context }) => withOutcome(context, { op: 'foreign-write', warn: null })),
     failNextAlloc: assign(({ context }) =>
       withOutcome({ ...context, pendingAllocFailures: context.pendingAllocFailures + 1 }, { op: 'fail-alloc', warn: null }),
     ),
@@ -83,7 +82,8 @@ export const kfuncMdMachine = setup({
           { guard: 'findMiss', actions: 'applyFind' },
         ],
         FAIL_ALLOC: { actions: 'failNextAlloc' },
-        FOREIGN_WRITE: [{ guard: 'foreignWriteIntoWindow', actions: 'applyForeignWrite' }, { actions: 'ignoreForeignWrite' }],
+        // a function without padding has no window: the event is ignored (no transition)
+        FOREIGN_WRITE: { guard: 'foreignWriteIntoWindow', actions: 'applyForeignWrite' },
       },
       states: {
         unlocked: {

@@ -67,12 +67,13 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
     }
     if (!impl.ok && impl.crashed) return done({ check: 'crash', at, message: `${describeCommand(cmd)}: the implementation ${impl.error}` });
     if (!impl.ok) return done({ check: 'deadlock', at, message: `the model expected progress; the implementation: ${impl.error}` });
+    // memory safety first: a use-after-free explains whatever disagreement follows it
     const v =
+      checkMemorySafety(world, cursor, at) ??
       checkResult(world, cmd, model.outcome, impl.value, warnSites, at) ??
       checkAvailability(world, model.outcome, at) ??
       checkWindows(world, at) ??
       checkOutside(world, cursor, at) ??
-      checkMemorySafety(world, cursor, at) ??
       checkInvariants(world, cursor, at);
     if (v) return done(v);
     updateCaller(cmd, world, caller, model.outcome, impl.value);
