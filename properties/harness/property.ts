@@ -7,6 +7,7 @@ import type { Execution } from './executor.ts';
 import { classify } from './findings.ts';
 import type { KnownDefect } from './findings.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
+import { sweepModel } from './model-sweep.ts';
 import type { Suite } from './suites.ts';
 
 export interface PropertyResult {
@@ -44,6 +45,7 @@ export function checkProperty(config: Configuration, suite: Suite, factory: Stor
     return { ...base, holds: true, counterexample: null, finding: null, path: null, runsUntilFailure: null, shrinks: null };
   }
   const counterexample = execute(details.counterexample[0], factory, opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {});
+  if (opts.coverage) sweepModel(config, suite, seed, opts.numRuns, opts.coverage);
   return {
     ...base,
     holds: false,

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { configurationByName, paddingImage } from '../../model/config/index.ts';
+import type { Configuration } from '../../model/config/index.ts';
+import { Oracle } from '../../model/index.ts';
+import type { ModelEvent } from '../../model/index.ts';
+import { scenarioArbitrary } from './arbitraries.ts';
+import { Caller } from './caller.ts';
+import type { Scenario } from './scenario.ts';
+import { suiteByName } from './suites.ts';
+import type { Suite } from './suites.ts';
+
+/**
+ * Step generated scenarios through the model alone, counting transitions.
+ * A property stops at its first counterexample, so on a faulty
+ * implementation the suites' reach is measured on the scenarios it would
+ * have generated next, with the same seed.
+ */
+export function sweepModel(config: Configuration, suite: Suite, seed: number, numRuns: number, coverage: Map<string, number>): void {
+  for (const scenario of fc.sample(scenarioArbitrary(config, suite), { seed, numRuns })) runModelOnly(scenario, coverage);
+}
+
+export function runModelOnly(scenario: Scenario, coverage: Map<string, number>): void {
+  const config = configurationByName(scenario.config);
+  const image = paddingImage(config);
+  const window = [...image.slice(config.paddingBytes - config.insnOffset, config.paddingBytes - config.insnOffset + config.insnSize)];
+  const oracle = new Oracle(
+    {
+      arch: config.arch,
+      entriesPerPage: scenario.entriesPerPage,
+      maxOrder: scenario.maxOrder,
+      slotPolicy: 'lowest-free',
+      functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? window : [] })),
+    },
+    coverage,
+  );
+  const padded = new Set(scenario.functions.filter((f) => f.padded).map((f) => f.name));
+  const caller = new Caller(suiteByName(scenario.suite));
+  for (const cmd of scenario.commands) {
+    if (oracle.stopped) return;
+    if (!caller.allows(cmd, (fn) => padded.has(fn), oracle.context.pendingAllocFailures)) continue;
+    const event: ModelEvent =
+      cmd.op === 'lock' ? { type: 'LOCK' }
+      : cmd.op === 'unlock' ? { type: 'UNLOCK' }
+      : cmd.op === 'get' ? { type: 'GET', fn: cmd.fn }
+      : cmd.op === 'put' ? { type: 'PUT', index: caller.held.get(cmd.fn)!.index }
+      : cmd.op === 'put_by_ip' ? { type: 'PUT_BY_IP', fn: cmd.fn }
+      : cmd.op === 'find' ? { type: 'FIND', fn: cmd.fn }
+      : cmd.op === 'fail_alloc' ? { type: 'FAIL_ALLOC' }
+      : { type: 'FOREIGN_WRITE', fn: cmd.fn, bytes: cmd.bytes };
+    const out = oracle.step(event).outcome;
+    if (cmd.op === 'get' && out?.op === 'get' && out.md !== null) caller.gotMd(cmd.fn, out.md + 1, 0, out.md);
+    if (cmd.op === 'put' || cmd.op === 'put_by_ip') caller.droppedRef(cmd.fn);
+    if (cmd.op === 'lock') caller.locked = true;
+    if (cmd.op === 'unlock') caller.locked = false;
+  }
+}
