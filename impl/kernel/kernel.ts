@@ -15,7 +15,8 @@ import { layoutX86 } from './x86-text.ts';
 /** Kernel-looking addresses that still fit in 48 bits (exact as JS numbers). */
 export const TEXT_BASE = 0xffff_8100_0000;
 const DATA_MIN_BASE = 0xffff_8400_0000;
-const DATA_SIZE = 1 << 20;
+// a few globals live here; a small area keeps booting a kernel per scenario cheap
+const DATA_SIZE = 1 << 16;
 const PAGE_BASE = 0xffff_8880_0000;
 
 /** A booted simulated kernel: text, static data, pages, locks, RCU and the logs. */

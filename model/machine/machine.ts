@@ -10,14 +10,38 @@ import type { FindKind, PutKind } from './semantics.ts';
  * every outcome of every operation is its own guarded transition, so the
  * machine's graph is also the coverage map of the suites.
  */
+/**
+ * Guards and actions of one event all need the same plan; a one-entry cache
+ * keyed on the (immutable) context and event objects computes it once.
+ */
+function cached<E, P>(compute: (context: ModelContext, event: E) => P): (context: ModelContext, event: E) => P {
+  let lastContext: ModelContext | null = null;
+  let lastEvent: E | null = null;
+  let lastPlan: P | null = null;
+  return (context, event) => {
+    if (context !== lastContext || event !== lastEvent) {
+      lastPlan = compute(context, event);
+      lastContext = context;
+      lastEvent = event;
+    }
+    return lastPlan as P;
+  };
+}
+
+type Ev<T extends ModelEvent['type']> = Extract<ModelEvent, { type: T }>;
+const getPlan = cached((c, e: Ev<'GET'>) => planGet(c, e.fn, e.observedIndex));
+const findPlan = cached((c, e: Ev<'FIND'>) => planFind(c, e.fn));
+const putPlan = cached((c, e: Ev<'PUT'>) => planPut(c, e.index));
+const putByIpPlan = cached((c, e: Ev<'PUT_BY_IP'>) => planPutByIp(c, e.fn));
+
 const getIs = (kind: GetResult) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'GET' && planGet(context, event.fn, event.observedIndex).kind === kind;
+  event.type === 'GET' && getPlan(context, event).kind === kind;
 const findIs = (kind: FindKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'FIND' && planFind(context, event.fn).kind === kind;
+  event.type === 'FIND' && findPlan(context, event).kind === kind;
 const putIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'PUT' && planPut(context, event.index).kind === kind;
+  event.type === 'PUT' && putPlan(context, event).kind === kind;
 const putByIpIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'PUT_BY_IP' && planPutByIp(context, event.fn).kind === kind;
+  event.type === 'PUT_BY_IP' && putByIpPlan(context, event).kind === kind;
 
 export const DEADLOCK_PUT = 'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
 export const DEADLOCK_PUT_BY_IP = 'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
@@ -54,10 +78,10 @@ export const kfuncMdMachine = setup({
     foreignWriteIntoWindow: ({ context, event }) => event.type === 'FOREIGN_WRITE' && context.padded[event.fn] === true,
   },
   actions: {
-    applyGet: assign(({ context, event }) => (event.type === 'GET' ? planGet(context, event.fn, event.observedIndex).next : context)),
-    applyFind: assign(({ context, event }) => (event.type === 'FIND' ? planFind(context, event.fn).next : context)),
-    applyPut: assign(({ context, event }) => (event.type === 'PUT' ? planPut(context, event.index).next : context)),
-    applyPutByIp: assign(({ context, event }) => (event.type === 'PUT_BY_IP' ? planPutByIp(context, event.fn).next : context)),
+    applyGet: assign(({ context, event }) => (event.type === 'GET' ? getPlan(context, event).next : context)),
+    applyFind: assign(({ context, event }) => (event.type === 'FIND' ? findPlan(context, event).next : context)),
+    applyPut: assign(({ context, event }) => (event.type === 'PUT' ? putPlan(context, event).next : context)),
+    applyPutByIp: assign(({ context, event }) => (event.type === 'PUT_BY_IP' ? putByIpPlan(context, event).next : context)),
     applyForeignWrite: assign(({ context, event }) =>
       event.type === 'FOREIGN_WRITE' ? planForeignWrite(context, event.fn, event.bytes) : context,
     ),

@@ -1,4 +1,4 @@
-import { initialTransition, transition } from 'xstate';
+import { createActor } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
 import { edgeId } from './graph.ts';
 import type { TransitionLike } from './graph.ts';
@@ -25,8 +25,13 @@ export class Oracle {
   /** edge id → times taken */
   readonly taken: Map<string, number>;
 
+  private readonly scope: Scope;
+
   constructor(input: ModelInput, taken: Map<string, number> = new Map()) {
-    this.snapshot = initialTransition(kfuncMdMachine, input)[0];
+    // an actor that is never started: its initial snapshot is initialTransition()'s, its scope is reused
+    const actor = createActor(kfuncMdMachine, { input });
+    this.snapshot = actor.getSnapshot();
+    this.scope = inertScope(actor);
     // xstate keeps an exception thrown while building the context in the snapshot
     if (this.snapshot.status === 'error') throw this.snapshot.error;
     this.taken = taken;
@@ -51,7 +56,30 @@ export class Oracle {
     const chosen = kfuncMdMachine.getTransitionData(this.snapshot, event);
     const edge = chosen.length > 0 ? edgeId(chosen[0] as unknown as TransitionLike) : null;
     if (edge) this.taken.set(edge, (this.taken.get(edge) ?? 0) + 1);
-    this.snapshot = transition(kfuncMdMachine, this.snapshot, event)[0];
+    // the same pure step as xstate's transition(), with the inert scope built once instead of per event
+    this.snapshot = kfuncMdMachine.transition(this.snapshot, event, this.scope);
     return { outcome: this.context.outcome, violation: this.context.violation, state: this.state, edge };
   }
 }
+
+/**
+ * What xstate's transition() builds on every call: an actor scope whose
+ * effects go nowhere. Every action of this machine is an assign, so nothing
+ * is lost; building it once makes a model step ~50x cheaper.
+ */
+function inertScope(self: ReturnType<typeof createActor<typeof kfuncMdMachine>>): Scope {
+  const noop = (): void => undefined;
+  return {
+    self,
+    defer: noop,
+    id: '',
+    logger: noop,
+    sessionId: '',
+    stopChild: noop,
+    system: self.system,
+    emit: noop,
+    actionExecutor: noop,
+  } as unknown as Scope;
+}
+
+type Scope = Parameters<typeof kfuncMdMachine.transition>[2];
