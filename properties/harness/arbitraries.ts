@@ -67,15 +67,22 @@ function commandsArbitrary(config: Configuration, suite: Suite, functions: reado
   if (suite.foreign) {
     single.push(fc.tuple(paddedFn, foreignBytes(config, suite.foreign)).map(([f, bytes]): Command => ({ op: 'foreign_write', fn: f, bytes })));
   }
-  if (!suite.keepsLockContract) {
-    const free = fc.oneof(
-      fc.constant<Command>({ op: 'lock' }),
-      fc.constant<Command>({ op: 'unlock' }),
-      fn.map((f): Command => ({ op: 'get', fn: f })),
-      ...single,
-    );
-    return fc.array(free, { maxLength: 16 });
-  }
+  return suite.keepsLockContract ? contractCommands(suite, functions, single) : freeCommands(functions, single);
+}
+
+function freeCommands(functions: readonly ScenarioFunction[], single: readonly fc.Arbitrary<Command>[]): fc.Arbitrary<Command[]> {
+  const fn = fc.constantFrom(...functions.map((f) => f.name));
+  const free = fc.oneof(
+    fc.constant<Command>({ op: 'lock' }),
+    fc.constant<Command>({ op: 'unlock' }),
+    fn.map((f): Command => ({ op: 'get', fn: f })),
+    ...single,
+  );
+  return fc.array(free, { maxLength: 16 });
+}
+
+function contractCommands(suite: Suite, functions: readonly ScenarioFunction[], single: readonly fc.Arbitrary<Command>[]): fc.Arbitrary<Command[]> {
+  const fn = fc.constantFrom(...functions.map((f) => f.name));
   // put-under-lock: a put or put_by_ip may come before the unlock
   const inside = suite.putUnderLock ? fc.array(fc.oneof(single[0]!, single[1]!), { maxLength: 1 }) : fc.constant<Command[]>([]);
   const getBlock = fc

@@ -19,6 +19,7 @@ export interface Suite {
   readonly putUnderLock?: boolean;
   /** some generated functions have no padding */
   readonly unpadded: boolean;
+  /** what foreign writes put in windows: other code, or forged metadata instructions */
   readonly foreign: 'bytes' | 'insn' | null;
   /** put passes the pointer held since get, across growth */
   readonly stalePointers: boolean;

@@ -1,6 +1,7 @@
 import type { StoreFactory } from '../../impl/store/api.ts';
 import { v4 } from '../../impl/v4/store.ts';
 import type { SlotPolicy } from '../../model/index.ts';
+import { MUTANTS } from '../mutants/index.ts';
 
 /** An implementation the harness can check: the reference ones, mutants, later users' plugins. */
 export interface Implementation {
@@ -30,3 +31,6 @@ export function implementations(): readonly Implementation[] {
 export function implementationByName(name: string): Implementation | undefined {
   return implementations().find((i) => i.name === name);
 }
+
+// deliberately broken v4s (properties/mutants), after the reference list; mutants/ imports only types from here
+for (const m of MUTANTS) registerImplementation(m);
