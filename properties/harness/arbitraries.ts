@@ -58,37 +58,53 @@ function tailArbitrary(config: Configuration): fc.Arbitrary<number[]> {
 function commandsArbitrary(config: Configuration, suite: Suite, functions: readonly ScenarioFunction[]): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   const paddedFn = fc.constantFrom(...functions.filter((f) => f.padded).map((f) => f.name));
-  const single: fc.Arbitrary<Command>[] = [
-    fn.map((f): Command => (suite.stalePointers ? { op: 'put', fn: f, stale: true } : { op: 'put', fn: f })),
-    fn.map((f): Command => ({ op: 'put_by_ip', fn: f })),
-    fn.map((f): Command => ({ op: 'find', fn: f })),
+  const single: fc.WeightedArbitrary<Command>[] = [
+    { weight: 2, arbitrary: fn.map((f): Command => (suite.stalePointers ? { op: 'put', fn: f, stale: true } : { op: 'put', fn: f })) },
+    { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'put_by_ip', fn: f })) },
+    { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'find', fn: f })) },
   ];
-  if (suite.ops.includes('fail_alloc')) single.push(fc.constant<Command>({ op: 'fail_alloc' }));
+  // the fault of a fault suite comes as often as the calls it disturbs
+  if (suite.ops.includes('fail_alloc')) single.push({ weight: 3, arbitrary: fc.constant<Command>({ op: 'fail_alloc' }) });
+  const extraBlocks: fc.WeightedArbitrary<Command[]>[] = [];
   if (suite.foreign) {
-    single.push(fc.tuple(paddedFn, foreignBytes(config, suite.foreign)).map(([f, bytes]): Command => ({ op: 'foreign_write', fn: f, bytes })));
+    const bytes = foreignBytes(config, suite.foreign);
+    const write = fc.tuple(paddedFn, bytes).map(([f, b]): Command => ({ op: 'foreign_write', fn: f, bytes: b }));
+    single.push({ weight: 4, arbitrary: write });
+    // a fault that lands on a function just attached, so it can meet that function's put
+    const attachedThenHit = fc
+      .tuple(paddedFn, bytes)
+      .map(([f, b]): Command[] => [{ op: 'lock' }, { op: 'get', fn: f }, { op: 'unlock' }, { op: 'foreign_write', fn: f, bytes: b }]);
+    extraBlocks.push({ weight: 2, arbitrary: attachedThenHit });
   }
-  return suite.keepsLockContract ? contractCommands(suite, functions, single) : freeCommands(functions, single);
+  return suite.keepsLockContract ? contractCommands(suite, functions, single, extraBlocks) : freeCommands(functions, single);
 }
 
-function freeCommands(functions: readonly ScenarioFunction[], single: readonly fc.Arbitrary<Command>[]): fc.Arbitrary<Command[]> {
+/** Lock misuse: well-formed blocks mixed with bare lock/unlock/get, so misuse can come after real state. */
+function freeCommands(functions: readonly ScenarioFunction[], single: readonly fc.WeightedArbitrary<Command>[]): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
-  const free = fc.oneof(
+  const misuse = fc.oneof(
     fc.constant<Command>({ op: 'lock' }),
     fc.constant<Command>({ op: 'unlock' }),
     fn.map((f): Command => ({ op: 'get', fn: f })),
-    ...single,
   );
-  return fc.array(free, { maxLength: 16 });
+  const block = fc.oneof(
+    { weight: 3, arbitrary: getBlock(fn, fc.constant<Command[]>([])) },
+    { weight: 3, arbitrary: fc.oneof(...single).map((c) => [c]) },
+    { weight: 1, arbitrary: misuse.map((c) => [c]) },
+  );
+  return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
 }
 
-function contractCommands(suite: Suite, functions: readonly ScenarioFunction[], single: readonly fc.Arbitrary<Command>[]): fc.Arbitrary<Command[]> {
+function contractCommands(
+  suite: Suite,
+  functions: readonly ScenarioFunction[],
+  single: readonly fc.WeightedArbitrary<Command>[],
+  extraBlocks: readonly fc.WeightedArbitrary<Command[]>[] = [],
+): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   // put-under-lock: a put or put_by_ip may come before the unlock
-  const inside = suite.putUnderLock ? fc.array(fc.oneof(single[0]!, single[1]!), { maxLength: 1 }) : fc.constant<Command[]>([]);
-  const getBlock = fc
-    .tuple(fc.array(fn, { minLength: 1, maxLength: 3 }), inside)
-    .map(([fs, extra]): Command[] => [{ op: 'lock' }, ...fs.map((f): Command => ({ op: 'get', fn: f })), ...extra, { op: 'unlock' }]);
-  const block = fc.oneof({ weight: 3, arbitrary: getBlock }, { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) });
+  const inside = suite.putUnderLock ? fc.array(fc.oneof(single[0]!.arbitrary, single[1]!.arbitrary), { maxLength: 1 }) : fc.constant<Command[]>([]);
+  const block = fc.oneof({ weight: 3, arbitrary: getBlock(fn, inside) }, { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) }, ...extraBlocks);
   return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
 }
 
@@ -125,4 +141,11 @@ function place(into: number[], at: number, bytes: readonly number[]): number[] {
     if (at + i < out.length) out[at + i] = b;
   });
   return out;
+}
+
+/** lock; get(f)…; [extra]; unlock */
+function getBlock(fn: fc.Arbitrary<string>, inside: fc.Arbitrary<Command[]>): fc.Arbitrary<Command[]> {
+  return fc
+    .tuple(fc.array(fn, { minLength: 1, maxLength: 3 }), inside)
+    .map(([fs, extra]): Command[] => [{ op: 'lock' }, ...fs.map((f): Command => ({ op: 'get', fn: f })), ...extra, { op: 'unlock' }]);
 }

@@ -19,7 +19,7 @@ beforeAll(() => {
 }, 300_000);
 
 describe('default run against v4', () => {
-  it.each(['D3', 'D8', 'D10', 'D12'])('the generic suites find %s with a counterexample of at most 6 commands', (id) => {
+  it.each(['D3', 'D8', 'D10', 'D12', 'D6'])('the generic suites find %s with a counterexample of at most 6 commands', (id) => {
     const hits = campaign.results.filter((r) => r.finding?.id === id);
     expect(hits.length).toBeGreaterThan(0);
     const shortest = Math.min(...hits.map((r) => r.counterexample!.executed.length));

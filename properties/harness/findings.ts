@@ -16,8 +16,15 @@ const unpaddedNames = (ex: Execution): Set<string> => new Set(ex.scenario.functi
 export const KNOWN_DEFECTS: readonly KnownDefect[] = [
   {
     id: 'D10',
-    title: 'lock contract: put/put_by_ip take kfunc_md_mutex themselves (self-deadlock when held); get needs it held',
-    matches: (ex) => ex.violation?.check === 'contract' || (ex.violation?.check === 'deadlock' && ex.scenario.suite !== 'contract'),
+    title: 'lock contract: put/put_by_ip take kfunc_md_mutex themselves, so calling them with it held self-deadlocks',
+    matches: (ex) =>
+      (ex.violation?.check === 'contract' && ex.violation.message.includes('self-deadlock')) ||
+      (ex.violation?.check === 'deadlock' && ex.scenario.suite !== 'contract'),
+  },
+  {
+    id: 'D10u',
+    title: 'lock contract unchecked: get without kfunc_md_mutex (a data race), unlock without holding it',
+    matches: (ex) => ex.violation?.check === 'contract',
   },
   {
     id: 'D12',

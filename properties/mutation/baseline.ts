@@ -3,11 +3,11 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
   "x86-A16": {
     "contract": "holds",
     "alloc-failure": "holds",
-    "foreign-bytes": "D3",
+    "foreign-bytes": "holds",
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "holds"
   },
   "x86-A16-thunks": {
@@ -17,7 +17,7 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   },
   "x86-B-kcfi": {
@@ -27,18 +27,18 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   },
   "x86-C-kcfi-kconfig-thunks": {
     "contract": "holds",
     "alloc-failure": "holds",
-    "foreign-bytes": "holds",
+    "foreign-bytes": "D3",
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
     "lock-misuse": "D10",
-    "stale-md": "holds"
+    "stale-md": "D6"
   },
   "x86-C-fineibt-kconfig": {
     "contract": "D12",
@@ -47,17 +47,17 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
     "forged-insn": "D12",
     "unpadded": "D12",
     "put-under-lock": "D12",
-    "lock-misuse": "D10",
+    "lock-misuse": "D12",
     "stale-md": "D12"
   },
   "x86-C-fineibt-intent": {
     "contract": "holds",
     "alloc-failure": "holds",
-    "foreign-bytes": "holds",
+    "foreign-bytes": "D3",
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   },
   "arm64-md-1,1": {
@@ -67,7 +67,7 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   },
   "arm64-args8-4,2-bti": {
@@ -77,17 +77,17 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   },
   "arm64-callops-6,4": {
     "contract": "holds",
     "alloc-failure": "holds",
-    "foreign-bytes": "D3",
+    "foreign-bytes": "D8b",
     "forged-insn": "D8b",
     "unpadded": "D8",
     "put-under-lock": "D10",
-    "lock-misuse": "D10",
+    "lock-misuse": "D10u",
     "stale-md": "D6"
   }
 };

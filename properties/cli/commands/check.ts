@@ -119,7 +119,8 @@ function textReport(c: Campaign, configs: readonly Configuration[], suites: read
     const file = files.get(`${shortest.config}/${shortest.suite}`);
     out.push(formatCounterexample(shortest.counterexample!, { impl: c.impl, finding: shortest.finding?.id ?? null, seed: shortest.seed, path: shortest.path, ...(file ? { file } : {}) }));
     const others = rs.filter((r) => r !== shortest).map((r) => `${r.config}/${r.suite} (${r.counterexample!.executed.length} cmds)`);
-    if (others.length) out.push(pc.dim(`  also: ${others.join(', ')}`));
+    const shown = others.slice(0, 6).join(', ');
+    if (others.length) out.push(pc.dim(`  also: ${shown}${others.length > 6 ? `, and ${others.length - 6} more (all saved in the counterexample directory)` : ''}`));
     out.push('');
   }
   out.push(...coverageLines(c.coverage));
