@@ -1,93 +1,555 @@
-/** v4's verdicts (seed 42, 30 runs) on the configurations the mutation run uses; regenerate if the suites change. */
-export const BASELINE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+import type { Outcome } from './settings.ts';
+
+/** v4's outcomes (see settings.ts); regenerate with generate-baseline.ts when the suites change. */
+export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>>> = {
   "x86-A16": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "holds",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "holds"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned md #0 (entry func f1, users 2); the model expects NULL (ebusy)",
+      "commands": 4
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    }
   },
   "x86-A16-thunks": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "holds",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 6
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000",
+      "commands": 8
+    }
+  },
+  "x86-A64": {
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D3",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 0 slot(s) have users > 0",
+      "commands": 5
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f1 = kfunc_md_get(f1); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 3
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "state",
+      "message": "capacity 4; the model expects 2",
+      "commands": 8
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock; the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 2
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010",
+      "commands": 10
+    }
   },
   "x86-B-kcfi": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "holds",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 3
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000",
+      "commands": 6
+    }
   },
   "x86-C-kcfi-kconfig-thunks": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "D3",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D3",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 0 slot(s) have users > 0",
+      "commands": 5
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "kfunc_md_find(f0); returned a pointer 0x10 while no array exists; the model expects NULL",
+      "commands": 2
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock; the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 2
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000",
+      "commands": 8
+    }
   },
   "x86-C-fineibt-kconfig": {
-    "contract": "D12",
-    "alloc-failure": "D12",
-    "foreign-bytes": "D12",
-    "forged-insn": "D12",
-    "unpadded": "D12",
-    "put-under-lock": "D12",
-    "lock-misuse": "D12",
-    "stale-md": "D12"
+    "contract": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "alloc-failure": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "foreign-bytes": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "forged-insn": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "unpadded": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "lock-misuse": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "stale-md": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    }
   },
   "x86-C-fineibt-intent": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "D3",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D3",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 0 slot(s) have users > 0",
+      "commands": 5
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 6
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010",
+      "commands": 8
+    }
+  },
+  "x86-C-fineibt-pre2025-intent": {
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D3",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 0 slot(s) have users > 0",
+      "commands": 5
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 2 slot(s) have users > 0",
+      "commands": 6
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010",
+      "commands": 6
+    }
   },
   "arm64-md-1,1": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "D8b",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 3
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 6
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000",
+      "commands": 10
+    }
   },
   "arm64-args8-4,2-bti": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "D8b",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 3
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned md #0 (entry func f1, users 2); the model expects NULL (ebusy)",
+      "commands": 7
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000",
+      "commands": 8
+    }
   },
   "arm64-callops-6,4": {
-    "contract": "holds",
-    "alloc-failure": "holds",
-    "foreign-bytes": "D8b",
-    "forged-insn": "D8b",
-    "unpadded": "D8",
-    "put-under-lock": "D10",
-    "lock-misuse": "D10u",
-    "stale-md": "D6"
+    "contract": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "foreign-bytes": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "kfunc_md_put_by_ip(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 5
+    },
+    "forged-insn": {
+      "verdict": "D8b",
+      "check": "I2",
+      "message": "kfunc_md_used is 1 but 2 slot(s) have users > 0",
+      "commands": 6
+    },
+    "unpadded": {
+      "verdict": "D8",
+      "check": "result",
+      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
+      "commands": 2
+    },
+    "put-under-lock": {
+      "verdict": "D10",
+      "check": "contract",
+      "message": "kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 3
+    },
+    "lock-misuse": {
+      "verdict": "D10u",
+      "check": "contract",
+      "message": "kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally",
+      "commands": 1
+    },
+    "stale-md": {
+      "verdict": "D6",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010",
+      "commands": 8
+    }
   }
 };
