@@ -77,6 +77,7 @@ export class V4Store implements KfuncMdStore {
     const ret = yield* this.textPokeHelper(ip, this.hooks.pretend(slot.index), this.hooks.nops());
     if (ret !== 0) {
       yield* this.addUsed(-1);
+      // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
       yield* this.mem.store32(slot.md + MD_USERS, 0);
       return 0;
     }
@@ -104,6 +105,7 @@ export class V4Store implements KfuncMdStore {
     let users = 0;
     let func = 0;
     if (md) {
+      // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
       users = toI32(yield* this.mem.load32(md + MD_USERS));
       func = yield* this.mem.load64(md + MD_FUNC);
     }
@@ -120,6 +122,7 @@ export class V4Store implements KfuncMdStore {
     if (arrayBase !== 0 && mem.isMapped(arrayBase, count * MD_SIZE)) {
       for (let i = 0; i < count; i++) {
         const md = arrayBase + i * MD_SIZE;
+        // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
         entries.push({ users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
       }
     }
@@ -144,6 +147,7 @@ export class V4Store implements KfuncMdStore {
     const count = yield* this.mem.load32(this.countAddr);
     if (used < count) {
       const index = yield* this.scanFree(mds, count);
+      // Stryker disable next-line ConditionalExpression: with used < count a free slot exists in every state v4 can reach, so the scan never returns -1 here
       if (index >= 0) return yield* this.claim(mds, index);
     }
     const grown = yield* this.grow(mds, count);
@@ -165,7 +169,9 @@ export class V4Store implements KfuncMdStore {
 
   /** Linear scan from 0 for users == 0; -1 if none. */
   protected *scanFree(mds: Addr, count: number): Op<number> {
+    // Stryker disable next-line EqualityOperator: the scan runs only when a free slot exists below count (equivalent mutant)
     for (let i = 0; i < count; i++) {
+      // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
       if ((yield* this.mem.load32(mds + i * MD_SIZE + MD_USERS)) === 0) return i;
     }
     return -1;
@@ -209,11 +215,14 @@ export class V4Store implements KfuncMdStore {
   }
 
   protected *initUsers(mds: Addr, from: number, to: number): Op<void> {
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     for (let i = from; i < to; i++) yield* this.mem.store32(mds + i * MD_SIZE + MD_USERS, 0);
   }
 
   protected *incUsers(md: Addr): Op<void> {
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     const users = yield* this.mem.load32(md + MD_USERS);
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     yield* this.mem.store32(md + MD_USERS, toI32(users) + 1);
   }
 
@@ -232,6 +241,7 @@ export class V4Store implements KfuncMdStore {
     yield* this.mem.mutexLock(TEXT_MUTEX);
     if (insn) {
       if ((yield* this.memcmp(target, insn)) === 0) ret = 0;
+      // Stryker disable next-line UnaryOperator: callers only test ret !== 0, so +EBUSY is equivalent
       else if ((yield* this.memcmp(target, nops)) !== 0) ret = -EBUSY;
       else ret = yield* this.hooks.poke(target, insn);
     } else if ((yield* this.memcmp(target, nops)) !== 0) {
@@ -251,12 +261,15 @@ export class V4Store implements KfuncMdStore {
   }
 
   /** __put: caller holds kfunc_md_mutex. True when the slot was released and NOPs restored. */
+  // Stryker disable BooleanLiteral: like the kernel's, the result is unused by put and put_by_ip (equivalent mutants)
   protected *putLocked(md: Addr): Op<boolean> {
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     const users = toI32(yield* this.mem.load32(md + MD_USERS));
     if (users <= 0) {
       this.kernel.warn('put-users', `kfunc_md_put(${hex(md)}): users ${users} <= 0`);
       return false;
     }
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     yield* this.mem.store32(md + MD_USERS, users - 1);
     if (users - 1 > 0) return false;
     const func = yield* this.mem.load64(md + MD_FUNC);
@@ -267,6 +280,7 @@ export class V4Store implements KfuncMdStore {
     // md->func stays stale on purpose
     return true;
   }
+  // Stryker restore BooleanLiteral
 }
 
 export const v4: StoreFactory = (kernel) => new V4Store(kernel);

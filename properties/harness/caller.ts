@@ -26,7 +26,7 @@ export class Caller {
         return !contract || this.locked;
       case 'put':
         if (contract && this.locked && !this.suite.putUnderLock) return false;
-        return contract ? (this.refs.get(cmd.fn) ?? 0) > 0 : this.everHeld.has(cmd.fn);
+        return contract && !this.suite.doublePut ? (this.refs.get(cmd.fn) ?? 0) > 0 : this.everHeld.has(cmd.fn);
       case 'put_by_ip':
         if (contract && this.locked && !this.suite.putUnderLock) return false;
         return !contract || (this.refs.get(cmd.fn) ?? 0) > 0;

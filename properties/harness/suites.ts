@@ -5,7 +5,7 @@ import type { CommandOp } from './commands.ts';
  * well-behaved caller on a healthy kernel; each other suite adds one class of
  * fault or misuse, so that every finding is reported under its own cause.
  */
-export type SuiteName = 'contract' | 'alloc-failure' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'put-under-lock' | 'lock-misuse' | 'stale-md';
+export type SuiteName = 'contract' | 'alloc-failure' | 'double-put' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'put-under-lock' | 'lock-misuse' | 'stale-md';
 
 export interface Suite {
   readonly name: SuiteName;
@@ -17,6 +17,8 @@ export interface Suite {
   readonly keepsLockContract: boolean;
   /** ...except that it calls put/put_by_ip while holding kfunc_md_lock */
   readonly putUnderLock?: boolean;
+  /** ...except that it may put an md again after its last reference is gone */
+  readonly doublePut?: boolean;
   /** some generated functions have no padding */
   readonly unpadded: boolean;
   /** what foreign writes put in windows: other code, or forged metadata instructions */
@@ -44,6 +46,17 @@ export const SUITES: readonly Suite[] = [
     faulty: true,
     ops: [...CORE, 'fail_alloc'],
     keepsLockContract: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'double-put',
+    description: 'a caller puts an md it no longer holds (a refcount bug in a user): WARN, and nothing else may change',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    doublePut: true,
     unpadded: false,
     foreign: null,
     stalePointers: false,

@@ -15,6 +15,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "holds",
       "check": null,
@@ -60,6 +66,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "commands": null
     },
     "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "double-put": {
       "verdict": "holds",
       "check": null,
       "message": null,
@@ -115,6 +127,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "D3",
       "check": "I2",
@@ -160,6 +178,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "commands": null
     },
     "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "double-put": {
       "verdict": "holds",
       "check": null,
       "message": null,
@@ -215,6 +239,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "D3",
       "check": "I2",
@@ -260,6 +290,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "commands": 2
     },
     "alloc-failure": {
+      "verdict": "D12",
+      "check": "I7",
+      "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
+      "commands": 2
+    },
+    "double-put": {
       "verdict": "D12",
       "check": "I7",
       "message": "kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails",
@@ -315,6 +351,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "D3",
       "check": "I2",
@@ -360,6 +402,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "commands": null
     },
     "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "double-put": {
       "verdict": "holds",
       "check": null,
       "message": null,
@@ -415,6 +463,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "D8b",
       "check": "result",
@@ -465,6 +519,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "message": null,
       "commands": null
     },
+    "double-put": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
     "foreign-bytes": {
       "verdict": "D8b",
       "check": "result",
@@ -510,6 +570,12 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "commands": null
     },
     "alloc-failure": {
+      "verdict": "holds",
+      "check": null,
+      "message": null,
+      "commands": null
+    },
+    "double-put": {
       "verdict": "holds",
       "check": null,
       "message": null,
