@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SUITES } from '../harness/suites.ts';
 
 const KFMD = join(import.meta.dirname, 'kfmd.mjs');
 
@@ -39,7 +40,7 @@ describe('kfmd check and replay', () => {
     const b = kfmd(['check', '--config', 'arm64-md-1,1', '--runs', '30', '--seed', '7', '--json'], dir);
     expect(a.stdout).toBe(b.stdout);
     const parsed = JSON.parse(a.stdout) as { results: { verdict: string }[]; coverage: Record<string, number> };
-    expect(parsed.results.length).toBe(8);
+    expect(parsed.results.length).toBe(SUITES.length);
     expect(Object.keys(parsed.coverage).length).toBeGreaterThan(20);
   });
 

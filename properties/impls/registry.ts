@@ -1,5 +1,6 @@
 import type { StoreFactory } from '../../impl/store/api.ts';
 import { v4 } from '../../impl/v4/store.ts';
+import { locked } from '../../impl/locked/store.ts';
 import type { SlotPolicy } from '../../model/index.ts';
 import { MUTANTS } from '../mutants/index.ts';
 
@@ -14,6 +15,7 @@ export interface Implementation {
 
 const REFERENCE: readonly Implementation[] = [
   { name: 'v4', description: 'the seed design (kfunc_md v4, March 2025), faithful to spec §2', factory: v4, slotPolicy: 'lowest-free' },
+  { name: 'locked', description: 'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept', factory: locked, slotPolicy: 'any-free' },
 ];
 
 const extra: Implementation[] = [];

@@ -15,12 +15,21 @@ import { COUNTEREXAMPLE_DIR, counterexamplePath, saveCounterexample } from '../.
 import { ExitStatus, EXIT_VIOLATION, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../table.ts';
+import { DEFAULT_GEN } from '../../concurrency/arbitraries.ts';
+import { DEFAULT_CONCURRENT_RUNS, DEFAULT_MAX_EXECUTIONS_CLI, DEFAULT_PREEMPTION_BOUND, parseByteOrder, runConcurrentCheck } from '../../concurrency/cli.ts';
+import type { StrategyName } from '../../concurrency/scenario.ts';
 import { campaignJson, coverageLines } from '../../report/campaign.ts';
 
 export const DEFAULT_SEED = 42;
 export const DEFAULT_RUNS = 50;
 
 interface CheckOptions {
+  readonly schedule?: StrategyName;
+  readonly byteOrder: string;
+  readonly entriesPerPage: string;
+  readonly readers: 'rcu' | 'norcu' | 'both';
+  readonly preemptions: string;
+  readonly maxSchedules: string;
   readonly impl: string;
   readonly arch: 'x86' | 'arm64' | 'all';
   readonly config: string;
@@ -35,20 +44,56 @@ interface CheckOptions {
 export function registerCheck(program: Command, io: CliIo): void {
   program
     .command('check')
-    .description('run the property suites: model vs implementation, every configuration of both arches')
+    .description('run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs')
     .option('--impl <name>', `implementation to check (${implementations().map((i) => i.name).join(', ')})`, 'v4')
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x86', 'arm64', 'all']).default('all'))
     .option('--config <name>', 'one configuration (see kfmd configs) or all', 'all')
     .option('--suite <name>', `one property suite (${SUITES.map((s) => s.name).join(', ')}) or all`, 'all')
-    .option('--runs <n>', 'generated scenarios per (configuration, suite)', String(DEFAULT_RUNS))
+    .option('--runs <n>', `generated scenarios per (configuration, suite); concurrent default: ${Object.entries(DEFAULT_CONCURRENT_RUNS).map(([k, v]) => `${v} ${k}`).join(', ')}`, String(DEFAULT_RUNS))
     .option('--seed <n>', 'seed: the same seed gives the same run, byte for byte', String(DEFAULT_SEED))
     .option('--no-faults', 'only the contract suite: no fault commands, no lock misuse')
     .option('--json', 'machine-readable output for CI')
     .option('--out <dir>', 'where counterexamples are saved', COUNTEREXAMPLE_DIR)
-    .action((opts: CheckOptions) => {
-      const status = check(opts, io);
+    .addOption(new Option('--schedule <strategy>', 'concurrent mode: simulated CPUs interleaved by this strategy (without it: the sequential suites)').choices(['random', 'pct', 'exhaustive']))
+    .option('--byte-order <order>', 'concurrent: x86 text_poke byte order (ascending, descending, low-first, or e.g. 1,2,3,4,0)', 'ascending')
+    .option('--entries-per-page <n>', 'concurrent: ENTRIES_PER_PAGE (256 = a real 4 KiB page)', String(DEFAULT_GEN.entriesPerPage))
+    .addOption(new Option('--readers <mode>', 'concurrent: trampolines with rcu_read_lock, without (the author\'s), or both').choices(['rcu', 'norcu', 'both']).default('both'))
+    .option('--preemptions <n>', 'exhaustive: preemption bound', String(DEFAULT_PREEMPTION_BOUND))
+    .option('--max-schedules <n>', 'exhaustive: schedules per generated scenario', String(DEFAULT_MAX_EXECUTIONS_CLI))
+    .action((opts: CheckOptions, cmd: Command) => {
+      const status = opts.schedule ? concurrent(opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io) : check(opts, io);
       if (status !== 0) throw new ExitStatus(status);
     });
+}
+
+function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boolean, io: CliIo): number {
+  const impl = implementationByName(opts.impl);
+  if (!impl) throw new UsageError(`unknown implementation "${opts.impl}" (known: ${implementations().map((i) => i.name).join(', ')})`);
+  const pokeByteOrder = parseByteOrder(opts.byteOrder);
+  if (!pokeByteOrder) throw new UsageError(`--byte-order must be ascending, descending, low-first or a permutation of 0,1,2,3,4, got "${opts.byteOrder}"`);
+  const entriesPerPage = positiveInt(opts.entriesPerPage, '--entries-per-page');
+  if ((entriesPerPage & (entriesPerPage - 1)) !== 0) throw new UsageError(`--entries-per-page must be a power of two, got ${entriesPerPage}`);
+  return runConcurrentCheck(
+    {
+      impl,
+      configs: selectConfigs(opts),
+      strategy,
+      runs: defaultRuns ? DEFAULT_CONCURRENT_RUNS[strategy] : positiveInt(opts.runs, '--runs'),
+      seed: integer(opts.seed, '--seed'),
+      pokeByteOrder,
+      entriesPerPage,
+      readers: opts.readers,
+      preemptionBound: nonNegativeInt(opts.preemptions, '--preemptions'),
+      maxExecutions: positiveInt(opts.maxSchedules, '--max-schedules'),
+      json: opts.json === true,
+      out: opts.out,
+    },
+    io,
+  );
+}
+
+function nonNegativeInt(s: string, flag: string): number {
+  return s === '0' ? 0 : positiveInt(s, flag);
 }
 
 function check(opts: CheckOptions, io: CliIo): number {

@@ -7,6 +7,9 @@ import { formatCounterexample } from '../../report/counterexample.ts';
 import { CounterexampleFileError, loadCounterexample } from '../../report/file.ts';
 import { ConfigError, configurationByName } from '../../../model/config/index.ts';
 import { EXIT_VIOLATION, ExitStatus, UsageError } from '../errors.ts';
+import { replayConcurrent } from '../../concurrency/cli.ts';
+import { ConcFileError, asConcCounterexample, isConcurrentFile, readJson } from '../../concurrency/file.ts';
+import type { ConcCounterexampleFile } from '../../concurrency/file.ts';
 import type { CliIo } from '../io.ts';
 
 export function registerReplay(program: Command, io: CliIo): void {
@@ -22,6 +25,13 @@ export function registerReplay(program: Command, io: CliIo): void {
 }
 
 function replay(file: string, implName: string | undefined, io: CliIo): number {
+  const concurrent = concurrentFile(file);
+  if (concurrent) {
+    const name = implName ?? concurrent.impl;
+    const impl = implementationByName(name);
+    if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
+    return replayConcurrent(concurrent, impl, io);
+  }
   let saved;
   try {
     saved = loadCounterexample(file);
@@ -43,4 +53,19 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
   io.out(`${report}\n`);
   if (name === saved.impl && report !== saved.report) io.out('note: the report differs from the one saved with the counterexample\n');
   return EXIT_VIOLATION;
+}
+
+/** A concurrent counterexample (kind "concurrent"), validated; null for a sequential one. */
+function concurrentFile(file: string): ConcCounterexampleFile | null {
+  try {
+    const data = readJson(file);
+    if (!isConcurrentFile(data)) return null;
+    const saved = asConcCounterexample(file, data);
+    configurationByName(saved.scenario.config);
+    return saved;
+  } catch (err) {
+    if (err instanceof ConcFileError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,0 +1,141 @@
+import type { ArchHooks } from '../arch/hooks.ts';
+import { hooksFor } from '../arch/select.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { hex, toI32 } from '../kernel/le.ts';
+import type { Memory } from '../kernel/memory.ts';
+import type { Addr, Op } from '../kernel/types.ts';
+import type { KfuncMdStore, StoreFactory, StoreView, TrampolineView } from '../store/api.ts';
+import { KFUNC_MD_MUTEX, MD_FUNC, MD_SIZE, MD_USERS, orderOf } from '../v4/layout.ts';
+import { SlotArray } from './slots.ts';
+import { TextWindow } from './text.ts';
+
+/**
+ * A reference store that is correct by construction, to show the concurrent checks raise no
+ * false alarms: every operation, readers included, runs under kfunc_md_mutex; a slot is reused
+ * only after a grace period; md pointers stay valid across growth; find checks md->func and
+ * users; functions without padding are never touched. Slow on purpose, simple on purpose.
+ */
+export class LockedStore implements KfuncMdStore {
+  readonly name = 'locked';
+  private readonly mem: Memory;
+  private readonly slots: SlotArray;
+  private readonly text: TextWindow;
+  private readonly padded: ReadonlySet<Addr>;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly hooks: ArchHooks = hooksFor(kernel),
+  ) {
+    this.mem = kernel.mem;
+    this.slots = new SlotArray(kernel);
+    this.text = new TextWindow(kernel.mem, hooks);
+    // the kernel knows which functions were compiled with padding (the patchable-entry records)
+    this.padded = new Set(kernel.functions.filter((f) => f.padded).map((f) => f.ip));
+  }
+
+  *lock(): Op<void> {
+    yield* this.mem.mutexLock(KFUNC_MD_MUTEX);
+  }
+
+  *unlock(): Op<void> {
+    yield* this.mem.mutexUnlock(KFUNC_MD_MUTEX);
+  }
+
+  /** The caller holds kfunc_md_mutex (the kernel contract, as for v4). */
+  *get(ip: Addr): Op<Addr> {
+    if (!this.padded.has(ip)) return 0;
+    const owned = yield* this.owned(ip);
+    if (owned.md) {
+      yield* this.mem.store32(owned.md + MD_USERS, owned.users + 1);
+      return owned.md;
+    }
+    const slot = yield* this.slots.allocate();
+    if (!slot) return 0;
+    yield* this.slots.claim(slot, ip);
+    if ((yield* this.text.install(ip, this.hooks.pretend(slot.index))) !== 0) {
+      yield* this.slots.unclaim(slot);
+      return 0;
+    }
+    yield* this.slots.addUsed(1);
+    return slot.md;
+  }
+
+  *put(md: Addr): Op<void> {
+    yield* this.lock();
+    const index = this.slots.indexOf(md);
+    if (index === null) this.kernel.warn('put-users', `kfunc_md_put(${hex(md)}): not an md pointer`);
+    else yield* this.release(index);
+    yield* this.unlock();
+  }
+
+  *putByIp(ip: Addr): Op<void> {
+    yield* this.lock();
+    const owned = yield* this.owned(ip);
+    if (owned.md) yield* this.release(owned.index);
+    yield* this.unlock();
+  }
+
+  /** Under the mutex, unless this CPU already holds it (get calls it that way). */
+  *find(ip: Addr): Op<Addr> {
+    const mine = this.mem.mutexes.owner(KFUNC_MD_MUTEX) === this.mem.currentCpu;
+    if (!mine) yield* this.lock();
+    const owned = yield* this.owned(ip);
+    if (!mine) yield* this.unlock();
+    return owned.md;
+  }
+
+  *trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView> {
+    yield* this.lock();
+    if (opts.rcu) yield* this.mem.rcuReadLock();
+    const owned = yield* this.owned(ip);
+    if (opts.rcu) yield* this.mem.rcuReadUnlock();
+    yield* this.unlock();
+    return owned.md ? { md: owned.md, users: owned.users, func: ip } : { md: 0, users: 0, func: 0 };
+  }
+
+  inspect(): StoreView {
+    const mem = this.mem;
+    const arrayBase = mem.peek64(this.slots.mdsAddr);
+    const count = mem.peek32(this.slots.countAddr);
+    const used = mem.peek32(this.slots.usedAddr);
+    const entries = [];
+    if (arrayBase !== 0) {
+      for (let i = 0; i < count; i++) {
+        const md = arrayBase + i * MD_SIZE;
+        entries.push({ users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
+      }
+    }
+    const perPage = this.slots.perPage;
+    return { arrayBase, count, used, order: orderOf(count, perPage), entriesPerPage: perPage, entries };
+  }
+
+  /** ip's md if ip's window holds an index whose entry is live and belongs to ip; mutex held. */
+  private *owned(ip: Addr): Op<{ md: Addr; index: number; users: number }> {
+    const none = { md: 0, index: -1, users: 0 };
+    if (!this.padded.has(ip) || !(yield* this.hooks.exist(ip))) return none;
+    const index = yield* this.mem.load32(ip - this.hooks.dataOffset);
+    const md = yield* this.slots.mdOf(index);
+    if (!md) return none;
+    const users = toI32(yield* this.mem.load32(md + MD_USERS));
+    if (users <= 0 || (yield* this.mem.load64(md + MD_FUNC)) !== ip) return none;
+    return { md, index, users };
+  }
+
+  /** __put for slot `index`: mutex held. */
+  private *release(index: number): Op<void> {
+    const md = yield* this.slots.mdOf(index);
+    const users = md ? toI32(yield* this.mem.load32(md + MD_USERS)) : 0;
+    if (users <= 0) {
+      this.kernel.warn('put-users', `kfunc_md_put(#${index}): users ${users} <= 0`);
+      return;
+    }
+    yield* this.mem.store32(md + MD_USERS, users - 1);
+    if (users > 1) return;
+    yield* this.slots.addUsed(-1);
+    const func = yield* this.mem.load64(md + MD_FUNC);
+    if (this.padded.has(func)) yield* this.text.restoreIfHolds(func, this.hooks.pretend(index));
+    yield* this.slots.noteReleased();
+  }
+}
+
+export const locked: StoreFactory = (kernel) => new LockedStore(kernel);
