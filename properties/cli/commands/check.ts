@@ -103,7 +103,8 @@ function check(opts: CheckOptions, io: CliIo): number {
   const seed = integer(opts.seed, '--seed');
   const configs = selectConfigs(opts);
   const suites: Suite[] = !opts.faults ? [suiteByName('contract')] : opts.suite === 'all' ? [...SUITES] : [suiteOrUsage(opts.suite)];
-  const bar = !opts.json && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'checking {bar} {value}/{total} {last}', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  // a progress bar only for a person at a terminal; it draws on stderr so stdout stays clean
+  const bar = !opts.json && process.stdout.isTTY && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'checking {bar} {value}/{total} {last}', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   bar?.start(configs.length * suites.length, 0, { last: '' });
   const campaign = runCampaign(impl, configs, suites, {
     seed,
