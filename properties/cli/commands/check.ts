@@ -174,6 +174,11 @@ function textReport(c: Campaign, configs: readonly Configuration[], suites: read
   const violated = c.results.filter((r) => !r.holds).length;
   const findings = [...groups.entries()].map(([k, rs]) => `${k} ×${rs.length}`).join(', ');
   out.push(`${c.results.length} properties: ${c.results.length - violated} hold, ${violated} violated${findings ? ` (${findings})` : ''}`);
+  const known = [...new Set(c.results.filter((r) => r.finding).map((r) => r.finding!.id))].sort();
+  const unnamed = c.results.filter((r) => !r.holds && !r.finding).length;
+  if (violated > 0) {
+    out.push(`known defects found (spec §7): ${known.join(', ') || 'none'}; violations no known defect explains: ${unnamed}`);
+  }
   return `${out.join('\n')}\n`;
 }
 
