@@ -54,7 +54,7 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
     executed.push(cmd);
     const fn = fnOf(cmd);
     const before = fn ? implWindow(world, fn) : [];
-    const event = toEvent(cmd, world, caller);
+    const event = toEvent(cmd, caller);
     const model = world.oracle.step(event);
     const impl = runImpl(cmd, world, caller);
     const warnSites = world.kernel.warnings.slice(cursor.warnings).map((w) => w.site);
@@ -85,7 +85,8 @@ function fnOf(cmd: Command): string | null {
   return 'fn' in cmd ? cmd.fn : null;
 }
 
-function toEvent(cmd: Command, world: World, caller: Caller): ModelEvent {
+/** The model event for a command; put names the slot the caller's md came from. */
+export function toEvent(cmd: Command, caller: Caller): ModelEvent {
   switch (cmd.op) {
     case 'lock':
       return { type: 'LOCK' };

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { configurationByName, paddingImage } from '../../model/config/index.ts';
 import type { Configuration } from '../../model/config/index.ts';
 import { Oracle } from '../../model/index.ts';
-import type { ModelEvent } from '../../model/index.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
 import { Caller } from './caller.ts';
+import { toEvent } from './executor.ts';
 import type { Scenario } from './scenario.ts';
 import { suiteByName } from './suites.ts';
 import type { Suite } from './suites.ts';
@@ -38,15 +38,7 @@ export function runModelOnly(scenario: Scenario, coverage: Map<string, number>):
   for (const cmd of scenario.commands) {
     if (oracle.stopped) return;
     if (!caller.allows(cmd, (fn) => padded.has(fn), oracle.context.pendingAllocFailures)) continue;
-    const event: ModelEvent =
-      cmd.op === 'lock' ? { type: 'LOCK' }
-      : cmd.op === 'unlock' ? { type: 'UNLOCK' }
-      : cmd.op === 'get' ? { type: 'GET', fn: cmd.fn }
-      : cmd.op === 'put' ? { type: 'PUT', index: caller.held.get(cmd.fn)!.index }
-      : cmd.op === 'put_by_ip' ? { type: 'PUT_BY_IP', fn: cmd.fn }
-      : cmd.op === 'find' ? { type: 'FIND', fn: cmd.fn }
-      : cmd.op === 'fail_alloc' ? { type: 'FAIL_ALLOC' }
-      : { type: 'FOREIGN_WRITE', fn: cmd.fn, bytes: cmd.bytes };
+    const event = toEvent(cmd, caller);
     const out = oracle.step(event).outcome;
     if (cmd.op === 'get' && out?.op === 'get' && out.md !== null) caller.gotMd(cmd.fn, out.md + 1, 0, out.md);
     if (cmd.op === 'put' || cmd.op === 'put_by_ip') caller.droppedRef(cmd.fn);
