@@ -10,6 +10,7 @@ import type { Campaign } from '../../harness/campaign.ts';
 import { SUITES, suiteByName } from '../../harness/suites.ts';
 import type { Suite } from '../../harness/suites.ts';
 import { implementationByName, implementations } from '../../impls/registry.ts';
+import { runHunt } from '../../concurrency/hunt.ts';
 import { formatCounterexample, summaryLine } from '../../report/counterexample.ts';
 import { COUNTEREXAMPLE_DIR, counterexamplePath, saveCounterexample } from '../../report/file.ts';
 import { ExitStatus, EXIT_VIOLATION, UsageError } from '../errors.ts';
@@ -30,6 +31,8 @@ interface CheckOptions {
   readonly readers: 'rcu' | 'norcu' | 'both';
   readonly preemptions: string;
   readonly maxSchedules: string;
+  readonly hunt?: boolean;
+  readonly timeLimit: string;
   readonly impl: string;
   readonly arch: 'x86' | 'arm64' | 'all';
   readonly config: string;
@@ -60,6 +63,8 @@ export function registerCheck(program: Command, io: CliIo): void {
     .addOption(new Option('--readers <mode>', 'concurrent: trampolines with rcu_read_lock, without (the author\'s), or both').choices(['rcu', 'norcu', 'both']).default('both'))
     .option('--preemptions <n>', 'exhaustive: preemption bound', String(DEFAULT_PREEMPTION_BOUND))
     .option('--max-schedules <n>', 'exhaustive: schedules per generated scenario', String(DEFAULT_MAX_EXECUTIONS_CLI))
+    .option('--hunt', 'concurrent: search for every known race (D1, D2, D6, D7, unprotected reader) under its own parameters')
+    .option('--time-limit <seconds>', 'concurrent --hunt: search time per race', '60')
     .action((opts: CheckOptions, cmd: Command) => {
       const status = opts.schedule ? concurrent(opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io) : check(opts, io);
       if (status !== 0) throw new ExitStatus(status);
@@ -69,6 +74,11 @@ export function registerCheck(program: Command, io: CliIo): void {
 function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boolean, io: CliIo): number {
   const impl = implementationByName(opts.impl);
   if (!impl) throw new UsageError(`unknown implementation "${opts.impl}" (known: ${implementations().map((i) => i.name).join(', ')})`);
+  if (opts.hunt) {
+    const runs = defaultRuns ? null : positiveInt(opts.runs, '--runs');
+    const timeLimitMs = positiveInt(opts.timeLimit, '--time-limit') * 1000;
+    return runHunt({ impl, strategy, seed: integer(opts.seed, '--seed'), runs, timeLimitMs, json: opts.json === true, out: opts.out }, io);
+  }
   const pokeByteOrder = parseByteOrder(opts.byteOrder);
   if (!pokeByteOrder) throw new UsageError(`--byte-order must be ascending, descending, low-first or a permutation of 0,1,2,3,4, got "${opts.byteOrder}"`);
   const entriesPerPage = positiveInt(opts.entriesPerPage, '--entries-per-page');
