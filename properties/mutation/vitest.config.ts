@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // StrykerJS runs the harness against each mutant of impl/: the property suites (suites.mutation.ts)
-// and the check that the implementation boots the model's byte map on every configuration.
+// and the checks that the implementation boots the model's byte map and the compilers' bytes.
 export default defineConfig({
   test: {
     root: resolve(import.meta.dirname, '../..'),
-    include: ['properties/mutation/suites.mutation.ts', 'properties/layout/impl-vs-model.test.ts'],
+    include: ['properties/mutation/suites.mutation.ts', 'properties/layout/impl-vs-model.test.ts', 'properties/layout/impl-vs-dumps.test.ts'],
     testTimeout: 60_000,
   },
 });
