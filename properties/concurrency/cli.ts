@@ -8,7 +8,6 @@ import { EXIT_VIOLATION } from '../cli/errors.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
 import type { ConcGenOptions } from './arbitraries.ts';
 import { DEFAULT_MAX_EXECUTIONS, DEFAULT_PREEMPTION_BOUND } from './explore.ts';
-import { concCounterexamplePath, encodeDecisions, saveConcCounterexample } from './file.ts';
 import type { ConcCounterexampleFile } from './file.ts';
 import { labelOf } from './findings.ts';
 import { cpuCount, opCount } from './scenario.ts';
@@ -16,6 +15,8 @@ import type { StrategyName } from './scenario.ts';
 import { searchConcurrent } from './search.ts';
 import type { ConcSearchResult } from './search.ts';
 import { simulate } from './simulate.ts';
+import { encodeDecisions } from './file.ts';
+import { saveSearchResult } from './save.ts';
 import { formatConcReport } from './timeline.ts';
 
 /** Concurrent-mode settings of `kfmd check --schedule …` (already parsed). */
@@ -52,35 +53,11 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
     // each configuration its own stream, derived from the run's seed as the sequential suites do
     const seed = propertySeed(c.seed, config.name, `concurrent-${c.strategy}`);
     const r = searchConcurrent(c.impl, { gen, strategy: c.strategy, seed, numRuns: c.runs, preemptionBound: c.preemptionBound, maxExecutions: c.maxExecutions });
-    results.push({ config, r, file: r.run?.violation ? save(c, r) : null });
+    results.push({ config, r, file: r.run?.violation ? saveSearchResult(c.out, c.impl.name, r) : null });
   }
   if (c.json) io.out(`${JSON.stringify(jsonReport(c, results), null, 2)}\n`);
   else io.out(textReport(c, results));
   return results.every((x) => x.r.holds) ? 0 : EXIT_VIOLATION;
-}
-
-function save(c: ConcurrentCheck, r: ConcSearchResult): string {
-  const run = r.run!;
-  const file = concCounterexamplePath(c.out, c.impl.name, r.config, r.strategy);
-  const meta = { impl: c.impl.name, strategy: r.strategy, seed: r.seed, path: r.path, file };
-  const data: ConcCounterexampleFile = {
-    kfmd: 'counterexample',
-    version: 1,
-    kind: 'concurrent',
-    impl: c.impl.name,
-    strategy: r.strategy,
-    seed: r.seed,
-    path: r.path,
-    finding: r.finding?.id ?? null,
-    check: run.violation!.check,
-    message: run.violation!.message,
-    scenario: run.scenario,
-    decisions: encodeDecisions(run.decisions),
-    file,
-    report: formatConcReport(run, meta),
-  };
-  saveConcCounterexample(data);
-  return file;
 }
 
 /** A configuration whose md window overlaps another occupant is a layout finding (D12), whatever the interleaving. */

@@ -4,7 +4,7 @@ import type { CliIo } from '../cli/io.ts';
 import { renderTable } from '../cli/table.ts';
 import { propertySeed } from '../harness/property.ts';
 import type { Implementation } from '../impls/registry.ts';
-import { concCounterexamplePath, encodeDecisions, saveConcCounterexample } from './file.ts';
+import { saveSearchResult } from './save.ts';
 import { cpuCount, opCount } from './scenario.ts';
 import type { StrategyName } from './scenario.ts';
 import { searchConcurrent } from './search.ts';
@@ -47,7 +47,7 @@ export function runHunt(h: HuntSettings, io: CliIo): number {
       timeLimitMs: h.timeLimitMs,
       accept: target.accept,
     });
-    return { target, r, file: r.run?.violation ? save(h, target, r) : null };
+    return { target, r, file: r.run?.violation ? saveSearchResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`) : null };
   });
   if (h.json) io.out(`${JSON.stringify(hunted.map(json), null, 2)}\n`);
   else io.out(text(h, hunted));
@@ -94,26 +94,4 @@ function json(x: Hunted): unknown {
     message: run?.violation?.message ?? null,
     file: x.file,
   };
-}
-
-function save(h: HuntSettings, target: FindingTarget, r: ConcSearchResult): string {
-  const run = r.run!;
-  const file = concCounterexamplePath(h.out, h.impl.name, r.config, `${h.strategy}-${target.id}`);
-  saveConcCounterexample({
-    kfmd: 'counterexample',
-    version: 1,
-    kind: 'concurrent',
-    impl: h.impl.name,
-    strategy: r.strategy,
-    seed: r.seed,
-    path: r.path,
-    finding: r.finding?.id ?? null,
-    check: run.violation!.check,
-    message: run.violation!.message,
-    scenario: run.scenario,
-    decisions: encodeDecisions(run.decisions),
-    file,
-    report: formatConcReport(run, { impl: h.impl.name, strategy: h.strategy, seed: r.seed, path: r.path, file }),
-  });
-  return file;
 }
