@@ -12,7 +12,8 @@ export function describeStep(world: ConcWorld, statics: ReadonlyMap<number, stri
     case 'load32':
     case 'load64': {
       const size = step.size ?? 1;
-      const v = step.addr !== undefined && mem.isMapped(step.addr, size) ? value(mem.peekBytes(step.addr, size)) : '??';
+      const text = step.addr !== undefined && world.kernel.isText(step.addr, size);
+      const v = step.addr !== undefined && mem.isMapped(step.addr, size) ? value(mem.peekBytes(step.addr, size), text) : '??';
       return `ld${size * 8} ${at(step.addr)} = ${v}`;
     }
     case 'store8':
@@ -40,10 +41,12 @@ export function describeStep(world: ConcWorld, statics: ReadonlyMap<number, stri
   }
 }
 
-function value(bytes: Uint8Array): string {
+/** Text words in hex (an index as the reader decodes it); data words signed (users can go negative). */
+function value(bytes: Uint8Array, text: boolean): string {
   if (bytes.length === 1) return hex2(bytes[0]!);
   let v = 0;
   for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
+  if (bytes.length === 4 && text) return `0x${v.toString(16).padStart(8, '0')}`;
   return bytes.length === 4 ? String(v | 0) : hexAddr(v);
 }
 
