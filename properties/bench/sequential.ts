@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { createKernel } from '../../impl/kernel/kernel.ts';
 import { runSequential } from '../../impl/kernel/run.ts';
 import type { StoreFactory } from '../../impl/store/api.ts';
 import { v4 } from '../../impl/v4/store.ts';
 import { configurationByName } from '../../model/config/index.ts';
 import { scenarioArbitrary } from '../harness/arbitraries.ts';
+import { bootKernel } from '../harness/boot.ts';
 import { execute } from '../harness/executor.ts';
 import type { Scenario } from '../harness/scenario.ts';
 import { suiteByName } from '../harness/suites.ts';
@@ -41,13 +41,7 @@ export function benchSequential(configNames: readonly string[] = ['x86-A16', 'x8
 
 /** Boot a kernel and run the commands with no model and no checks. */
 export function runImplOnly(scenario: Scenario, factory: StoreFactory): void {
-  const config = configurationByName(scenario.config);
-  const kernel = createKernel({
-    options: config.options,
-    functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
-    pageSize: scenario.entriesPerPage * 16,
-    maxOrder: scenario.maxOrder,
-  });
+  const { kernel } = bootKernel(configurationByName(scenario.config), scenario);
   const store = factory(kernel);
   const held = new Map<string, number>();
   for (const cmd of scenario.commands) {

@@ -1,9 +1,9 @@
-import { createKernel } from '../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../impl/kernel/kernel.ts';
 import type { KfuncMdStore, StoreFactory } from '../../impl/store/api.ts';
-import { configurationByName, paddingImage } from '../../model/config/index.ts';
+import { configurationByName } from '../../model/config/index.ts';
 import type { Configuration } from '../../model/config/index.ts';
 import type { ModelInput, SlotPolicy } from '../../model/index.ts';
+import { bootKernel, modelInputFor as bootModelInput } from '../harness/boot.ts';
 import { hexAddr } from '../harness/world.ts';
 import type { ConcScenario } from './scenario.ts';
 
@@ -20,36 +20,14 @@ export interface ConcWorld {
 
 export function buildConcWorld(scenario: ConcScenario, factory: StoreFactory): ConcWorld {
   const config = configurationByName(scenario.config);
-  const kernel = createKernel({
-    options: config.options,
-    functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
-    pageSize: scenario.entriesPerPage * 16,
-    maxOrder: scenario.maxOrder,
-    pokeByteOrder: scenario.pokeByteOrder,
-  });
+  const { kernel, ip, nameAt, windows } = bootKernel(config, scenario);
   const store = factory(kernel);
-  const ip = new Map(kernel.functions.map((f) => [f.name, f.ip] as const));
-  const nameAt = new Map(kernel.functions.map((f) => [f.ip, f.name] as const));
-  const windows = new Map<string, readonly [number, number]>();
-  for (const f of kernel.functions) {
-    if (f.padded) windows.set(f.name, [f.ip - config.insnOffset, f.ip - config.insnOffset + config.insnSize]);
-  }
   return { config, kernel, store, ip, nameAt, windows };
 }
 
 /** What the model needs to judge the same scenario (as harness/world.ts builds it for the sequential suites). */
 export function modelInputFor(scenario: ConcScenario, slotPolicy: SlotPolicy): ModelInput {
-  const config = configurationByName(scenario.config);
-  const image = paddingImage(config);
-  const start = config.paddingBytes - config.insnOffset;
-  const bootWindow = [...image.slice(start, start + config.insnSize)];
-  return {
-    arch: config.arch,
-    entriesPerPage: scenario.entriesPerPage,
-    maxOrder: scenario.maxOrder,
-    slotPolicy,
-    functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow : [] })),
-  };
+  return bootModelInput(configurationByName(scenario.config), scenario, slotPolicy);
 }
 
 /** Where an md pointer points: slot `index` of the page block (array) number `array`, or nowhere. */

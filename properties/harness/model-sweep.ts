@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { configurationByName, paddingImage } from '../../model/config/index.ts';
+import { configurationByName } from '../../model/config/index.ts';
 import type { Configuration } from '../../model/config/index.ts';
 import { Oracle } from '../../model/index.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
+import { modelInputFor } from './boot.ts';
 import { Caller } from './caller.ts';
 import { toEvent } from './executor.ts';
 import type { Scenario } from './scenario.ts';
@@ -21,18 +22,7 @@ export function sweepModel(config: Configuration, suite: Suite, seed: number, nu
 
 export function runModelOnly(scenario: Scenario, coverage: Map<string, number>): void {
   const config = configurationByName(scenario.config);
-  const image = paddingImage(config);
-  const window = [...image.slice(config.paddingBytes - config.insnOffset, config.paddingBytes - config.insnOffset + config.insnSize)];
-  const oracle = new Oracle(
-    {
-      arch: config.arch,
-      entriesPerPage: scenario.entriesPerPage,
-      maxOrder: scenario.maxOrder,
-      slotPolicy: 'lowest-free',
-      functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? window : [] })),
-    },
-    coverage,
-  );
+  const oracle = new Oracle(modelInputFor(config, scenario, 'lowest-free'), coverage);
   const padded = new Set(scenario.functions.filter((f) => f.padded).map((f) => f.name));
   const caller = new Caller(suiteByName(scenario.suite));
   for (const cmd of scenario.commands) {

@@ -1,10 +1,10 @@
-import { createKernel } from '../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../impl/kernel/kernel.ts';
 import type { KfuncMdStore, StoreFactory } from '../../impl/store/api.ts';
-import { configurationByName, paddingImage } from '../../model/config/index.ts';
+import { configurationByName } from '../../model/config/index.ts';
 import type { Configuration } from '../../model/config/index.ts';
 import { Oracle } from '../../model/index.ts';
-import type { ModelFunction, SlotPolicy } from '../../model/index.ts';
+import type { SlotPolicy } from '../../model/index.ts';
+import { bootKernel, modelInputFor } from './boot.ts';
 import type { Scenario } from './scenario.ts';
 
 /** The model and the implementation side by side, built from one scenario. */
@@ -27,27 +27,9 @@ export function buildWorld(
   opts: { slotPolicy?: SlotPolicy; coverage?: Map<string, number>; pokeByteOrder?: readonly number[] } = {},
 ): World {
   const config = configurationByName(scenario.config);
-  const kernel = createKernel({
-    options: config.options,
-    functions: scenario.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
-    pageSize: scenario.entriesPerPage * 16,
-    maxOrder: scenario.maxOrder,
-    ...(opts.pokeByteOrder ? { pokeByteOrder: opts.pokeByteOrder } : {}),
-  });
+  const { kernel, ip, nameAt, windows } = bootKernel(config, { ...scenario, ...(opts.pokeByteOrder ? { pokeByteOrder: opts.pokeByteOrder } : {}) });
   const store = factory(kernel);
-  const image = paddingImage(config);
-  const bootWindow = [...image.slice(config.paddingBytes - config.insnOffset, config.paddingBytes - config.insnOffset + config.insnSize)];
-  const functions: ModelFunction[] = scenario.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow : [] }));
-  const oracle = new Oracle(
-    { arch: config.arch, entriesPerPage: scenario.entriesPerPage, maxOrder: scenario.maxOrder, slotPolicy: opts.slotPolicy ?? 'lowest-free', functions },
-    opts.coverage,
-  );
-  const ip = new Map(kernel.functions.map((f) => [f.name, f.ip] as const));
-  const nameAt = new Map(kernel.functions.map((f) => [f.ip, f.name] as const));
-  const windows = new Map<string, readonly [number, number]>();
-  for (const f of kernel.functions) {
-    if (f.padded) windows.set(f.name, [f.ip - config.insnOffset, f.ip - config.insnOffset + config.insnSize]);
-  }
+  const oracle = new Oracle(modelInputFor(config, scenario, opts.slotPolicy ?? 'lowest-free'), opts.coverage);
   return { config, kernel, store, oracle, ip, nameAt, windows };
 }
 
