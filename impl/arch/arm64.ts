@@ -14,9 +14,7 @@ const INSN_SIZE = 4;
  * the A64 NOP; the write is aarch64_insn_patch_text_nosync, one aligned 32-bit store, so
  * readers see the old or the new word and nothing in between.
  */
-export function arm64Hooks(kernel: Kernel, options?: Arm64Options): ArchHooks {
-  const o = options ?? (kernel.options.arch === 'arm64' ? kernel.options : undefined);
-  if (!o) throw new Error('arm64Hooks on a non-arm64 kernel');
+export function arm64Hooks(kernel: Kernel, o: Arm64Options): ArchHooks {
   if (!arm64MetadataBuilt(o)) throw new Error('arm64 FUNCTION_METADATA depends on !CFI_CLANG: kfunc_md is not built');
   // with CALL_OPS the 8-byte ops literal occupies ip-8..ip-1, so the md word moves to ip-12
   const insnOffset = o.callOps ? 12 : 4;

@@ -5,5 +5,7 @@ import { x86Hooks } from './x86.ts';
 
 /** The hooks matching the kernel's architecture and options. */
 export function hooksFor(kernel: Kernel): ArchHooks {
-  return kernel.options.arch === 'x86' ? x86Hooks(kernel) : arm64Hooks(kernel);
+  // the options' arch tag picks the hooks, so each gets options of its own arch by type
+  const o = kernel.options;
+  return o.arch === 'x86' ? x86Hooks(kernel, o) : arm64Hooks(kernel, o);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createKernel } from '../kernel/kernel.ts';
 import type { Step } from '../kernel/types.ts';
 import { padded, run, x86, x86CaseC } from '../testing/fixtures.ts';
-import { x86Hooks } from './x86.ts';
+import { hooksFor } from './select.ts';
 import { x86MdOffsets } from './x86-offsets.ts';
 
 describe('x86 offset macros (§4.3)', () => {
@@ -27,7 +27,7 @@ describe('x86 offset macros (§4.3)', () => {
 
 describe('x86 hooks', () => {
   const k = createKernel({ options: x86(), functions: padded(2) });
-  const h = x86Hooks(k);
+  const h = hooksFor(k);
 
   it('encodes mov $index,%eax little-endian and five one-byte NOPs', () => {
     expect([...h.pretend(0x12345)]).toEqual([0xb8, 0x45, 0x23, 0x01, 0x00]);
@@ -53,7 +53,7 @@ describe('x86 hooks', () => {
 
   it('poke stores the 5 bytes one at a time in pokeByteOrder', () => {
     const k2 = createKernel({ options: x86(), functions: padded(1), pokeByteOrder: [4, 0, 3, 1, 2] });
-    const h2 = x86Hooks(k2);
+    const h2 = hooksFor(k2);
     const target = k2.fn('f0').ip - 16;
     const kinds: Step[] = [];
     const op = h2.poke(target, h2.pretend(0x04030201));

@@ -14,9 +14,7 @@ const INSN_SIZE = 5;
  * text_poke copies byte by byte here, in kernel.pokeByteOrder, so a concurrent reader can see
  * every intermediate state (spec §6).
  */
-export function x86Hooks(kernel: Kernel, options?: X86Options): ArchHooks {
-  const o = options ?? (kernel.options.arch === 'x86' ? kernel.options : undefined);
-  if (!o) throw new Error('x86Hooks on a non-x86 kernel');
+export function x86Hooks(kernel: Kernel, o: X86Options): ArchHooks {
   const { insnOffset, dataOffset } = x86MdOffsets(o);
   const mem = kernel.mem;
   // methods read offsets through `this`, so a copy with other offsets ({ ...hooks, insnOffset }) stays coherent

@@ -23,12 +23,8 @@ export type FreeResult = 'ok' | 'double-free' | 'order-mismatch' | 'unknown';
 export class PageAllocator {
   /** alloc_pages calls, including failed ones */
   attempts = 0;
-  /** successful allocations */
-  allocations = 0;
-  frees = 0;
   private next: Addr;
   private failCount = 0;
-  private readonly failAt = new Set<number>();
   private readonly blocks = new Map<Addr, Segment>();
 
   constructor(
@@ -45,15 +41,9 @@ export class PageAllocator {
     this.failCount = n;
   }
 
-  /** Attempt number k (1-based, counting every alloc_pages call since boot) fails. */
-  failAllocationNumber(k: number): void {
-    this.failAt.add(k);
-  }
-
   /** Returns the block address, or 0 (NULL) on failure. */
   alloc(order: number): Addr {
     this.attempts++;
-    if (this.failAt.delete(this.attempts)) return 0;
     if (this.failCount > 0) {
       this.failCount--;
       return 0;
@@ -65,7 +55,6 @@ export class PageAllocator {
     this.next = addr + size;
     const seg = this.space.add(`pages@order${order}`, 'pages', addr, new Uint8Array(size).fill(FRESH_PAGE_BYTE), order);
     this.blocks.set(addr, seg);
-    this.allocations++;
     return addr;
   }
 
@@ -73,10 +62,18 @@ export class PageAllocator {
     const seg = this.blocks.get(addr);
     if (!seg) return 'unknown';
     if (seg.freed) return 'double-free';
-    this.frees++;
     seg.freed = true;
     seg.bytes.fill(FREED_PAGE_BYTE);
     return seg.order === order ? 'ok' : 'order-mismatch';
+  }
+
+  /** successful allocations */
+  get allocations(): number {
+    return this.blocks.size;
+  }
+
+  get frees(): number {
+    return this.list().filter((b) => b.freed).length;
   }
 
   /** Every block ever allocated, in allocation order. */

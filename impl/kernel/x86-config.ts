@@ -6,17 +6,11 @@ import type { X86Options } from './options.ts';
  */
 
 /** FUNCTION_PADDING_CFI: room left for NOPs once the 5-byte kCFI mov is in the aligned block. */
-export function functionPaddingCfi(alignment: number): number {
-  if (alignment === 64) return 59;
-  if (alignment === 32) return 27;
-  if (alignment === 16) return 11;
-  if (alignment === 8) return 3;
-  return 0;
-}
+const FUNCTION_PADDING_CFI: Readonly<Record<X86Options['functionAlignment'], number>> = { 16: 11, 32: 27, 64: 59 };
 
 /** FUNCTION_PADDING_BYTES = the N of -fpatchable-function-entry=N,N. */
 export function functionPaddingBytes(o: X86Options): number {
-  return o.cfiClang ? functionPaddingCfi(o.functionAlignment) : o.functionAlignment;
+  return o.cfiClang ? FUNCTION_PADDING_CFI[o.functionAlignment] : o.functionAlignment;
 }
 
 /** FINEIBT needs CFI_CLANG; cfi=fineibt only takes effect when it is built. */

@@ -24,13 +24,14 @@ const FILLER_NOPS: readonly (readonly number[])[] = [
 ];
 
 /**
- * Alignment filler of exactly n bytes: the odd-sized piece first, then the longest NOPs, so
- * the filler right before a padding block ends in a long NOP and never looks like padding.
+ * Alignment filler of exactly n bytes as gas emits it: the longest NOPs first, the odd-sized
+ * piece last (real-layouts.md, "no padding, gcc A=16": a 12-byte gap is 11 bytes + `90`).
  */
 export function x86Filler(n: number): number[] {
   const max = FILLER_NOPS.length - 1;
-  const out: number[] = [...FILLER_NOPS[n % max]!];
+  const out: number[] = [];
   for (let i = 0; i < Math.floor(n / max); i++) out.push(...FILLER_NOPS[max]!);
+  out.push(...FILLER_NOPS[n % max]!);
   return out;
 }
 

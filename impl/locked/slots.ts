@@ -42,6 +42,11 @@ export class SlotArray {
     return this.kernel.mem;
   }
 
+  /** Grown-out arrays, still mapped on purpose. */
+  retired(): Addr[] {
+    return this.arrays.slice(0, -1).map((a) => a.base);
+  }
+
   /** The slot index an md pointer names, in whichever array (current or retired) it points into. */
   indexOf(md: Addr): number | null {
     for (const a of this.arrays) {

@@ -106,7 +106,7 @@ export class LockedStore implements KfuncMdStore {
       }
     }
     const perPage = this.slots.perPage;
-    return { arrayBase, count, used, order: orderOf(count, perPage), entriesPerPage: perPage, entries };
+    return { arrayBase, count, used, order: orderOf(count, perPage), entriesPerPage: perPage, entries, retained: this.slots.retired() };
   }
 
   /** ip's md if ip's window holds an index whose entry is live and belongs to ip; mutex held. */

@@ -53,4 +53,6 @@ export interface StoreView {
   readonly entriesPerPage: number;
   /** the `count` entries of the current array; empty when there is none */
   readonly entries: readonly StoreEntry[];
+  /** page blocks other than the current array the store keeps on purpose (e.g. retired arrays); a live block not listed is a leak */
+  readonly retained?: readonly Addr[];
 }

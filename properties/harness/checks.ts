@@ -8,11 +8,13 @@ export type CheckName =
   | 'window' // every md window, decoded with the model's decoder, holds what the model expects
   | 'I6' // no byte outside the md windows changes
   | 'I5' // no access to freed memory
+  | 'I3' // an installed index < capacity
   | 'I2' // used == number of live slots
   | 'I1' // an installed index → that entry's func is the function and users ≥ 1
-  | 'I3' // an installed index < capacity
   | 'I11' // capacity never shrinks
-  | 'state'; // capacity and used agree with the model
+  | 'state' // capacity and used agree with the model
+  | 'reader' // the trampoline sees the md the model says the function owns (I1/I4, quiescent)
+  | 'pages'; // the current array is a live block of the model's order; no other block leaks
 
 export const CHECK_DESCRIPTIONS: Readonly<Record<CheckName, string>> = {
   contract: 'the caller keeps the lock contract (the model names self-deadlocks and misuse)',
@@ -28,6 +30,8 @@ export const CHECK_DESCRIPTIONS: Readonly<Record<CheckName, string>> = {
   I3: 'I3: every installed index is below the capacity',
   I11: 'I11: capacity never shrinks; growth past the maximum order fails cleanly',
   state: 'capacity and used agree with the model',
+  reader: 'the trampoline on every function finds the md the model says it owns, with its users and func',
+  pages: 'the current array is a live page block of the order the model expects; no other block is leaked',
 };
 
 export interface Violation {

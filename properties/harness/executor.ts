@@ -6,6 +6,8 @@ import type { ModelEvent, Outcome, SlotPolicy } from '../../model/index.ts';
 import { Caller } from './caller.ts';
 import type { Violation } from './checks.ts';
 import { describeCommand } from './commands.ts';
+import { checkPages } from './pages-check.ts';
+import { checkReaders } from './reader-check.ts';
 import type { Command } from './commands.ts';
 import type { Scenario } from './scenario.ts';
 import { suiteByName } from './suites.ts';
@@ -65,7 +67,7 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
       const implSays = impl.ok ? 'the implementation returned normally' : `the implementation: ${impl.error}`;
       return done({ check: 'contract', at, message: `${model.violation}; ${implSays}`, ...(fn ? { fn } : {}) });
     }
-    if (!impl.ok && impl.crashed) return done({ check: 'crash', at, message: `${describeCommand(cmd)}: the implementation ${impl.error}` });
+    if (!impl.ok && impl.crashed) return done({ check: 'crash', at, message: `the implementation ${impl.error} in \`${describeCommand(cmd)}\`` });
     if (!impl.ok) return done({ check: 'deadlock', at, message: `the model expected progress; the implementation: ${impl.error}` });
     // memory safety first: a use-after-free explains whatever disagreement follows it
     const v =
@@ -74,7 +76,9 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
       checkAvailability(world, model.outcome, at) ??
       checkWindows(world, at) ??
       checkOutside(world, cursor, at) ??
-      checkInvariants(world, cursor, at);
+      checkInvariants(world, cursor, at) ??
+      checkReaders(world, at) ??
+      checkPages(world, at);
     if (v) return done(v);
     updateCaller(cmd, world, caller, model.outcome, impl.value);
   }
@@ -214,19 +218,26 @@ function checkMemorySafety(world: World, cursor: { violations: number }, at: num
 function checkInvariants(world: World, cursor: { count: number }, at: number): Violation | null {
   const view = world.store.inspect();
   const ctx = world.oracle.context;
+  // windows kfunc_md wrote (a foreign write put the others' bytes there), with their index
+  const installed: { fn: string; index: number }[] = [];
+  for (const [fn] of world.windows) {
+    if (ctx.touched[fn]) continue;
+    const decoded = decodeWindow(world.config.arch, implWindow(world, fn));
+    if (decoded.kind === 'insn') installed.push({ fn, index: decoded.index });
+  }
+  // I3 first: an index past the capacity also hides its slot from the I2 count
+  for (const { fn, index } of installed) {
+    if (index >= view.count || view.arrayBase === 0) {
+      return { check: 'I3', at, fn, message: `${fn}'s window holds index ${index} but the capacity is ${view.arrayBase === 0 ? 'unallocated' : view.count}` };
+    }
+  }
   const live = view.entries.filter((e) => e.users > 0).length;
   if (view.used !== live) return { check: 'I2', at, message: `kfunc_md_used is ${view.used} but ${live} slot(s) have users > 0` };
-  for (const [fn] of world.windows) {
-    if (ctx.touched[fn]) continue; // a foreign write put those bytes there, not kfunc_md
-    const decoded = decodeWindow(world.config.arch, implWindow(world, fn));
-    if (decoded.kind !== 'insn') continue;
-    if (decoded.index >= view.count || view.arrayBase === 0) {
-      return { check: 'I3', at, fn, message: `${fn}'s window holds index ${decoded.index} but the capacity is ${view.arrayBase === 0 ? 'unallocated' : view.count}` };
-    }
-    const entry = view.entries[decoded.index]!;
+  for (const { fn, index } of installed) {
+    const entry = view.entries[index]!;
     const ip = world.ip.get(fn)!;
     if (entry.func !== ip || entry.users < 1) {
-      return { check: 'I1', at, fn, message: `${fn}'s window holds index ${decoded.index}, whose entry has func ${funcName(world, entry.func)} and users ${entry.users}` };
+      return { check: 'I1', at, fn, message: `${fn}'s window holds index ${index}, whose entry has func ${funcName(world, entry.func)} and users ${entry.users}` };
     }
   }
   if (view.count < cursor.count) return { check: 'I11', at, message: `capacity shrank from ${cursor.count} to ${view.count}` };

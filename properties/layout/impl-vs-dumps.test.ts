@@ -25,6 +25,13 @@ const CASES = [
     before: '8d 44 7f 01 c3 66 66 2e 0f 1f 84 00 00 00 00 00 90*16',
   },
   {
+    what: 'gcc A=16 without padding: mul (12-byte filler: 11-byte NOP, then 90)',
+    config: 'x86-A16',
+    prevBody: '8d 04 37 c3',
+    unpadded: true,
+    before: '8d 04 37 c3 66 66 2e 0f 1f 84 00 00 00 00 00 90',
+  },
+  {
     what: 'clang kCFI =11,11 A=16 (the kernel layout of case B): add',
     config: 'x86-B-kcfi',
     prevBody: 'b8 07 00 00 00 c3',
@@ -51,14 +58,14 @@ const CASES = [
 ];
 
 describe('implementation text = real compiler bytes before the entry', () => {
-  it.each(CASES)('$what', ({ config, prevBody, before }) => {
+  it.each(CASES)('$what', ({ config, prevBody, before, unpadded }) => {
     const expected = bytes(before);
     const kernel = createKernel({
       options: configurationByName(config).options,
       functions: [
         { name: 'prev', padded: true, kcfiHash: 0x56e5b5a5, body: bytes(prevBody) },
         // no extra tail: the previous function's body is the tail here
-        { name: 'add', padded: true, kcfiHash: 0x56e5b5a5, tail: [] },
+        { name: 'add', padded: unpadded !== true, kcfiHash: 0x56e5b5a5, tail: [] },
       ],
     });
     const ip = kernel.fn('add').ip;

@@ -8,13 +8,18 @@ import { funcNotSet } from './func-not-set.ts';
 import { growCopyOneShort } from './grow-copy-one-short.ts';
 import { growFreeNewArray } from './grow-free-new-array.ts';
 import { growNoInitUpper } from './grow-no-init-upper.ts';
+import { growLeaksOldArray } from './grow-leaks-old-array.ts';
 import { growOneEarly } from './grow-one-early.ts';
 import { growPublishBeforeCopy } from './grow-publish-before-copy.ts';
 import { noAlreadyEqual } from './no-already-equal.ts';
 import { noRestoreAtZero } from './no-restore-at-zero.ts';
+import { putByIpNoUnlock } from './put-by-ip-no-unlock.ts';
 import { putByIpTwice } from './put-by-ip-twice.ts';
 import { scanFromOne } from './scan-from-one.ts';
+import { shrinkWhenEmpty } from './shrink-when-empty.ts';
+import { shrinkWhenSparse } from './shrink-when-sparse.ts';
 import { sixByteWrite } from './six-byte-write.ts';
+import { trampolineReadsPad0 } from './trampoline-reads-pad0.ts';
 import { usedNotDecremented } from './used-not-decremented.ts';
 import { wrongArm64Nop } from './wrong-arm64-nop.ts';
 import { wrongOffsetCaseB } from './wrong-offset-case-b.ts';
@@ -39,8 +44,13 @@ export const MUTANTS: readonly Implementation[] = [
   growNoInitUpper,
   growFreeNewArray,
   freeWithNewOrder,
+  growLeaksOldArray,
   growPublishBeforeCopy,
   noRestoreAtZero,
   usedNotDecremented,
   putByIpTwice,
+  putByIpNoUnlock,
+  shrinkWhenEmpty,
+  shrinkWhenSparse,
+  trampolineReadsPad0,
 ];

@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { allConfigurations, configurationByName } from '../../model/config/index.ts';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../cli/commands/check.ts';
+import type { Op } from '../../impl/kernel/types.ts';
+import type { KfuncMdStore, StoreFactory } from '../../impl/store/api.ts';
 import { renderTable } from '../cli/table.ts';
+import { CHECK_DESCRIPTIONS } from '../harness/checks.ts';
+import type { CheckName } from '../harness/checks.ts';
+import { execute } from '../harness/executor.ts';
+import { SUITE_GEOMETRY } from '../harness/scenario.ts';
+import type { Scenario } from '../harness/scenario.ts';
 import { suiteByName } from '../harness/suites.ts';
 import { implementationByName } from '../impls/registry.ts';
 import { Hunter } from './hunt.ts';
@@ -49,3 +56,59 @@ describe('every mutant is told apart from v4 by the default run', () => {
     expect(r.caught, `${name} escaped every pair where v4 holds`).not.toBeNull();
   });
 });
+
+/**
+ * Every check must be able to fail: between them, the mutants and v4's own findings must make
+ * each check the first to fire somewhere. A check no bug reaches first is untested power.
+ */
+describe('every check is the first to catch some bug', () => {
+  // v4's findings (default-run.test.ts asserts them): D10 is the model's contract check, D12 is I7
+  const byV4Findings: readonly CheckName[] = ['contract', 'I7'];
+
+  it('a store that throws is reported as a crash, in one line', () => {
+    const throwing: StoreFactory = (kernel) => {
+      const store = implementationByName('v4')!.factory(kernel);
+      return {
+        ...bind(store),
+        // the slip a TypeScript plugin can make: reading a field of undefined
+        *get(): Op<number> {
+          const nothing: { md: number } | undefined = undefined;
+          return (nothing as unknown as { md: number }).md;
+        },
+      };
+    };
+    const scenario: Scenario = {
+      config: 'x86-A16',
+      suite: 'contract',
+      ...SUITE_GEOMETRY,
+      functions: [{ name: 'f0', padded: true }],
+      commands: [{ op: 'lock' }, { op: 'get', fn: 'f0' }],
+    };
+    const v = execute(scenario, throwing).violation;
+    expect(v?.check).toBe('crash');
+    expect(v?.message).toMatch(/^the implementation threw .*undefined.* in `md_f0 = kfunc_md_get\(f0\);`$/);
+    expect(v?.message).not.toContain('\n');
+  });
+
+  it('every check in CHECK_DESCRIPTIONS fires first for some mutant, v4 finding or the throwing store', () => {
+    const firedByMutants = results.flatMap((r) => (r.caught ? [r.caught.check] : []));
+    const covered = new Set<CheckName>([...firedByMutants, ...byV4Findings, 'crash']);
+    const missing = (Object.keys(CHECK_DESCRIPTIONS) as CheckName[]).filter((c) => !covered.has(c));
+    expect(missing, 'checks no known bug makes fire first').toEqual([]);
+  });
+});
+
+/** A store's methods bound to it, so they can be spread into a doctored copy. */
+function bind(store: KfuncMdStore): KfuncMdStore {
+  return {
+    name: store.name,
+    lock: () => store.lock(),
+    unlock: () => store.unlock(),
+    get: (ip) => store.get(ip),
+    put: (md) => store.put(md),
+    putByIp: (ip) => store.putByIp(ip),
+    find: (ip) => store.find(ip),
+    trampoline: (ip, opts) => store.trampoline(ip, opts),
+    inspect: () => store.inspect(),
+  };
+}

@@ -1,4 +1,4 @@
-import type { Outcome } from './settings.ts';
+import type { MutantCatch, Outcome } from './settings.ts';
 
 /** v4's outcomes (see settings.ts); regenerate with generate-baseline.ts when the suites change. */
 export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>>> = {
@@ -42,7 +42,7 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     "put-under-lock": {
       "verdict": "D10",
       "check": "contract",
-      "message": "kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "message": "kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
       "commands": 3
     },
     "lock-misuse": {
@@ -427,9 +427,9 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     },
     "unpadded": {
       "verdict": "D8",
-      "check": "result",
-      "message": "md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)",
-      "commands": 2
+      "check": "window",
+      "message": "md window of f0 at ip-24: implementation 90 90 90 90 90, model expects b8 00 00 00 00",
+      "commands": 4
     },
     "put-under-lock": {
       "verdict": "D10",
@@ -616,6 +616,230 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       "check": "I5",
       "message": "read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010",
       "commands": 8
+    }
+  }
+};
+
+/** Where each known mutant is first told apart from v4 on those configurations, and what the suite reports for it. */
+export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
+  "mutant:wrong-offset-caseB": {
+    "config": "x86-B-kcfi",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "window",
+      "check": "window",
+      "message": "md window of f0 at ip-5: implementation 00 00 00 00 90, model expects b8 00 00 00 00",
+      "commands": 2
+    }
+  },
+  "mutant:big-endian-index": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "window",
+      "check": "window",
+      "message": "md window of f0 at ip-16: implementation b8 00 00 00 01, model expects b8 01 00 00 00",
+      "commands": 3
+    }
+  },
+  "mutant:wrong-arm64-nop": {
+    "config": "arm64-md-1,1",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "result",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN",
+      "commands": 2
+    }
+  },
+  "mutant:six-byte-write": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I6",
+      "check": "I6",
+      "message": "byte f0 ip-11 (0xffff81000015) changed 90 → 90: outside every md window",
+      "commands": 2
+    }
+  },
+  "mutant:find-no-bound-check": {
+    "config": "x86-A16-thunks",
+    "suite": "forged-insn",
+    "outcome": {
+      "verdict": "D8b",
+      "check": "I5",
+      "message": "read-unmapped at 0x10007887ffff0: load32 from unmapped 0x10007887ffff0",
+      "commands": 6
+    }
+  },
+  "mutant:no-already-equal": {
+    "config": "x86-A16",
+    "suite": "forged-insn",
+    "outcome": {
+      "verdict": "D8b",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned NULL; the model expects md #0",
+      "commands": 3
+    }
+  },
+  "mutant:ebusy-inverted": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "result",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned NULL; the model expects md #0",
+      "commands": 2
+    }
+  },
+  "mutant:ebusy-no-rollback": {
+    "config": "x86-A16",
+    "suite": "foreign-bytes",
+    "outcome": {
+      "verdict": "D3",
+      "check": "state",
+      "message": "kfunc_md_used is 2; the model expects 1",
+      "commands": 6
+    }
+  },
+  "mutant:func-not-set": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I1",
+      "check": "I1",
+      "message": "f0's window holds index 0, whose entry has func 0xa5a5a5a5a5a5a800 and users 1",
+      "commands": 2
+    }
+  },
+  "mutant:scan-from-one": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "result",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned md #1 (entry func f0, users 1); the model expects md #0",
+      "commands": 2
+    }
+  },
+  "mutant:grow-one-early": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "result",
+      "check": "result",
+      "message": "md_f0 = kfunc_md_get(f0); returned md #2 (entry func f0, users 1); the model expects md #1",
+      "commands": 3
+    }
+  },
+  "mutant:grow-copy-one-short": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I2",
+      "check": "I2",
+      "message": "kfunc_md_used is 3 but 2 slot(s) have users > 0",
+      "commands": 6
+    }
+  },
+  "mutant:grow-no-init-upper": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I2",
+      "check": "I2",
+      "message": "kfunc_md_used is 3 but 2 slot(s) have users > 0",
+      "commands": 6
+    }
+  },
+  "mutant:grow-free-new-array": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I5",
+      "check": "I5",
+      "message": "read-freed at 0xffff88800060: load32 from freed pages@order1 at 0xffff88800060",
+      "commands": 6
+    }
+  },
+  "mutant:free-with-new-order": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I5",
+      "check": "I5",
+      "message": "free-order-mismatch at 0xffff88800000: free_pages(0xffff88800000, 1) with the wrong order",
+      "commands": 6
+    }
+  },
+  "mutant:grow-leaks-old-array": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "pages",
+      "check": "pages",
+      "message": "leak: live page block(s) 0xffff88800000 (order 0) are neither the current array nor kept by the store",
+      "commands": 6
+    }
+  },
+  "mutant:no-restore-at-zero": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "window",
+      "check": "window",
+      "message": "md window of f0 at ip-16: implementation b8 00 00 00 00, model expects 90 90 90 90 90",
+      "commands": 5
+    }
+  },
+  "mutant:used-not-decremented": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I2",
+      "check": "I2",
+      "message": "kfunc_md_used is 2 but 1 slot(s) have users > 0",
+      "commands": 5
+    }
+  },
+  "mutant:put-by-ip-twice": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "result",
+      "check": "result",
+      "message": "kfunc_md_put_by_ip(f0); hit WARN_ON_ONCE (put-users); the model expects no WARN",
+      "commands": 4
+    }
+  },
+  "mutant:put-by-ip-no-unlock": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "deadlock",
+      "check": "deadlock",
+      "message": "the model expected progress; the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it",
+      "commands": 2
+    }
+  },
+  "mutant:shrink-when-sparse": {
+    "config": "arm64-md-1,1",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "I3",
+      "check": "I3",
+      "message": "f3's window holds index 2 but the capacity is 2",
+      "commands": 9
+    }
+  },
+  "mutant:trampoline-reads-pad0": {
+    "config": "x86-A16",
+    "suite": "contract",
+    "outcome": {
+      "verdict": "reader",
+      "check": "reader",
+      "message": "the trampoline on f0 read users -1515870811 in md #0; the model expects 1",
+      "commands": 3
     }
   }
 };

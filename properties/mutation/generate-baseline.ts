@@ -1,9 +1,15 @@
-// Prints baseline.ts, v4's outcomes on the mutation run's configurations:
+// Prints baseline.ts: v4's outcomes on the mutation run's configurations, and where each
+// known mutant is first told apart from v4 there, with its outcome:
 //   npx tsx properties/mutation/generate-baseline.ts > properties/mutation/baseline.ts
-import { SUITES } from '../harness/suites.ts';
+import { configurationByName } from '../../model/config/index.ts';
+import { SUITES, suiteByName } from '../harness/suites.ts';
+import { implementationByName } from '../impls/registry.ts';
+import { Hunter } from '../mutants/hunt.ts';
+import { MUTANTS } from '../mutants/index.ts';
+import { suitesFor } from '../mutants/plan.ts';
 import { outcomeOf } from './outcome.ts';
-import { MUTATION_CONFIGS } from './settings.ts';
-import type { Outcome } from './settings.ts';
+import { MUTATION_CONFIGS, MUTATION_RUNS, MUTATION_SEED } from './settings.ts';
+import type { MutantCatch, Outcome } from './settings.ts';
 
 const out: Record<string, Record<string, Outcome>> = {};
 for (const config of MUTATION_CONFIGS) {
@@ -11,7 +17,20 @@ for (const config of MUTATION_CONFIGS) {
   for (const suite of SUITES) row[suite.name] = outcomeOf(config, suite);
   out[config] = row;
 }
-console.log(`import type { Outcome } from './settings.ts';
+
+const hunter = new Hunter(implementationByName('v4')!, { seed: MUTATION_SEED, numRuns: MUTATION_RUNS });
+const configs = MUTATION_CONFIGS.map(configurationByName);
+const mutants: Record<string, MutantCatch> = {};
+for (const m of MUTANTS) {
+  const caught = hunter.hunt(m, configs, suitesFor(m.name).map(suiteByName)).caught;
+  if (!caught) continue;
+  mutants[m.name] = { config: caught.config, suite: caught.suite, outcome: outcomeOf(caught.config, suiteByName(caught.suite), m.factory) };
+}
+
+console.log(`import type { MutantCatch, Outcome } from './settings.ts';
 
 /** v4's outcomes (see settings.ts); regenerate with generate-baseline.ts when the suites change. */
-export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>>> = ${JSON.stringify(out, null, 2)};`);
+export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>>> = ${JSON.stringify(out, null, 2)};
+
+/** Where each known mutant is first told apart from v4 on those configurations, and what the suite reports for it. */
+export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = ${JSON.stringify(mutants, null, 2)};`);

@@ -22,3 +22,10 @@ export interface Outcome {
   readonly message: string | null;
   readonly commands: number | null;
 }
+
+/** A known mutant (properties/mutants) caught on one (configuration, suite) pair. */
+export interface MutantCatch {
+  readonly config: string;
+  readonly suite: string;
+  readonly outcome: Outcome;
+}
