@@ -15,7 +15,8 @@ export const CONC_FINDINGS: readonly ConcFinding[] = [
   {
     id: 'D1',
     title: 'slot reuse without a grace period: a reader holding an index sees a released or reused entry (another function\'s md)',
-    matches: (v) => v.check === 'I1' && v.detail.getInFlight !== true,
+    // a released or reused entry: users >= 0 (an entry nobody initialised is another bug)
+    matches: (v) => v.check === 'I1' && v.detail.getInFlight !== true && v.detail.uninitialised !== true,
   },
   {
     id: 'D2',

@@ -94,7 +94,7 @@ export class Monitor {
     const ip = this.world.ip.get(op.fn)!;
     const slot = slotOf(this.world.kernel, view.md);
     const getInFlight = this.overlappedGet.has(cpu.id);
-    const detail: ViolationDetail = { op: 'tramp', fn: op.fn, rcu: op.rcu, getInFlight };
+    const detail: ViolationDetail = { op: 'tramp', fn: op.fn, rcu: op.rcu, getInFlight, uninitialised: view.users < 0 };
     if (!slot) return this.violate('I1', at, cpu.id, `cpu${cpu.id} ${describeOp(op)} got md ${hexAddr(view.md)}, which points into no array`, detail);
     if (view.func === ip && view.users >= 1) return null;
     const owner = this.world.nameAt.get(view.func);

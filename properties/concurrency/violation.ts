@@ -30,6 +30,8 @@ export interface ViolationDetail {
   readonly torn?: boolean;
   /** another CPU was inside get() of the same function while the reader ran */
   readonly getInFlight?: boolean;
+  /** the reader saw an entry no kfunc_md code ever wrote: users < 0 (fresh pages hold 0xa5) */
+  readonly uninitialised?: boolean;
 }
 
 export interface ConcViolation {

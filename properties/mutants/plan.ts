@@ -18,7 +18,7 @@ export const EXTRA_SUITES: Readonly<Record<string, readonly SuiteName[]>> = {
  * weak mutants: escapes.test.ts shows the scenario a generator would need to produce.
  */
 export const KNOWN_ESCAPES: Readonly<Record<string, string>> = {
-  // a concurrency bug: the concurrent suites (properties/concurrency) must catch it
+  // a race: the concurrent search catches it, counting only runs v4 passes (concurrent-catch.test.ts)
   'mutant:grow-publish-before-copy': 'the sequential suites run one CPU: no reader ever runs between the publish and the copy',
 };
 
