@@ -22,8 +22,3 @@ export function fineibtActive(o: X86Options): boolean {
 export function callThunksActive(o: X86Options): boolean {
   return o.callThunks && o.thunksActive;
 }
-
-/** clang puts this many 0x90s before the kCFI mov so that NOPs + 5 + N is a multiple of 16. */
-export function kcfiLeadingNops(paddingBytes: number): number {
-  return (16 - ((5 + paddingBytes) % 16)) % 16;
-}

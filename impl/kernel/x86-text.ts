@@ -1,6 +1,6 @@
 import type { X86Options } from './options.ts';
 import type { FunctionSpec, PlacedFunction, TextLayout } from './spec.ts';
-import { functionPaddingBytes, kcfiLeadingNops } from './x86-config.ts';
+import { functionPaddingBytes } from './x86-config.ts';
 import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_NOP, kcfiPreamble, x86Filler } from './x86-encodings.ts';
 
 /**
@@ -9,13 +9,12 @@ import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_NOP, kcfiPreamble, x86Filler }
  * before the entry (the kCFI mov when present), the gap before it is multi-byte NOP filler.
  *
  * Padded, no CFI:  [filler][tail][90 x PB] | entry
- * Padded, kCFI:    [filler][tail][90 x lead][B8 hash][90 x PB] | entry
+ * Padded, kCFI:    [filler][tail][B8 hash][90 x PB] | entry
  * Unpadded:        [filler][tail] | entry   (top-level asm: no padding, no kCFI)
  */
 export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase: number): TextLayout {
   const align = o.functionAlignment;
   const pb = functionPaddingBytes(o);
-  const lead = o.cfiClang ? kcfiLeadingNops(pb) : 0;
   // something for the first function's filler to follow
   const out: number[] = [...X86_DEFAULT_BODY];
   const placed: PlacedFunction[] = [];
@@ -24,7 +23,9 @@ export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase:
     out.push(...x86Filler(mod(-(out.length + tail.length), align)), ...tail);
     const blockStart = textBase + out.length;
     if (f.padded) {
-      if (o.cfiClang) out.push(...new Array<number>(lead).fill(X86_NOP), ...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH));
+      // clang pads in front of the mov until NOPs + 5 + PB fill whole 16-byte units; the kernel's
+      // FUNCTION_PADDING_CFI is alignment - 5, so that is never a byte (the model keeps the general rule)
+      if (o.cfiClang) out.push(...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH));
       out.push(...new Array<number>(pb).fill(X86_NOP));
     }
     placed.push({ name: f.name, ip: textBase + out.length, padded: f.padded, blockStart });

@@ -47,6 +47,8 @@ describe('arm64 CFI_CLANG kernel (no kfunc_md) = mainline compiler layout', () =
           if (callOps && spec.padded) window.splice(-8, 8, ...le64(kernel.staticAddr('ftrace_nop_ops')!));
           expect(at(f.ip - window.length, window.length), `${spec.name}: window`).toBe(hex(window));
           expect(at(f.ip, layout.entryPrefix.length), `${spec.name}: entry`).toBe(hex([...layout.entryPrefix]));
+          // nothing more at the entry: the body follows the prefix directly
+          if (spec.body) expect(at(f.ip + layout.entryPrefix.length, spec.body.length), `${spec.name}: body`).toBe(hex(spec.body));
           expect((f.ip - kernel.textBase) % input.alignment, `${spec.name}: entry phase`).toBe(layout.entryPhase);
         }
       });

@@ -165,6 +165,7 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
     const blockStart = f.ip - layout.window.length;
     const tail = spec.tail ?? rules.defaultTail;
     const tailStart = blockStart - tail.length;
+    expect(f.blockStart, `${f.name}: blockStart (where the pre-entry block begins)`).toBe(blockStart);
 
     // 1. the padding, as the model's boot image
     if (spec.padded) {

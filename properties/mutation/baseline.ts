@@ -1,3 +1,4 @@
+import type { RaceOutcome } from './races.ts';
 import type { MutantCatch, Outcome } from './settings.ts';
 
 /** v4's outcomes (see settings.ts); regenerate with generate-baseline.ts when the suites change. */
@@ -841,5 +842,51 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
       "message": "the trampoline on f0 read users -1515870811 in md #0; the model expects 1",
       "commands": 3
     }
+  }
+};
+
+/** v4's races under races.ts's searches: the run that found each, and the shrunk counterexample. */
+export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = {
+  "D1": {
+    "finding": "D1",
+    "runsUntilFailure": 41,
+    "cpus": 2,
+    "ops": 3,
+    "message": "cpu1 tramp(f0, rcu) got md #0 (A0) with func f0 and users 0"
+  },
+  "D2": {
+    "finding": "D2",
+    "runsUntilFailure": 1052,
+    "cpus": 2,
+    "ops": 2,
+    "message": "cpu1 tramp(f0, rcu) got md #0 (A0) with func 0xa5a5a5a5a5a5a800 (not a function: stale or uninitialised) and users 1; a get(f0) on another CPU was publishing it meanwhile (instruction first, md->func after)"
+  },
+  "D6": {
+    "finding": "D6",
+    "runsUntilFailure": 730,
+    "cpus": 1,
+    "ops": 3,
+    "message": "cpu0 put(md_f0): md_f0 = 0xffff88800000 is slot 0 of array A0, which has been freed (the array grew after get returned)"
+  },
+  "D7-warn": {
+    "finding": "D7-warn",
+    "runsUntilFailure": 286,
+    "cpus": 2,
+    "ops": 2,
+    "message": "cpu1 WARN find-bound after reading f0's window mid-poke as b8 90 90 90 90: kfunc_md_find(0xffff81000020): index 2425393296 >= count 1"
+  },
+  "D7-index": {
+    "finding": "D7-index",
+    "runsUntilFailure": 2956,
+    "cpus": 2,
+    "ops": 3,
+    "message": "cpu1 read f0's window mid-poke as b8 90 00 00 00 = index 144 (< count 256), an instruction nobody wrote"
+  },
+  "NORCU": {
+    "finding": "NORCU",
+    "runsUntilFailure": 138,
+    "cpus": 2,
+    "ops": 3,
+    "message": "cpu1 during tramp(f0): load32 from freed pages@order0 at 0xffff88800000"
   }
 };

@@ -1,5 +1,5 @@
-// Prints baseline.ts: v4's outcomes on the mutation run's configurations, and where each
-// known mutant is first told apart from v4 there, with its outcome:
+// Prints baseline.ts: v4's outcomes on the mutation run's configurations, where each known
+// mutant is first told apart from v4 there (with its outcome), and v4's races:
 //   npx tsx properties/mutation/generate-baseline.ts > properties/mutation/baseline.ts
 import { configurationByName } from '../../model/config/index.ts';
 import { SUITES, suiteByName } from '../harness/suites.ts';
@@ -8,6 +8,8 @@ import { Hunter } from '../mutants/hunt.ts';
 import { MUTANTS } from '../mutants/index.ts';
 import { suitesFor } from '../mutants/plan.ts';
 import { outcomeOf } from './outcome.ts';
+import { RACE_SEARCHES, raceOutcome } from './races.ts';
+import type { RaceOutcome } from './races.ts';
 import { MUTATION_CONFIGS, MUTATION_RUNS, MUTATION_SEED } from './settings.ts';
 import type { MutantCatch, Outcome } from './settings.ts';
 
@@ -27,10 +29,17 @@ for (const m of MUTANTS) {
   mutants[m.name] = { config: caught.config, suite: caught.suite, outcome: outcomeOf(caught.config, suiteByName(caught.suite), m.factory) };
 }
 
-console.log(`import type { MutantCatch, Outcome } from './settings.ts';
+const races: Record<string, RaceOutcome> = {};
+for (const { id, strategy } of RACE_SEARCHES) races[id] = raceOutcome(id, strategy, 1_000_000);
+
+console.log(`import type { RaceOutcome } from './races.ts';
+import type { MutantCatch, Outcome } from './settings.ts';
 
 /** v4's outcomes (see settings.ts); regenerate with generate-baseline.ts when the suites change. */
 export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>>> = ${JSON.stringify(out, null, 2)};
 
 /** Where each known mutant is first told apart from v4 on those configurations, and what the suite reports for it. */
-export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = ${JSON.stringify(mutants, null, 2)};`);
+export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = ${JSON.stringify(mutants, null, 2)};
+
+/** v4's races under races.ts's searches: the run that found each, and the shrunk counterexample. */
+export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = ${JSON.stringify(races, null, 2)};`);

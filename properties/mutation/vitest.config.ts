@@ -9,6 +9,7 @@ export default defineConfig({
     root: resolve(import.meta.dirname, '../..'),
     include: [
       'properties/mutation/suites.mutation.ts',
+      'properties/mutation/races.mutation.ts',
       'properties/layout/impl-vs-model.test.ts',
       'properties/layout/impl-vs-dumps.test.ts',
       'properties/layout/impl-layout.property.test.ts',
