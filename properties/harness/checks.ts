@@ -7,6 +7,7 @@ export type CheckName =
   | 'I7' // the md window is free at boot (never overlaps kCFI/FineIBT/thunk/CALL_OPS)
   | 'window' // every md window, decoded with the model's decoder, holds what the model expects
   | 'I6' // no byte outside the md windows changes
+  | 'pokes' // a window is poked only where the model's decision table writes it
   | 'I5' // no access to freed memory
   | 'I3' // an installed index < capacity
   | 'I2' // used == number of live slots
@@ -24,6 +25,7 @@ export const CHECK_DESCRIPTIONS: Readonly<Record<CheckName, string>> = {
   I7: 'I7: the md window is free at boot (no overlap with kCFI, FineIBT, thunk, CALL_OPS)',
   window: 'every md window decodes (model decoder) to what the model expects',
   I6: 'I6: no byte outside the md windows is modified',
+  pokes: 'a window is text_poked only when the decision table (spec §2.4) changes it: no needless poke',
   I5: 'I5: no access to freed memory',
   I2: 'I2: used equals the number of live slots',
   I1: 'I1: an installed index names an entry whose func is the function, users ≥ 1',

@@ -57,6 +57,7 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
     const fn = fnOf(cmd);
     const before = fn ? implWindow(world, fn) : [];
     const event = toEvent(cmd, caller);
+    const windowsBefore = world.oracle.context.windows;
     const model = world.oracle.step(event);
     const impl = runImpl(cmd, world, caller);
     const warnSites = world.kernel.warnings.slice(cursor.warnings).map((w) => w.site);
@@ -75,7 +76,7 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
       checkResult(world, cmd, model.outcome, impl.value, warnSites, at) ??
       checkAvailability(world, model.outcome, at) ??
       checkWindows(world, at) ??
-      checkOutside(world, cursor, at) ??
+      checkWrites(world, cursor, windowsBefore, at) ??
       checkInvariants(world, cursor, at) ??
       checkReaders(world, at) ??
       checkPages(world, at);
@@ -195,14 +196,22 @@ function checkWindows(world: World, at: number): Violation | null {
   return null;
 }
 
-function checkOutside(world: World, cursor: { writes: number }, at: number): Violation | null {
-  const writes = world.kernel.textWrites.slice(cursor.writes);
+/** I6, then the poke decisions: kfunc_md writes a window only where the model's table changes it. */
+function checkWrites(world: World, cursor: { writes: number }, windowsBefore: Readonly<Record<string, readonly number[]>>, at: number): Violation | null {
+  const writes = world.kernel.textWrites.slice(cursor.writes).filter((w) => !w.foreign);
   cursor.writes = world.kernel.textWrites.length;
+  const windows = [...world.windows];
   for (const w of writes) {
-    if (w.foreign) continue;
-    const inside = [...world.windows.values()].some(([s, e]) => w.addr >= s && w.addr < e);
-    if (!inside) {
+    if (!windows.some(([, [s, e]]) => w.addr >= s && w.addr < e)) {
       return { check: 'I6', at, message: `byte ${where(world, w.addr)} changed ${byte(w.before)} → ${byte(w.after)}: outside every md window` };
+    }
+  }
+  const after = world.oracle.context.windows;
+  for (const [fn, [s, e]] of windows) {
+    if (!writes.some((w) => w.addr >= s && w.addr < e)) continue;
+    const held = windowsBefore[fn] ?? [];
+    if (hex(held) === hex(after[fn] ?? [])) {
+      return { check: 'pokes', at, fn, message: `text_poke into ${fn}'s window, which already held ${hex(held)}: the decision table (spec §2.4) writes nothing there` };
     }
   }
   return null;

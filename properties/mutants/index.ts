@@ -15,6 +15,7 @@ import { noAlreadyEqual } from './no-already-equal.ts';
 import { noRestoreAtZero } from './no-restore-at-zero.ts';
 import { putByIpNoUnlock } from './put-by-ip-no-unlock.ts';
 import { putByIpTwice } from './put-by-ip-twice.ts';
+import { repokeEqual } from './repoke-equal.ts';
 import { scanFromOne } from './scan-from-one.ts';
 import { shrinkWhenEmpty } from './shrink-when-empty.ts';
 import { shrinkWhenSparse } from './shrink-when-sparse.ts';
@@ -35,6 +36,7 @@ export const MUTANTS: readonly Implementation[] = [
   sixByteWrite,
   findNoBoundCheck,
   noAlreadyEqual,
+  repokeEqual,
   ebusyInverted,
   ebusyNoRollback,
   funcNotSet,

@@ -7,6 +7,7 @@ export const BASE_SUITES: readonly SuiteName[] = ['contract', 'alloc-failure'];
 export const EXTRA_SUITES: Readonly<Record<string, readonly SuiteName[]>> = {
   // the already-equal row needs a window that holds the instruction before get pokes it
   'mutant:no-already-equal': ['forged-insn'],
+  'mutant:repoke-equal': ['forged-insn'],
   // index >= count only comes from bytes kfunc_md did not write
   'mutant:find-no-bound-check': ['forged-insn', 'unpadded'],
   // the rollback runs only when the poke fails, i.e. over foreign bytes

@@ -683,6 +683,16 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
       "commands": 3
     }
   },
+  "mutant:repoke-equal": {
+    "config": "x86-A16",
+    "suite": "forged-insn",
+    "outcome": {
+      "verdict": "D8b",
+      "check": "pokes",
+      "message": "text_poke into f0's window, which already held b8 00 00 00 00: the decision table (spec §2.4) writes nothing there",
+      "commands": 3
+    }
+  },
   "mutant:ebusy-inverted": {
     "config": "x86-A16",
     "suite": "contract",
