@@ -15,7 +15,10 @@ export interface FunctionSpec {
   readonly tail?: readonly number[];
   /** rel32 of the call-depth thunk's %gs-relative operand (default derived from the ip) */
   readonly thunkRel32?: number;
-  /** bytes at the entry (after `bti c` / ftrace NOPs on arm64); default a tiny add+ret */
+  /**
+   * bytes at the entry (after `bti c` / ftrace NOPs on arm64). Default: x86 `lea (%rdi,%rsi),%eax;
+   * ret`; arm64 one `add` word, whose `ret` is the next function's default tail (or the image's last word)
+   */
   readonly body?: readonly number[];
 }
 
