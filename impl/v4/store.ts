@@ -102,15 +102,16 @@ export class V4Store implements KfuncMdStore {
   *trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView> {
     if (opts.rcu) yield* this.mem.rcuReadLock();
     const md = yield* this.find(ip);
-    let users = 0;
-    let func = 0;
-    if (md) {
-      // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
-      users = toI32(yield* this.mem.load32(md + MD_USERS));
-      func = yield* this.mem.load64(md + MD_FUNC);
-    }
+    const entry = md ? yield* this.readEntry(md) : { users: 0, func: 0 };
     if (opts.rcu) yield* this.mem.rcuReadUnlock();
-    return { md, users, func };
+    return { md, ...entry };
+  }
+
+  /** What the trampoline loads from an md: users, then func. */
+  protected *readEntry(md: Addr): Op<{ users: number; func: Addr }> {
+    // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
+    const users = toI32(yield* this.mem.load32(md + MD_USERS));
+    return { users, func: yield* this.mem.load64(md + MD_FUNC) };
   }
 
   inspect(): StoreView {
@@ -189,11 +190,16 @@ export class V4Store implements KfuncMdStore {
     yield* this.copy(fresh, mds, count * MD_SIZE);
     yield* this.initUsers(fresh, count, 2 * count);
     yield* this.mem.store64(this.mdsAddr, fresh);
-    yield* this.mem.synchronizeRcu();
-    yield* this.mem.freePages(mds, order);
+    yield* this.retire(mds, order);
     const c = yield* this.mem.load32(this.countAddr);
     yield* this.mem.store32(this.countAddr, c * 2);
     return fresh;
+  }
+
+  /** The grown-out array: wait until no reader can still hold it, then free it with its own order. */
+  protected *retire(old: Addr, order: number): Op<void> {
+    yield* this.mem.synchronizeRcu();
+    yield* this.mem.freePages(old, order);
   }
 
   /** used++, users++ on the chosen slot. */

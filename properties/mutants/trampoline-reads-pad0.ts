@@ -1,23 +1,14 @@
 import { toI32 } from '../../impl/kernel/le.ts';
 import type { Addr, Op } from '../../impl/kernel/types.ts';
-import type { TrampolineView } from '../../impl/store/api.ts';
 import { MD_FUNC, MD_PAD0 } from '../../impl/v4/layout.ts';
 import { V4Store } from '../../impl/v4/store.ts';
 import { mutant } from './define.ts';
 
 /** The trampoline loads users from the pad0 word next to it (a struct-layout slip in the reader). */
 class TrampolineReadsPad0 extends V4Store {
-  override *trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView> {
-    if (opts.rcu) yield* this.mem.rcuReadLock();
-    const md = yield* this.find(ip);
-    let users = 0;
-    let func = 0;
-    if (md) {
-      users = toI32(yield* this.mem.load32(md + MD_PAD0));
-      func = yield* this.mem.load64(md + MD_FUNC);
-    }
-    if (opts.rcu) yield* this.mem.rcuReadUnlock();
-    return { md, users, func };
+  protected override *readEntry(md: Addr): Op<{ users: number; func: Addr }> {
+    const users = toI32(yield* this.mem.load32(md + MD_PAD0));
+    return { users, func: yield* this.mem.load64(md + MD_FUNC) };
   }
 }
 
