@@ -36,7 +36,11 @@ export function checkReaders(world: World, at: number): Violation | null {
     const says = (what: string): Violation => ({ check: 'reader', at, fn, message: `the trampoline on ${fn} ${what}` });
     if (seen !== null && 'bogus' in seen) return says(`formed a ${seen.bogus}`);
     if (seenIndex !== expected) return says(`found ${describe(seenIndex)}; the model says ${fn} owns ${describe(expected)}`);
-    if (expected === null) continue;
+    if (expected === null) {
+      // the API says a miss loads nothing: users and func come back 0
+      if (r.value.users !== 0 || r.value.func !== 0) return says(`found no md but returned users ${r.value.users}, func ${hexAddr(r.value.func)}; a miss returns zeros`);
+      continue;
+    }
     const users = ctx.slots[expected]!.users;
     if (r.value.users !== users) return says(`read users ${r.value.users} in md #${expected}; the model expects ${users}`);
     if (r.value.func !== ip) return says(`read func ${world.nameAt.get(r.value.func) ?? hexAddr(r.value.func)} in md #${expected}; expected ${fn}`);
