@@ -1,8 +1,11 @@
 import { runSequential } from '../../impl/kernel/run.ts';
+import type { TrampolineView } from '../../impl/store/api.ts';
 import { ownedIndex } from '../../model/index.ts';
 import type { Violation } from './checks.ts';
 import { hexAddr, mdIndex } from './world.ts';
 import type { World } from './world.ts';
+
+const READER_CPU = 1;
 
 /**
  * I1/I4 as the lock-free reader sees them in a quiescent state: the global trampoline
@@ -12,8 +15,6 @@ import type { World } from './world.ts';
  * on another CPU, and only while the caller holds no lock, so a store whose readers take the
  * mutex is judged by the same check.
  */
-const READER_CPU = 1;
-
 export function checkReaders(world: World, at: number): Violation | null {
   const ctx = world.oracle.context;
   if (world.oracle.state !== 'unlocked') return null;
@@ -21,7 +22,7 @@ export function checkReaders(world: World, at: number): Violation | null {
     if (ctx.touched[fn]) continue;
     const ip = world.ip.get(fn)!;
     const violationsBefore = world.kernel.violations.length;
-    let r: ReturnType<typeof runSequential<{ md: number; users: number; func: number }>>;
+    let r: ReturnType<typeof runSequential<TrampolineView>>;
     try {
       r = runSequential(world.kernel, world.store.trampoline(ip, { rcu: true }), READER_CPU);
     } catch (err) {
