@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['model/**/*.test.ts', 'impl/**/*.test.ts', 'properties/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // the JSON report feeds the counts line CI prints (properties/ci/summary.mjs)
+    // the JSON report feeds the counts line CI prints (properties/tooling/ci/summary.mjs)
     reporters: ['default', 'json'],
     outputFile: { json: 'reports/vitest.json' },
   },

@@ -2,7 +2,7 @@ import type { StoreFactory } from '../../impl/store/api.ts';
 import { v4 } from '../../impl/v4/store.ts';
 import { locked } from '../../impl/locked/store.ts';
 import type { SlotPolicy } from '../../model/index.ts';
-import { MUTANTS } from '../mutants/index.ts';
+import { MUTANTS } from './mutants/index.ts';
 
 /** An implementation the harness can check: the reference ones, mutants, later users' plugins. */
 export interface Implementation {
@@ -34,5 +34,5 @@ export function implementationByName(name: string): Implementation | undefined {
   return implementations().find((i) => i.name === name);
 }
 
-// deliberately broken v4s (properties/mutants), after the reference list; mutants/ imports only types from here
+// deliberately broken v4s (properties/impls/mutants), after the reference list; mutants/ imports only types from here
 for (const m of MUTANTS) registerImplementation(m);

@@ -1,0 +1,71 @@
+/** `kfmd replay FILE`: run a saved counterexample again and print the same report. */
+import type { Command } from 'commander';
+import { execute } from '../../../engine/sequential/executor.ts';
+import { classify } from '../../../engine/core/findings.ts';
+import { implementationByName } from '../../../impls/registry.ts';
+import { formatCounterexample } from '../../report/counterexample.ts';
+import { CounterexampleFileError, loadCounterexample } from '../../../engine/core/counterexample.ts';
+import { ConfigError, configurationByName } from '../../../../model/config/index.ts';
+import { EXIT_VIOLATION, ExitStatus, UsageError } from '../errors.ts';
+import { replayConcurrent } from '../concurrent.ts';
+import { ConcFileError, asConcCounterexample, isConcurrentFile, readJson } from '../../../engine/concurrent/file.ts';
+import type { ConcCounterexampleFile } from '../../../engine/concurrent/file.ts';
+import type { CliIo } from '../io.ts';
+
+export function registerReplay(program: Command, io: CliIo): void {
+  program
+    .command('replay')
+    .description('run a saved counterexample again (exit 1 if it still fails, 0 if it now holds)')
+    .argument('<file>', 'a counterexample saved by kfmd check')
+    .option('--impl <name>', 'replay against another implementation than the one recorded')
+    .action((file: string, opts: { impl?: string }) => {
+      const status = replay(file, opts.impl, io);
+      if (status !== 0) throw new ExitStatus(status);
+    });
+}
+
+function replay(file: string, implName: string | undefined, io: CliIo): number {
+  const concurrent = concurrentFile(file);
+  if (concurrent) {
+    const name = implName ?? concurrent.impl;
+    const impl = implementationByName(name);
+    if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
+    return replayConcurrent(concurrent, impl, io);
+  }
+  let saved;
+  try {
+    saved = loadCounterexample(file);
+    configurationByName(saved.scenario.config);
+  } catch (err) {
+    if (err instanceof CounterexampleFileError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+  const name = implName ?? saved.impl;
+  const impl = implementationByName(name);
+  if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
+  const ex = execute(saved.scenario, impl.factory, { slotPolicy: impl.slotPolicy });
+  if (!ex.violation) {
+    io.out(`${saved.scenario.config} / ${saved.scenario.suite}: the counterexample no longer fails on ${name} (${ex.executed.length} commands ran)\n`);
+    return 0;
+  }
+  const report = formatCounterexample(ex, { impl: name, finding: classify(ex)?.id ?? null, seed: saved.seed, path: saved.path, file: saved.file });
+  io.out(`${report}\n`);
+  if (name === saved.impl && report !== saved.report) io.out('note: the report differs from the one saved with the counterexample\n');
+  return EXIT_VIOLATION;
+}
+
+/** A concurrent counterexample (kind "concurrent"), validated; null for a sequential one. */
+function concurrentFile(file: string): ConcCounterexampleFile | null {
+  try {
+    const data = readJson(file);
+    if (!isConcurrentFile(data)) return null;
+    const saved = asConcCounterexample(file, data);
+    configurationByName(saved.scenario.config);
+    return saved;
+  } catch (err) {
+    if (err instanceof ConcFileError) throw new UsageError(err.message);
+    if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { SlotPolicy } from '../../../model/index.ts';
+import { concScenarioArbitrary } from './arbitraries.ts';
+import type { ConcGenOptions } from './arbitraries.ts';
+import { explore } from './explore.ts';
+import type { ExploreResult } from './explore.ts';
+import { classifyConc } from './findings.ts';
+import { minimizeFailure } from './minimize.ts';
+import type { ConcFinding } from './findings.ts';
+import type { ConcScenario, StrategyName } from './scenario.ts';
+import { simulate } from './simulate.ts';
+import type { ConcRun } from './simulate.ts';
+
+export interface ConcImpl {
+  readonly name: string;
+  readonly factory: StoreFactory;
+  readonly slotPolicy: SlotPolicy;
+}
+
+export interface ConcSearchOptions {
+  readonly gen: ConcGenOptions;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly numRuns: number;
+  /** stop generating after this long (the property then holds for the runs made) */
+  readonly timeLimitMs?: number;
+  /** which violations count; others are ignored (tests use it to look for one finding) */
+  readonly accept?: (run: ConcRun) => boolean;
+  /** exhaustive: per generated scenario */
+  readonly preemptionBound?: number;
+  readonly maxExecutions?: number;
+}
+
+export interface ConcSearchResult {
+  readonly config: string;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly numRuns: number;
+  readonly holds: boolean;
+  /** the shrunk counterexample, run once more with a timeline */
+  readonly run: ConcRun | null;
+  readonly finding: ConcFinding | null;
+  readonly path: string | null;
+  readonly runsUntilFailure: number | null;
+  readonly shrinks: number | null;
+  /** wall time until the first failing scenario, before shrinking */
+  readonly timeToFindMs: number | null;
+  readonly totalMs: number;
+  /** scenarios whose linearizability check ran out of budget */
+  readonly unknown: number;
+  /** exhaustive: schedules explored over all scenarios, and the last scenario's figures */
+  readonly explored: { readonly executions: number; readonly states: number; readonly last: ExploreResult | null } | null;
+}
+
+/**
+ * One concurrent property: fast-check generates programs and schedule together, runs each
+ * (or, for exhaustive, enumerates its schedules), shrinks a failure as a whole, and the
+ * minimal case is run again with a timeline for the report.
+ */
+export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcSearchResult {
+  const started = performance.now();
+  const accept = opts.accept ?? (() => true);
+  let firstFailure: number | null = null;
+  let unknown = 0;
+  let executions = 0;
+  let states = 0;
+  let last: ExploreResult | null = null;
+  /** the last violating run per scenario (exhaustive: its schedule is the trace found) */
+  let lastFound: { key: string; run: ConcRun } | null = null;
+  const exhaustive = opts.strategy === 'exhaustive';
+
+  const predicate = (scenario: ConcScenario): boolean => {
+    let bad: ConcRun | null = null;
+    if (exhaustive) {
+      last = exploreFor(scenario, impl, opts, accept);
+      executions += last.executions;
+      states += last.states;
+      bad = last.found;
+      if (bad) lastFound = { key: JSON.stringify(scenario), run: bad };
+    } else {
+      const run = simulate(scenario, impl.factory, { slotPolicy: impl.slotPolicy });
+      if (run.lin?.verdict === 'unknown') unknown++;
+      if (run.violation && accept(run)) bad = run;
+    }
+    if (bad && firstFailure === null) firstFailure = performance.now() - started;
+    return bad === null;
+  };
+
+  const arb = concScenarioArbitrary(opts.gen, exhaustive ? 'none' : opts.strategy);
+  const details = fc.check(fc.property(arb, predicate), {
+    seed: opts.seed,
+    numRuns: opts.numRuns,
+    ...(opts.timeLimitMs !== undefined ? { interruptAfterTimeLimit: opts.timeLimitMs } : {}),
+  });
+  const base = { config: opts.gen.config.name, strategy: opts.strategy, seed: opts.seed, numRuns: opts.numRuns, unknown, explored: exhaustive ? { executions, states, last } : null };
+  if (!details.failed || !details.counterexample) {
+    return { ...base, holds: true, run: null, finding: null, path: null, runsUntilFailure: null, shrinks: null, timeToFindMs: null, totalMs: performance.now() - started };
+  }
+  const minimal = details.counterexample[0];
+  const shrunk = exhaustive ? traceFor(minimal, lastFound, impl, opts, accept) : minimal;
+  const scenario = minimizeFailure(shrunk, impl, accept);
+  const run = simulate(scenario, impl.factory, { slotPolicy: impl.slotPolicy, record: true });
+  return {
+    ...base,
+    holds: false,
+    run,
+    finding: classifyConc(run.violation),
+    path: details.counterexamplePath,
+    runsUntilFailure: details.numRuns,
+    shrinks: details.numShrinks,
+    timeToFindMs: firstFailure,
+    totalMs: performance.now() - started,
+  };
+}
+
+/** The violating schedule of an exhaustive counterexample (searched again if it was not the last one found). */
+function traceFor(minimal: ConcScenario, lastFound: { key: string; run: ConcRun } | null, impl: ConcImpl, opts: ConcSearchOptions, accept: (run: ConcRun) => boolean): ConcScenario {
+  if (lastFound?.key === JSON.stringify(minimal)) return lastFound.run.scenario;
+  return exploreFor(minimal, impl, opts, accept).found?.scenario ?? minimal;
+}
+
+function exploreFor(scenario: ConcScenario, impl: ConcImpl, opts: ConcSearchOptions, accept: (run: ConcRun) => boolean): ExploreResult {
+  return explore(scenario, impl.factory, {
+    slotPolicy: impl.slotPolicy,
+    accept,
+    ...(opts.preemptionBound !== undefined ? { preemptionBound: opts.preemptionBound } : {}),
+    ...(opts.maxExecutions !== undefined ? { maxExecutions: opts.maxExecutions } : {}),
+  });
+}

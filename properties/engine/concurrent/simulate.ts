@@ -1,0 +1,220 @@
+import type { Step } from '../../../impl/kernel/types.ts';
+import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
+import { Cpu, opGenerator, resultOf } from './cpu.ts';
+import type { OpValue } from './cpu.ts';
+import { Fingerprinter } from './fingerprint.ts';
+import type { HistoryOp } from './history.ts';
+import { describeResult } from './history.ts';
+import { checkHistory, linViolation } from './lin-model.ts';
+import type { LinResult } from './linearizability.ts';
+import { Monitor } from './monitor.ts';
+import { PrivateBlocks } from './private-blocks.ts';
+import { describeOp } from './scenario.ts';
+import type { ConcScenario } from './scenario.ts';
+import { schedulerFor } from './schedulers.ts';
+import { describeStep } from './step-text.ts';
+import type { ConcViolation } from '../core/violation.ts';
+import { buildConcWorld, modelInputFor, staticNames } from './world.ts';
+import { hexOf } from './windows.ts';
+
+/** One line of the per-CPU timeline. */
+export interface TimelineEntry {
+  readonly step: number;
+  readonly cpu: number;
+  readonly text: string;
+  /** the operation this step starts */
+  readonly begins?: string;
+  /** the operation this step ends, with its result */
+  readonly ends?: string;
+  /** windows whose bytes this step changed, and their bytes after it */
+  readonly windows?: readonly { readonly fn: string; readonly bytes: string }[];
+}
+
+/** Replaces the scenario's scheduler (the exhaustive search): a CPU, or null to abandon the run. */
+export interface Control {
+  decide(runnable: readonly number[], current: number | null, step: number, fingerprint: () => string): number | null;
+}
+
+export interface SimOptions {
+  readonly slotPolicy: SlotPolicy;
+  /** keep a timeline (for reports) */
+  readonly record?: boolean;
+  /** check linearizability at the end (default true) */
+  readonly linearizability?: boolean;
+  readonly linBudget?: number;
+  readonly maxSteps?: number;
+  readonly control?: Control;
+  readonly modelInput?: ModelInput;
+}
+
+export interface ConcRun {
+  readonly scenario: ConcScenario;
+  readonly violation: ConcViolation | null;
+  readonly lin: LinResult | null;
+  readonly history: readonly HistoryOp[];
+  /** the CPU that performed each step */
+  readonly decisions: readonly number[];
+  /** the CPU chosen at each scheduling point (steps on private memory are not ones) */
+  readonly pointDecisions: readonly number[];
+  /** the history operation that CPU was running at each scheduling point */
+  readonly pointOps: readonly number[];
+  readonly preemptions: number;
+  readonly steps: number;
+  readonly timeline: readonly TimelineEntry[];
+  /** the control abandoned the run (a state already explored) */
+  readonly pruned: boolean;
+  /** md window bytes at boot, per padded function */
+  readonly bootWindows: readonly { readonly fn: string; readonly bytes: string }[];
+}
+
+export const DEFAULT_MAX_STEPS = 200_000;
+
+/**
+ * Run a concurrent scenario: every CPU's operations as generators, one shared access per step,
+ * the scheduler choosing who goes next among the runnable CPUs; the monitor checks after every
+ * step, the linearizability checker at the end.
+ */
+export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: SimOptions): ConcRun {
+  const world = buildConcWorld(scenario, factory);
+  const { kernel, store } = world;
+  const mem = kernel.mem;
+  const cpus = scenario.programs.map((p, i) => new Cpu(i, p));
+  const monitor = new Monitor(world, cpus);
+  const fp = opts.control ? new Fingerprinter(kernel) : null;
+  const scheduler = schedulerFor(scenario.schedule, scenario.programs);
+  const statics = opts.record ? staticNames(kernel) : new Map<number, string>();
+  const history: HistoryOp[] = [];
+  const decisions: number[] = [];
+  const timeline: TimelineEntry[] = [];
+  const bootWindows = [...world.windows].map(([fn, [s, e]]) => ({ fn, bytes: hexOf(mem.peekBytes(s, e - s)) }));
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  let violation: ConcViolation | null = null;
+  let current: number | null = null;
+  let preemptions = 0;
+  let pruned = false;
+  let step = 0;
+  const pointDecisions: number[] = [];
+  const pointOps: number[] = [];
+  const priv = new PrivateBlocks(kernel);
+  /** WARNs each CPU had hit when its current operation started */
+  const warnMark = new Map<number, number>();
+  const warnsBy = (cpu: number): number => kernel.warnings.filter((w) => w.cpu === cpu).length;
+  const pendingBegin = new Map<number, string>();
+
+  /** Start operations on `cpu` until one has a step to perform (or the program ends). */
+  const advance = (cpu: Cpu): void => {
+    while (!violation && cpu.gen === null && cpu.pc < cpu.program.length) {
+      const op = cpu.program[cpu.pc]!;
+      const made = opGenerator(store, world, cpu, op);
+      if (!made) {
+        cpu.pc++;
+        continue;
+      }
+      violation = monitor.opStarting(cpu, op, step);
+      if (violation) return;
+      const h: HistoryOp = { id: history.length, cpu: cpu.id, index: cpu.pc, op, call: 2 * step, ret: null, ...(made.putIndex !== undefined ? { putIndex: made.putIndex } : {}) };
+      history.push(h);
+      cpu.current = h;
+      cpu.started = false;
+      warnMark.set(cpu.id, warnsBy(cpu.id));
+      cpu.gen = made.gen;
+      fp?.opStarted(cpu);
+      if (opts.record) pendingBegin.set(cpu.id, describeOp(op));
+      mem.currentCpu = cpu.id;
+      const r = made.gen.next();
+      if (r.done) finish(cpu, r.value, 2 * step);
+      else cpu.pending = r.value;
+    }
+  };
+
+  const finish = (cpu: Cpu, value: OpValue, time: number): void => {
+    const h = cpu.current!;
+    const warned = warnsBy(cpu.id) > (warnMark.get(cpu.id) ?? 0);
+    h.ret = time;
+    h.result = resultOf(world, h.op, value, warned);
+    cpu.settle(h.op, value, h.result.kind === 'get' && typeof h.result.index === 'number' ? h.result.index : null);
+    fp?.opReturned(cpu, describeResult(h.result));
+    violation ??= monitor.opReturned(cpu, h.op, value, step);
+    cpu.gen = null;
+    cpu.pending = null;
+    cpu.current = null;
+    cpu.pc++;
+  };
+
+  for (const c of cpus) advance(c);
+  while (!violation) {
+    if (step >= maxSteps) throw new Error(`concurrent run exceeded ${maxSteps} steps`);
+    const mine = current === null ? null : cpus[current]!;
+    // a step on memory only this CPU can reach is no scheduling point: keep going, skip the bookkeeping
+    const forced = mine !== null && mine.pending !== null && !mine.pending.blocked && priv.isPrivate(mine.id, mine.pending);
+    let pick: number | null;
+    const runnable: number[] = [];
+    if (forced) pick = current;
+    else {
+      let live = 0;
+      for (const c of cpus) {
+        if (c.done) continue;
+        live++;
+        violation ??= monitor.selfDeadlock(c, step);
+        if (!(c.pending!.blocked && mem.stillBlocked(c.id, c.pending!))) runnable.push(c.id);
+      }
+      if (live === 0 || violation) break;
+      if (runnable.length === 0) {
+        violation = monitor.deadlock(step);
+        break;
+      }
+      if (opts.control) pick = opts.control.decide(runnable, current, step, () => fp!.digest(cpus, current, monitor.watch));
+      else pick = scheduler.pick(runnable, current, pointDecisions.length, step);
+    }
+    if (pick === null) {
+      pruned = true;
+      break;
+    }
+    if (!forced) {
+      pointDecisions.push(pick);
+      pointOps.push(cpus[pick]!.current!.id);
+    }
+    if (!forced && current !== null && pick !== current && runnable.includes(current)) preemptions++;
+    current = pick;
+    decisions.push(pick);
+    const cpu = cpus[pick]!;
+    const performed: Step = cpu.pending!;
+    const blocksBefore = performed.kind === 'alloc_pages' ? kernel.pages.list().length : 0;
+    fp?.beforeStep(performed);
+    if (!cpu.started) cpu.current!.call = 2 * step + 1;
+    cpu.started = true;
+    mem.currentCpu = pick;
+    const r = cpu.gen!.next();
+    fp?.afterStep(cpu, performed);
+    priv.performed(pick, performed, blocksBefore);
+    const checked = monitor.afterStep(cpu, performed, step);
+    violation = checked.violation;
+    if (opts.record) {
+      const begins = pendingBegin.get(pick);
+      pendingBegin.delete(pick);
+      const windows = checked.touched.map((fn) => {
+        const [s, e] = world.windows.get(fn)!;
+        return { fn, bytes: hexOf(mem.peekBytes(s, e - s)) };
+      });
+      const entry: TimelineEntry = { step, cpu: pick, text: describeStep(world, statics, pick, performed, blocksBefore), ...(begins ? { begins } : {}), ...(windows.length ? { windows } : {}) };
+      timeline.push(entry);
+    }
+    if (r.done) {
+      const h = cpu.current!;
+      finish(cpu, r.value, 2 * step + 1);
+      if (opts.record) timeline[timeline.length - 1] = { ...timeline[timeline.length - 1]!, ends: `${describeOp(h.op)} → ${describeResult(h.result)}` };
+    } else {
+      cpu.pending = r.value;
+    }
+    step++;
+    if (r.done && !violation) advance(cpu);
+  }
+
+  let lin: LinResult | null = null;
+  if (!violation && !pruned && opts.linearizability !== false) {
+    lin = checkHistory(history, opts.modelInput ?? modelInputFor(scenario, opts.slotPolicy), opts.slotPolicy, scenario.entriesPerPage, opts.linBudget);
+    if (lin.verdict === 'violation') violation = linViolation(history, lin, step);
+  }
+  return { scenario, violation, lin, history, decisions, pointDecisions, pointOps, preemptions, steps: step, timeline, pruned, bootWindows };
+}

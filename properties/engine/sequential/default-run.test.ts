@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allConfigurations } from '../../../model/config/index.ts';
+import { DEFAULT_RUNS, DEFAULT_SEED } from '../../app/cli/commands/check.ts';
+import { implementationByName } from '../../impls/registry.ts';
+import { runCampaign } from './campaign.ts';
+import type { Campaign } from './campaign.ts';
+import { SUITES } from './suites.ts';
+
+/**
+ * The default run (`kfmd check --impl v4`: every configuration, every suite,
+ * default seed and runs) as one campaign, then what the issue asks of it.
+ */
+let campaign: Campaign;
+const configs = allConfigurations();
+const d12Configs = configs.filter((c) => c.overlaps.length > 0).map((c) => c.name);
+
+beforeAll(() => {
+  campaign = runCampaign(implementationByName('v4')!, configs, SUITES, { seed: DEFAULT_SEED, numRuns: DEFAULT_RUNS });
+}, 300_000);
+
+describe('default run against v4', () => {
+  it.each(['D3', 'D8', 'D10', 'D12', 'D6'])('the generic suites find %s with a counterexample of at most 6 commands', (id) => {
+    const hits = campaign.results.filter((r) => r.finding?.id === id);
+    expect(hits.length).toBeGreaterThan(0);
+    const shortest = Math.min(...hits.map((r) => r.counterexample!.executed.length));
+    expect(shortest).toBeLessThanOrEqual(6);
+  });
+
+  it('D12 shows exactly on the case C Kconfig-reading FineIBT configurations', () => {
+    const d12 = new Set(campaign.results.filter((r) => r.finding?.id === 'D12').map((r) => r.config));
+    expect([...d12].sort()).toEqual([...d12Configs].sort());
+  });
+
+  it('no false alarms: without faults or misuse, v4 holds on every configuration where it is sound', () => {
+    const contract = campaign.results.filter((r) => r.suite === 'contract' && !d12Configs.includes(r.config));
+    expect(contract.length).toBe(configs.length - d12Configs.length);
+    expect(contract.filter((r) => !r.holds).map((r) => `${r.config}: ${r.counterexample?.violation?.message}`)).toEqual([]);
+  });
+
+  it('allocation failure alone is handled cleanly by v4 (I11) wherever it is sound', () => {
+    const alloc = campaign.results.filter((r) => r.suite === 'alloc-failure' && !d12Configs.includes(r.config));
+    expect(alloc.filter((r) => !r.holds).map((r) => r.config)).toEqual([]);
+  });
+
+  it('every transition of the model is taken', () => {
+    const untaken = [...campaign.coverage].filter(([, n]) => n === 0).map(([e]) => e);
+    expect(untaken).toEqual([]);
+  });
+
+  it('every violation is named by the findings table', () => {
+    const unnamed = campaign.results.filter((r) => !r.holds && !r.finding).map((r) => `${r.config}/${r.suite}: ${r.counterexample?.violation?.check}`);
+    expect(unnamed).toEqual([]);
+  });
+});

@@ -1,0 +1,131 @@
+import type { CommandOp } from '../core/operations.ts';
+
+/**
+ * A property suite: which commands the generator may issue. `contract` is a
+ * well-behaved caller on a healthy kernel; each other suite adds one class of
+ * fault or misuse, so that every finding is reported under its own cause.
+ */
+export type SuiteName = 'contract' | 'alloc-failure' | 'double-put' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'put-under-lock' | 'lock-misuse' | 'stale-md';
+
+export interface Suite {
+  readonly name: SuiteName;
+  readonly description: string;
+  /** false: only the kernel's documented contract is exercised (no faults, no misuse) */
+  readonly faulty: boolean;
+  readonly ops: readonly CommandOp[];
+  /** the caller respects the lock contract (get under the mutex, put without it) */
+  readonly keepsLockContract: boolean;
+  /** ...except that it calls put/put_by_ip while holding kfunc_md_lock */
+  readonly putUnderLock?: boolean;
+  /** ...except that it may put an md again after its last reference is gone */
+  readonly doublePut?: boolean;
+  /** some generated functions have no padding */
+  readonly unpadded: boolean;
+  /** what foreign writes put in windows: other code, or forged metadata instructions */
+  readonly foreign: 'bytes' | 'insn' | null;
+  /** put passes the pointer held since get, across growth */
+  readonly stalePointers: boolean;
+}
+
+const CORE: readonly CommandOp[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find'];
+
+export const SUITES: readonly Suite[] = [
+  {
+    name: 'contract',
+    description: 'well-behaved callers, healthy kernel: get/put/put_by_ip/find under the documented lock contract',
+    faulty: false,
+    ops: CORE,
+    keepsLockContract: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'alloc-failure',
+    description: 'page allocation fails at any allocation (first array or growth)',
+    faulty: true,
+    ops: [...CORE, 'fail_alloc'],
+    keepsLockContract: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'double-put',
+    description: 'a caller puts an md it no longer holds (a refcount bug in a user): WARN, and nothing else may change',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    doublePut: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'foreign-bytes',
+    description: 'another subsystem writes non-metadata bytes (int3, nop5, call, NOPs) over a window',
+    faulty: true,
+    ops: [...CORE, 'foreign_write'],
+    keepsLockContract: true,
+    unpadded: false,
+    foreign: 'bytes',
+    stalePointers: false,
+  },
+  {
+    name: 'forged-insn',
+    description: 'a window receives a metadata instruction nobody installed (stale copy, module text reuse)',
+    faulty: true,
+    ops: [...CORE, 'foreign_write'],
+    keepsLockContract: true,
+    unpadded: false,
+    foreign: 'insn',
+    stalePointers: false,
+  },
+  {
+    name: 'unpadded',
+    description: 'operations on functions without padding (arm64 notrace, x86 asm): the bytes before them belong to the previous function',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    unpadded: true,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'put-under-lock',
+    description: 'callers keep get under kfunc_md_lock but also call put/put_by_ip while holding it',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    putUnderLock: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'lock-misuse',
+    description: 'callers ignore the lock contract: lock, unlock, get, put in any order (get without the mutex, double lock, double put)',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: false,
+    unpadded: false,
+    foreign: null,
+    stalePointers: false,
+  },
+  {
+    name: 'stale-md',
+    description: 'callers keep the md pointer from get and pass it to put after the array may have grown',
+    faulty: true,
+    ops: CORE,
+    keepsLockContract: true,
+    unpadded: false,
+    foreign: null,
+    stalePointers: true,
+  },
+];
+
+export function suiteByName(name: string): Suite {
+  const suite = SUITES.find((s) => s.name === name);
+  if (!suite) throw new Error(`unknown property suite "${name}" (known: ${SUITES.map((s) => s.name).join(', ')})`);
+  return suite;
+}

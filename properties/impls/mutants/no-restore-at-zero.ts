@@ -1,0 +1,28 @@
+import { hex, toI32 } from '../../../impl/kernel/le.ts';
+import type { Addr, Op } from '../../../impl/kernel/types.ts';
+import { MD_FUNC, MD_USERS } from '../../../impl/v4/layout.ts';
+import { V4Store } from '../../../impl/v4/store.ts';
+import { mutant } from './define.ts';
+
+/** __put as v4, minus the text_poke_helper(func, NULL, nops) call: the slot is freed, the mov stays. */
+class NoRestoreAtZero extends V4Store {
+  protected override *putLocked(md: Addr): Op<boolean> {
+    const users = toI32(yield* this.mem.load32(md + MD_USERS));
+    if (users <= 0) {
+      this.kernel.warn('put-users', `kfunc_md_put(${hex(md)}): users ${users} <= 0`);
+      return false;
+    }
+    yield* this.mem.store32(md + MD_USERS, users - 1);
+    if (users - 1 > 0) return false;
+    const func = yield* this.mem.load64(md + MD_FUNC);
+    if (!(yield* this.hooks.exist(func))) return false;
+    yield* this.addUsed(-1);
+    return true;
+  }
+}
+
+export const noRestoreAtZero = mutant(
+  'no-restore-at-zero',
+  '__put skips restoring the NOPs when users reaches 0 (slot freed, instruction left in the padding)',
+  (kernel) => new NoRestoreAtZero(kernel),
+);
