@@ -1,7 +1,14 @@
 /** Public surface of the byte-level implementation side (impl/ never imports model/ or properties/). */
 export type { Addr, Op, Step, StepKind } from './kernel/types.ts';
 export { EBUSY, EFAULT, EINVAL } from './kernel/types.ts';
-export type { KernelOptions, X86Options, Arm64Options, X86CfiMode, CaseCReading, FineIbtEncoding } from './kernel/options.ts';
+export type {
+  KernelOptions,
+  X86Options,
+  Arm64Options,
+  X86CfiMode,
+  CaseCReading,
+  FineIbtEncoding,
+} from './kernel/options.ts';
 export type { FunctionSpec, KernelSpec, PlacedFunction } from './kernel/spec.ts';
 export type { TextWrite, WarnRecord, Violation, ViolationKind } from './kernel/events.ts';
 export type { Kernel } from './kernel/kernel.ts';
@@ -17,8 +24,10 @@ export { arm64Hooks } from './arch/arm64.ts';
 export { hooksFor } from './arch/select.ts';
 export { x86MdOffsets } from './arch/x86-offsets.ts';
 export type { X86Case, X86MdOffsets } from './arch/x86-offsets.ts';
-export type { KfuncMdStore, StoreFactory, StoreView, StoreEntry, TrampolineView } from './store/api.ts';
-export { V4Store, v4 } from './v4/store.ts';
+export type * from './contract/index.ts';
+export { CONTRACT_VERSION, V4_LOCKING } from './contract/index.ts';
+export { LockedStore, locked } from './locked/store.ts';
+export { V4Store, V4_LAYOUT, v4 } from './v4/store.ts';
 export type { Slot } from './v4/store.ts';
 export { MD_SIZE, MD_USERS, MD_PAD0, MD_FUNC, KFUNC_MD_MUTEX, entriesPerPage, orderOf } from './v4/layout.ts';
 export { TEXT_MUTEX } from './kernel/mutexes.ts';

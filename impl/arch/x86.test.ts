@@ -64,13 +64,19 @@ describe('x86 hooks', () => {
     }
     expect(r.value).toBe(0);
     expect(kinds.map((s) => [s.kind, s.addr! - target])).toEqual([
-      ['store8', 4], ['store8', 0], ['store8', 3], ['store8', 1], ['store8', 2],
+      ['store8', 4],
+      ['store8', 0],
+      ['store8', 3],
+      ['store8', 1],
+      ['store8', 2],
     ]);
     expect(k2.textWrites.map((w) => w.addr - target)).toEqual([4, 0, 3, 1, 2]);
     expect([...k2.mem.peekBytes(target, 5)]).toEqual([0xb8, 1, 2, 3, 4]);
   });
 
   it('rejects a bad poke byte order', () => {
-    expect(() => createKernel({ options: x86(), functions: [], pokeByteOrder: [0, 1, 2, 3, 3] })).toThrow(/permutation/);
+    expect(() => createKernel({ options: x86(), functions: [], pokeByteOrder: [0, 1, 2, 3, 3] })).toThrow(
+      /permutation/,
+    );
   });
 });

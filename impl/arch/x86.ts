@@ -36,7 +36,7 @@ export function x86Hooks(kernel: Kernel, o: X86Options): ArchHooks {
       return new Uint8Array(INSN_SIZE).fill(X86_NOP);
     },
     *poke(target: Addr, bytes: Uint8Array): Op<number> {
-      for (const i of kernel.pokeByteOrder) yield* mem.store8(target + i, bytes[i]!);
+      for (const i of kernel.pokeByteOrder) yield* mem.store8(target + i, bytes[i]);
       // text_poke_sync(): an IPI to serialise other CPUs; nothing to simulate on the bytes
       return 0;
     },

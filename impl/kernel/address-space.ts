@@ -55,7 +55,7 @@ export class AddressSpace {
     let hi = this.segments.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const s = this.segments[mid]!;
+      const s = this.segments[mid];
       if (addr < s.base) hi = mid - 1;
       else if (addr >= s.base + s.bytes.length) lo = mid + 1;
       else {

@@ -73,7 +73,7 @@ describe('arm64 text placement', () => {
     expect(bytesAt(k, ip - 4, 16)).toEqual([...NOP, ...BTI, ...nops(2)]);
   });
 
-  it('notrace (unpadded): the previous function\'s last word sits right before the entry', () => {
+  it("notrace (unpadded): the previous function's last word sits right before the entry", () => {
     const literal = u32le(0x00000003);
     const k = boot(arm64({ withArgs: true, callOps: true }), [
       { name: 'a', padded: true },

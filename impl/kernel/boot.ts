@@ -17,13 +17,20 @@ type At = (addr: number) => number;
 /** Stand-in for the percpu __x86_call_depth the thunk's RIP-relative operand points at. */
 const CALL_DEPTH_VAR = 0x32c40;
 
-export function bootX86(o: X86Options, text: Uint8Array, at: At, fns: readonly PlacedFunction[], specs: readonly FunctionSpec[]): string[] {
+export function bootX86(
+  o: X86Options,
+  text: Uint8Array,
+  at: At,
+  fns: readonly PlacedFunction[],
+  specs: readonly FunctionSpec[],
+): string[] {
   const notes: string[] = [];
   fns.forEach((f, i) => {
     if (!f.padded) return;
-    const spec = specs[i]!;
+    const spec = specs[i];
     // apply_fineibt: the 16-byte preamble always lands at ip-16 with CALL_PADDING (v4 1/4)
-    if (fineibtActive(o)) text.set(fineibtPreamble(o.fineibtEncoding, spec.kcfiHash ?? DEFAULT_KCFI_HASH), at(f.ip - 16));
+    if (fineibtActive(o))
+      text.set(fineibtPreamble(o.fineibtEncoding, spec.kcfiHash ?? DEFAULT_KCFI_HASH), at(f.ip - 16));
     if (callThunksActive(o)) {
       // callthunks patch_dest(): the last 9 padding bytes must all still be 0x90
       const pad = at(f.ip - CALL_DEPTH_THUNK_SIZE);
@@ -38,7 +45,13 @@ export function bootX86(o: X86Options, text: Uint8Array, at: At, fns: readonly P
 }
 
 /** ftrace init points each CALL_OPS literal (ip-8) at ftrace_nop_ops. */
-export function bootArm64(o: Arm64Options, text: Uint8Array, at: At, fns: readonly PlacedFunction[], ftraceNopOps: number): string[] {
+export function bootArm64(
+  o: Arm64Options,
+  text: Uint8Array,
+  at: At,
+  fns: readonly PlacedFunction[],
+  ftraceNopOps: number,
+): string[] {
   if (!o.callOps || arm64PatchableEntry(o).before < 2) return [];
   for (const f of fns) if (f.padded) text.set(u64le(ftraceNopOps), at(f.ip - 8));
   return [];

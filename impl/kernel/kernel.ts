@@ -80,7 +80,8 @@ class SimKernel implements Kernel {
     validate(spec, this.pageSize, this.maxOrder, this.pokeByteOrder);
 
     const o = spec.options;
-    const layout = o.arch === 'x86' ? layoutX86(o, spec.functions, TEXT_BASE) : layoutArm64(o, spec.functions, TEXT_BASE);
+    const layout =
+      o.arch === 'x86' ? layoutX86(o, spec.functions, TEXT_BASE) : layoutArm64(o, spec.functions, TEXT_BASE);
     this.functions = layout.functions;
     for (const f of layout.functions) this.byName.set(f.name, f);
     this.textSize = layout.bytes.length;
@@ -97,7 +98,13 @@ class SimKernel implements Kernel {
     this.bootNotes =
       o.arch === 'x86'
         ? bootX86(o, layout.bytes, at, layout.functions, spec.functions)
-        : bootArm64(o, layout.bytes, at, layout.functions, this.defineStatic('ftrace_nop_ops', new Array<number>(16).fill(0)));
+        : bootArm64(
+            o,
+            layout.bytes,
+            at,
+            layout.functions,
+            this.defineStatic('ftrace_nop_ops', new Array<number>(16).fill(0)),
+          );
     this.initialText = layout.bytes.slice();
   }
 
@@ -149,7 +156,8 @@ function validate(spec: KernelSpec, pageSize: number, maxOrder: number, order: r
   if (!Number.isInteger(pageSize) || pageSize < 16 || (pageSize & (pageSize - 1)) !== 0) {
     throw new Error(`pageSize ${pageSize} must be a power of two >= 16`);
   }
-  if (!Number.isInteger(maxOrder) || maxOrder < 0 || maxOrder > 20) throw new Error(`maxOrder ${maxOrder} out of range`);
+  if (!Number.isInteger(maxOrder) || maxOrder < 0 || maxOrder > 20)
+    throw new Error(`maxOrder ${maxOrder} out of range`);
   if (order.length !== 5 || [...order].sort().join() !== '0,1,2,3,4') {
     throw new Error(`pokeByteOrder must be a permutation of 0..4, got [${order.join()}]`);
   }

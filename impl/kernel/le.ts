@@ -13,7 +13,7 @@ export function u64le(value: number): number[] {
 }
 
 export function readU32le(bytes: ArrayLike<number>, off = 0): number {
-  return (bytes[off]! | (bytes[off + 1]! << 8) | (bytes[off + 2]! << 16) | (bytes[off + 3]! << 24)) >>> 0;
+  return (bytes[off] | (bytes[off + 1] << 8) | (bytes[off + 2] << 16) | (bytes[off + 3] << 24)) >>> 0;
 }
 
 /** Signed view of a u32 (struct kfunc_md.users is an `int`). */

@@ -125,7 +125,7 @@ describe('memory interface', () => {
     expect(k.mem.rcu.gracePeriods).toBe(1);
   });
 
-  it('synchronize_rcu inside one\'s own read-side section deadlocks', () => {
+  it("synchronize_rcu inside one's own read-side section deadlocks", () => {
     const k = kernelWith(x86());
     function* bad(): Op<void> {
       yield* k.mem.rcuReadLock();
@@ -133,7 +133,8 @@ describe('memory interface', () => {
     }
     const r = runSequential(k, bad(), 2);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.deadlock).toBe('self-deadlock: cpu2 calls synchronize_rcu inside its own RCU read-side section');
+    if (!r.ok)
+      expect(r.deadlock).toBe('self-deadlock: cpu2 calls synchronize_rcu inside its own RCU read-side section');
   });
 
   it('caps runaway operations', () => {

@@ -85,7 +85,11 @@ export class Memory {
     this.tick++;
     const owner = this.mutexes.owner(name);
     if (!this.mutexes.release(name, this.currentCpu)) {
-      this.violate('mutex-unlock-not-owner', undefined, `cpu${this.currentCpu} unlocks ${name} owned by ${owner === undefined ? 'nobody' : `cpu${owner}`}`);
+      this.violate(
+        'mutex-unlock-not-owner',
+        undefined,
+        `cpu${this.currentCpu} unlocks ${name} owned by ${owner === undefined ? 'nobody' : `cpu${owner}`}`,
+      );
     }
   }
 
@@ -134,8 +138,10 @@ export class Memory {
     this.tick++;
     const r = this.pages.free(addr, order);
     if (r === 'double-free') this.violate('double-free', addr, `free_pages(${hex(addr)}) of an already freed block`);
-    else if (r === 'unknown') this.violate('free-unknown', addr, `free_pages(${hex(addr)}) of something never allocated`);
-    else if (r === 'order-mismatch') this.violate('free-order-mismatch', addr, `free_pages(${hex(addr)}, ${order}) with the wrong order`);
+    else if (r === 'unknown')
+      this.violate('free-unknown', addr, `free_pages(${hex(addr)}) of something never allocated`);
+    else if (r === 'order-mismatch')
+      this.violate('free-order-mismatch', addr, `free_pages(${hex(addr)}, ${order}) with the wrong order`);
   }
 
   // ---- scheduler support -----------------------------------------------------------------
@@ -161,7 +167,7 @@ export class Memory {
 
   peek8(addr: Addr): number {
     const seg = this.mapped(addr, 1);
-    return seg.bytes[addr - seg.base]!;
+    return seg.bytes[addr - seg.base];
   }
 
   peek32(addr: Addr): number {
@@ -182,10 +188,17 @@ export class Memory {
     const seg = this.mapped(addr, bytes.length);
     for (let i = 0; i < bytes.length; i++) {
       const off = addr - seg.base + i;
-      const before = seg.bytes[off]!;
-      seg.bytes[off] = bytes[i]! & 0xff;
+      const before = seg.bytes[off];
+      seg.bytes[off] = bytes[i] & 0xff;
       if (log && seg.kind === 'text') {
-        this.events.textWrites.push({ addr: addr + i, before, after: seg.bytes[off]!, cpu: -1, step: this.tick, foreign: true });
+        this.events.textWrites.push({
+          addr: addr + i,
+          before,
+          after: seg.bytes[off],
+          cpu: -1,
+          step: this.tick,
+          foreign: true,
+        });
       }
     }
   }
@@ -208,7 +221,7 @@ export class Memory {
     }
     if (seg.freed) this.violate('read-freed', addr, `load${size * 8} from freed ${seg.name} at ${hex(addr)}`);
     const off = addr - seg.base;
-    if (size === 1) return seg.bytes[off]!;
+    if (size === 1) return seg.bytes[off];
     if (size === 4) return seg.view.getUint32(off, true);
     return Number(seg.view.getBigUint64(off, true));
   }
@@ -224,16 +237,22 @@ export class Memory {
     const cpu = this.currentCpu;
     for (let i = 0; i < bytes.length; i++) {
       const off = addr - seg.base + i;
-      const before = seg.bytes[off]!;
+      const before = seg.bytes[off];
       seg.bytes[off] = bytes[i]!;
       if (seg.kind === 'text') {
-        this.events.textWrites.push({ addr: addr + i, before, after: bytes[i]!, cpu, step: this.tick, foreign: false });
+        this.events.textWrites.push({ addr: addr + i, before, after: bytes[i], cpu, step: this.tick, foreign: false });
       }
     }
   }
 
   private violate(kind: ViolationKind, addr: Addr | undefined, note: string): void {
-    this.events.violation({ kind, ...(addr === undefined ? {} : { addr }), cpu: this.currentCpu, step: this.tick, note });
+    this.events.violation({
+      kind,
+      ...(addr === undefined ? {} : { addr }),
+      cpu: this.currentCpu,
+      step: this.tick,
+      note,
+    });
   }
 
   private mutexNote(name: string, cpu: number): string {
@@ -243,7 +262,8 @@ export class Memory {
   }
 
   private syncNote(cpu: number, pending: number[]): string {
-    if (pending.includes(cpu)) return `self-deadlock: cpu${cpu} calls synchronize_rcu inside its own RCU read-side section`;
+    if (pending.includes(cpu))
+      return `self-deadlock: cpu${cpu} calls synchronize_rcu inside its own RCU read-side section`;
     return `cpu${cpu} waits in synchronize_rcu for the RCU read-side section of ${pending.map((c) => `cpu${c}`).join(', ')}`;
   }
 }

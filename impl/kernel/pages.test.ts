@@ -41,7 +41,12 @@ describe('page allocator', () => {
     expect(run(k, k.mem.load32(a + 4))).toBe(0x6b6b6b6b);
     run(k, k.mem.store8(a, 1));
     run(k, k.mem.freePages(a, 1));
-    expect(k.violations.map((v) => v.kind)).toEqual(['free-order-mismatch', 'read-freed', 'write-freed', 'double-free']);
+    expect(k.violations.map((v) => v.kind)).toEqual([
+      'free-order-mismatch',
+      'read-freed',
+      'write-freed',
+      'double-free',
+    ]);
     expect(k.violations[1]).toMatchObject({ addr: a + 4, cpu: 0 });
   });
 });

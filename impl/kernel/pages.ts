@@ -1,4 +1,4 @@
-import { AddressSpace } from './address-space.ts';
+import type { AddressSpace } from './address-space.ts';
 import type { Segment } from './address-space.ts';
 import type { Addr } from './types.ts';
 

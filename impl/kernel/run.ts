@@ -34,10 +34,20 @@ export function runSequential<T>(
     steps++;
     if (step.blocked && mem.stillBlocked(cpu, step)) {
       const why = step.note ?? `cpu${cpu} blocked at ${step.kind}${step.lock ? ` ${step.lock}` : ''}`;
-      return { ok: false, reason: 'deadlock', deadlock: why.startsWith('self-deadlock') ? why : `deadlock: ${why}`, steps };
+      return {
+        ok: false,
+        reason: 'deadlock',
+        deadlock: why.startsWith('self-deadlock') ? why : `deadlock: ${why}`,
+        steps,
+      };
     }
     if (steps > maxSteps) {
-      return { ok: false, reason: 'runaway', deadlock: `runaway: cpu${cpu} exceeded ${maxSteps} steps (last: ${step.kind})`, steps };
+      return {
+        ok: false,
+        reason: 'runaway',
+        deadlock: `runaway: cpu${cpu} exceeded ${maxSteps} steps (last: ${step.kind})`,
+        steps,
+      };
     }
     mem.currentCpu = cpu;
     r = op.next();

@@ -30,8 +30,8 @@ const FILLER_NOPS: readonly (readonly number[])[] = [
 export function x86Filler(n: number): number[] {
   const max = FILLER_NOPS.length - 1;
   const out: number[] = [];
-  for (let i = 0; i < Math.floor(n / max); i++) out.push(...FILLER_NOPS[max]!);
-  out.push(...FILLER_NOPS[n % max]!);
+  for (let i = 0; i < Math.floor(n / max); i++) out.push(...FILLER_NOPS[max]);
+  out.push(...FILLER_NOPS[n % max]);
   return out;
 }
 

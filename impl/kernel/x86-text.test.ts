@@ -52,7 +52,18 @@ describe('x86 text placement', () => {
     const ip = k.fn('g').ip;
     expect(ip % 32).toBe(0);
     expect(bytesAt(k, ip - 32, 32)).toEqual([
-      0xb8, ...HASH_LE, ...nops(18), 0x65, 0x48, 0xc1, 0x3d, 0x04, 0x03, 0x02, 0x01, 0x05,
+      0xb8,
+      ...HASH_LE,
+      ...nops(18),
+      0x65,
+      0x48,
+      0xc1,
+      0x3d,
+      0x04,
+      0x03,
+      0x02,
+      0x01,
+      0x05,
     ]);
   });
 
@@ -73,11 +84,35 @@ describe('x86 text placement', () => {
   it('writes each FineIBT encoding', () => {
     const pre = boot(x86CaseC({ cfiMode: 'fineibt', fineibtEncoding: 'pre2025' }));
     expect(bytesAt(pre, pre.fn('f0').ip - 16, 16)).toEqual([
-      0xf3, 0x0f, 0x1e, 0xfa, 0x41, 0x81, 0xea, ...HASH_LE, 0x74, 0x03, 0x0f, 0x0b, 0x90,
+      0xf3,
+      0x0f,
+      0x1e,
+      0xfa,
+      0x41,
+      0x81,
+      0xea,
+      ...HASH_LE,
+      0x74,
+      0x03,
+      0x0f,
+      0x0b,
+      0x90,
     ]);
     const later = boot(x86CaseC({ cfiMode: 'fineibt', fineibtEncoding: 'later' }));
     expect(bytesAt(later, later.fn('f0').ip - 16, 16)).toEqual([
-      0xf3, 0x0f, 0x1e, 0xfa, 0x2d, ...HASH_LE, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd,
+      0xf3,
+      0x0f,
+      0x1e,
+      0xfa,
+      0x2d,
+      ...HASH_LE,
+      0x67,
+      0x0f,
+      0x1f,
+      0x40,
+      0xd6,
+      0x75,
+      0xfd,
     ]);
   });
 
@@ -97,7 +132,16 @@ describe('x86 text placement', () => {
     const ip = k.fn('f1').ip;
     const rel = (0x32c40 - ip) >>> 0;
     expect(bytesAt(k, ip - 16, 16)).toEqual([
-      ...nops(7), 0x65, 0x48, 0xc1, 0x3d, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24, 0x05,
+      ...nops(7),
+      0x65,
+      0x48,
+      0xc1,
+      0x3d,
+      rel & 0xff,
+      (rel >>> 8) & 0xff,
+      (rel >>> 16) & 0xff,
+      rel >>> 24,
+      0x05,
     ]);
   });
 

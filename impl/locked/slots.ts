@@ -2,7 +2,8 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { toI32, u32le } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
 import type { Addr, Op } from '../kernel/types.ts';
-import { MD_FUNC, MD_SIZE, MD_USERS, entriesPerPage, orderOf } from '../v4/layout.ts';
+import type { EntryLayout } from '../contract/index.ts';
+import { orderOf } from '../v4/layout.ts';
 
 /** A claimed or candidate slot. */
 export interface LockedSlot {
@@ -30,8 +31,12 @@ export class SlotArray {
   /** every array ever published, oldest first (plain bookkeeping, protected by the mutex) */
   private readonly arrays: { base: Addr; count: number }[] = [];
 
-  constructor(private readonly kernel: Kernel) {
-    this.perPage = entriesPerPage(kernel.pageSize);
+  constructor(
+    private readonly kernel: Kernel,
+    readonly layout: EntryLayout,
+  ) {
+    // ENTRIES_PER_PAGE = PAGE_SIZE / sizeof(struct kfunc_md)
+    this.perPage = Math.floor(kernel.pageSize / layout.size);
     this.countAddr = kernel.defineStatic('kfunc_md_count', u32le(this.perPage));
     this.usedAddr = kernel.defineStatic('kfunc_md_used', u32le(0));
     this.mdsAddr = kernel.defineStatic('kfunc_mds', new Array<number>(8).fill(0));
@@ -51,7 +56,7 @@ export class SlotArray {
   indexOf(md: Addr): number | null {
     for (const a of this.arrays) {
       const off = md - a.base;
-      if (off >= 0 && off % MD_SIZE === 0 && off / MD_SIZE < a.count) return off / MD_SIZE;
+      if (off >= 0 && off % this.layout.size === 0 && off / this.layout.size < a.count) return off / this.layout.size;
     }
     return null;
   }
@@ -61,7 +66,7 @@ export class SlotArray {
     const mds = yield* this.mem.load64(this.mdsAddr);
     if (!mds) return 0;
     const count = yield* this.mem.load32(this.countAddr);
-    return index < count ? mds + index * MD_SIZE : 0;
+    return index < count ? mds + index * this.layout.size : 0;
   }
 
   /** The lowest free slot, creating or doubling the array if needed; null on allocation failure or at the maximum order. */
@@ -74,20 +79,20 @@ export class SlotArray {
     yield* this.graceIfReleased();
     const count = yield* this.mem.load32(this.countAddr);
     for (let i = 0; i < count; i++) {
-      if (toI32(yield* this.mem.load32(mds + i * MD_SIZE + MD_USERS)) === 0) return { md: mds + i * MD_SIZE, index: i };
+      if (toI32(yield* this.mem.load32(mds + i * this.layout.size + this.layout.users)) === 0) return { md: mds + i * this.layout.size, index: i };
     }
     const grown = yield* this.grow(mds, count);
-    return grown ? { md: grown + count * MD_SIZE, index: count } : null;
+    return grown ? { md: grown + count * this.layout.size, index: count } : null;
   }
 
   *claim(slot: LockedSlot, ip: Addr): Op<void> {
     // the entry is complete before the instruction can lead anyone to it (unlike v4, D2)
-    yield* this.mem.store64(slot.md + MD_FUNC, ip);
-    yield* this.mem.store32(slot.md + MD_USERS, 1);
+    yield* this.mem.store64(slot.md + this.layout.func, ip);
+    yield* this.mem.store32(slot.md + this.layout.users, 1);
   }
 
   *unclaim(slot: LockedSlot): Op<void> {
-    yield* this.mem.store32(slot.md + MD_USERS, 0);
+    yield* this.mem.store32(slot.md + this.layout.users, 0);
   }
 
   *addUsed(delta: number): Op<void> {
@@ -123,7 +128,7 @@ export class SlotArray {
     if (order + 1 > this.kernel.maxOrder) return 0;
     const fresh = yield* this.mem.allocPages(order + 1);
     if (!fresh) return 0;
-    for (let off = 0; off < count * MD_SIZE; off += 4) {
+    for (let off = 0; off < count * this.layout.size; off += 4) {
       yield* this.mem.store32(fresh + off, yield* this.mem.load32(mds + off));
     }
     yield* this.initEntries(fresh, count, 2 * count);
@@ -135,7 +140,7 @@ export class SlotArray {
 
   private *initEntries(mds: Addr, from: number, to: number): Op<void> {
     for (let i = from; i < to; i++) {
-      yield* this.mem.store32(mds + i * MD_SIZE + MD_USERS, 0);
+      yield* this.mem.store32(mds + i * this.layout.size + this.layout.users, 0);
     }
   }
 }

@@ -7,7 +7,7 @@ import { locked } from './store.ts';
 
 function setup(options: KernelSpec['options'] = x86(), n = 4) {
   const k = kernelWith(options, n, { pageSize: 32 }); // two entries per page: the third live function grows the array
-  const s = locked(k);
+  const s = locked.create(k);
   const ip = (i: number) => k.fn(`f${i}`).ip;
   return { k, s, ip };
 }
@@ -66,7 +66,7 @@ describe('locked store: safe by construction', () => {
     expect(s.inspect().count).toBe(4);
     expect(k.pages.list().every((b) => !b.freed)).toBe(true);
     run(k, s.put(md0));
-    expect(s.inspect().entries[0]!.users).toBe(0);
+    expect(s.inspect().entries[0].users).toBe(0);
     expect(bytesAt(k, ip(0) - 16, 5)).toEqual([0x90, 0x90, 0x90, 0x90, 0x90]);
     expect(k.violations).toHaveLength(0);
   });
@@ -84,8 +84,14 @@ describe('locked store: safe by construction', () => {
   });
 
   it('an unpadded function is never touched', () => {
-    const k = kernelWith(x86(), 0, { pageSize: 32, functions: [{ name: 'f0', padded: true }, { name: 'asm', padded: false }] });
-    const s = locked(k);
+    const k = kernelWith(x86(), 0, {
+      pageSize: 32,
+      functions: [
+        { name: 'f0', padded: true },
+        { name: 'asm', padded: false },
+      ],
+    });
+    const s = locked.create(k);
     const before = k.textWrites.length;
     expect(run(k, lockedGet(s, k.fn('asm').ip))).toBe(0);
     expect(run(k, s.find(k.fn('asm').ip))).toBe(0);

@@ -4,8 +4,10 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { hex, toI32 } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
 import type { Addr, Op } from '../kernel/types.ts';
-import type { KfuncMdStore, StoreFactory, StoreView, TrampolineView } from '../store/api.ts';
-import { KFUNC_MD_MUTEX, MD_FUNC, MD_SIZE, MD_USERS, orderOf } from '../v4/layout.ts';
+import { CONTRACT_VERSION, V4_LOCKING } from '../contract/index.ts';
+import type { EntryLayout, Implementation, KfuncMdStore, StoreView, TrampolineView } from '../contract/index.ts';
+import { KFUNC_MD_MUTEX, orderOf } from '../v4/layout.ts';
+import { V4_LAYOUT } from '../v4/store.ts';
 import { SlotArray } from './slots.ts';
 import { TextWindow } from './text.ts';
 
@@ -25,9 +27,11 @@ export class LockedStore implements KfuncMdStore {
   constructor(
     private readonly kernel: Kernel,
     private readonly hooks: ArchHooks = hooksFor(kernel),
+    /** struct kfunc_md's layout: v4's by default; any other works, the harness reads it from inspect() */
+    private readonly layout: EntryLayout = V4_LAYOUT,
   ) {
     this.mem = kernel.mem;
-    this.slots = new SlotArray(kernel);
+    this.slots = new SlotArray(kernel, layout);
     this.text = new TextWindow(kernel.mem, hooks);
     // the kernel knows which functions were compiled with padding (the patchable-entry records)
     this.padded = new Set(kernel.functions.filter((f) => f.padded).map((f) => f.ip));
@@ -46,7 +50,7 @@ export class LockedStore implements KfuncMdStore {
     if (!this.padded.has(ip)) return 0;
     const owned = yield* this.owned(ip);
     if (owned.md) {
-      yield* this.mem.store32(owned.md + MD_USERS, owned.users + 1);
+      yield* this.mem.store32(owned.md + this.layout.users, owned.users + 1);
       return owned.md;
     }
     const slot = yield* this.slots.allocate();
@@ -101,12 +105,21 @@ export class LockedStore implements KfuncMdStore {
     const entries = [];
     if (arrayBase !== 0) {
       for (let i = 0; i < count; i++) {
-        const md = arrayBase + i * MD_SIZE;
-        entries.push({ users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
+        const md = arrayBase + i * this.layout.size;
+        entries.push({ md, users: toI32(mem.peek32(md + this.layout.users)), func: mem.peek64(md + this.layout.func) });
       }
     }
     const perPage = this.slots.perPage;
-    return { arrayBase, count, used, order: orderOf(count, perPage), entriesPerPage: perPage, entries, retained: this.slots.retired() };
+    return {
+      arrayBase,
+      count,
+      used,
+      order: orderOf(count, perPage),
+      entriesPerPage: perPage,
+      layout: this.layout,
+      entries,
+      retained: this.slots.retired(),
+    };
   }
 
   /** ip's md if ip's window holds an index whose entry is live and belongs to ip; mutex held. */
@@ -116,26 +129,33 @@ export class LockedStore implements KfuncMdStore {
     const index = yield* this.mem.load32(ip - this.hooks.dataOffset);
     const md = yield* this.slots.mdOf(index);
     if (!md) return none;
-    const users = toI32(yield* this.mem.load32(md + MD_USERS));
-    if (users <= 0 || (yield* this.mem.load64(md + MD_FUNC)) !== ip) return none;
+    const users = toI32(yield* this.mem.load32(md + this.layout.users));
+    if (users <= 0 || (yield* this.mem.load64(md + this.layout.func)) !== ip) return none;
     return { md, index, users };
   }
 
   /** __put for slot `index`: mutex held. */
   private *release(index: number): Op<void> {
     const md = yield* this.slots.mdOf(index);
-    const users = md ? toI32(yield* this.mem.load32(md + MD_USERS)) : 0;
+    const users = md ? toI32(yield* this.mem.load32(md + this.layout.users)) : 0;
     if (users <= 0) {
       this.kernel.warn('put-users', `kfunc_md_put(#${index}): users ${users} <= 0`);
       return;
     }
-    yield* this.mem.store32(md + MD_USERS, users - 1);
+    yield* this.mem.store32(md + this.layout.users, users - 1);
     if (users > 1) return;
     yield* this.slots.addUsed(-1);
-    const func = yield* this.mem.load64(md + MD_FUNC);
+    const func = yield* this.mem.load64(md + this.layout.func);
     if (this.padded.has(func)) yield* this.text.restoreIfHolds(func, this.hooks.pretend(index));
     yield* this.slots.noteReleased();
   }
 }
 
-export const locked: StoreFactory = (kernel) => new LockedStore(kernel);
+/** The correct-by-construction reference; its slot choice is judged by relation. */
+export const locked: Implementation = {
+  name: 'locked',
+  description: 'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept',
+  contract: CONTRACT_VERSION,
+  declares: { index: 'padding-insn', slotPolicy: 'any-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
+  create: (kernel) => new LockedStore(kernel),
+};

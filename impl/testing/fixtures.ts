@@ -47,7 +47,10 @@ export function run<T>(kernel: Kernel, op: Op<T>, cpu = 0): T {
 }
 
 /** kfunc_md_lock; get; unlock, as a caller would. */
-export function* lockedGet(store: { lock(): Op<void>; unlock(): Op<void>; get(ip: number): Op<number> }, ip: number): Op<number> {
+export function* lockedGet(
+  store: { lock(): Op<void>; unlock(): Op<void>; get(ip: number): Op<number> },
+  ip: number,
+): Op<number> {
   yield* store.lock();
   const md = yield* store.get(ip);
   yield* store.unlock();

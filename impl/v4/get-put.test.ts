@@ -10,7 +10,7 @@ const NOPS5 = [0x90, 0x90, 0x90, 0x90, 0x90];
 
 function setup(n = 8) {
   const k = kernelWith(x86(), n);
-  const s = v4(k);
+  const s = v4.create(k);
   const ip = (i: number) => k.fn(`f${i}`).ip;
   return { k, s, ip };
 }
@@ -30,7 +30,10 @@ describe('v4 get / put basics (x86 case A)', () => {
     expect(md1).toBe(v.arrayBase + MD_SIZE);
     expect(bytesAt(k, ip(1) - 16, 5)).toEqual([0xb8, 1, 0, 0, 0]);
     expect(v.used).toBe(2);
-    expect(v.entries.slice(0, 2)).toEqual([{ users: 1, func: ip(0) }, { users: 1, func: ip(1) }]);
+    expect(v.entries.slice(0, 2)).toEqual([
+      { users: 1, func: ip(0) },
+      { users: 1, func: ip(1) },
+    ]);
     // func is a u64 LE
     expect(bytesAt(k, md1 + MD_FUNC, 8)).toEqual(u64le(ip(1)));
     // the func store is the last access of get, after the 5 text bytes
@@ -40,7 +43,7 @@ describe('v4 get / put basics (x86 case A)', () => {
 
   it('the index is stored little-endian', () => {
     const k = kernelWith(x86(), 300, { pageSize: 4096 });
-    const s = v4(k);
+    const s = v4.create(k);
     for (let i = 0; i < 258; i++) run(k, lockedGet(s, k.fn(`f${i}`).ip));
     expect(bytesAt(k, k.fn('f257').ip - 16, 5)).toEqual([0xb8, 0x01, 0x01, 0x00, 0x00]);
     expect(s.inspect().count).toBe(512);
@@ -96,7 +99,7 @@ describe('v4 get / put basics (x86 case A)', () => {
     expect(k.textWrites.every((w) => !w.foreign && w.cpu === 0)).toBe(true);
 
     const a = kernelWith(arm64(), 2);
-    const sa = v4(a);
+    const sa = v4.create(a);
     run(a, lockedGet(sa, a.fn('f1').ip));
     run(a, sa.putByIp(a.fn('f1').ip));
     expect(a.textWrites.map((w) => w.addr - a.fn('f1').ip)).toEqual([-4, -3, -2, -1, -4, -3, -2, -1]);
@@ -104,7 +107,7 @@ describe('v4 get / put basics (x86 case A)', () => {
 
   it('honours the x86 poke byte order', () => {
     const k = kernelWith(x86(), 2, { pokeByteOrder: [4, 3, 2, 1, 0] });
-    const s = v4(k);
+    const s = v4.create(k);
     run(k, lockedGet(s, k.fn('f0').ip));
     expect(k.textWrites.map((w) => k.fn('f0').ip - w.addr)).toEqual([12, 13, 14, 15, 16]);
   });
@@ -143,8 +146,11 @@ describe('v4 WARN sites', () => {
     k.foreignWrite(ip(0) - 16, [0xb8, 0x04, 0, 0, 0]);
     expect(run(k, s.find(ip(0)))).toBe(0);
     expect(run(k, s.find(ip(0)))).toBe(0);
-    expect(k.warnings.map((w) => [w.site, w.once])).toEqual([['find-bound', true], ['find-bound', false]]);
-    expect(k.warnings[0]!.message).toMatch(/index 4 >= count 4/);
+    expect(k.warnings.map((w) => [w.site, w.once])).toEqual([
+      ['find-bound', true],
+      ['find-bound', false],
+    ]);
+    expect(k.warnings[0].message).toMatch(/index 4 >= count 4/);
   });
 
   it("'put-users': put of an md whose users is already 0", () => {
@@ -155,7 +161,7 @@ describe('v4 WARN sites', () => {
     run(k, s.put(md));
     expect(k.warnings.map((w) => w.site)).toEqual(['put-users']);
     expect(k.textWrites.length).toBe(writes);
-    expect(s.inspect().entries[0]!.users).toBe(0);
+    expect(s.inspect().entries[0].users).toBe(0);
   });
 
   it('find on a NULL array with a false positive returns a bogus non-NULL pointer (no WARN)', () => {
@@ -174,7 +180,10 @@ describe('v4 failure paths', () => {
     run(k, s.putByIp(ip(1)));
     const md0 = s.inspect().arrayBase;
     run(k, s.put(md0));
-    expect(s.inspect()).toMatchObject({ used: 3, entries: [{ users: 0, func: ip(0) }, { users: 0 }, { users: 1 }, { users: 1 }] });
+    expect(s.inspect()).toMatchObject({
+      used: 3,
+      entries: [{ users: 0, func: ip(0) }, { users: 0 }, { users: 1 }, { users: 1 }],
+    });
     // used == count-1: the next get still finds a slot; the one after grows despite slot 0 being free
     run(k, lockedGet(s, ip(4)));
     expect(s.inspect()).toMatchObject({ used: 4, count: 4 });
@@ -221,7 +230,11 @@ describe('v4 failure paths', () => {
       yield* s.put(md);
     }
     const r = runSequential(k, misuse());
-    expect(r).toMatchObject({ ok: false, reason: 'deadlock', deadlock: 'self-deadlock: cpu0 takes kfunc_md_mutex while holding it' });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'deadlock',
+      deadlock: 'self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
+    });
     const r2 = runSequential(k, s.putByIp(ip(0)), 0);
     expect(r2).toMatchObject({ ok: false, deadlock: 'self-deadlock: cpu0 takes kfunc_md_mutex while holding it' });
   });

@@ -7,7 +7,7 @@ import { v4 } from './store.ts';
 // pageSize 64 -> 4 entries per page; maxOrder 3 -> at most 32 entries
 function setup() {
   const k = kernelWith(x86(), 40, { pageSize: 64, maxOrder: 3 });
-  const s = v4(k);
+  const s = v4.create(k);
   const ip = (i: number) => k.fn(`f${i}`).ip;
   return { k, s, ip };
 }
@@ -22,7 +22,7 @@ describe('v4 array growth', () => {
     // no grace period for the first publication
     expect(k.mem.rcu.gracePeriods).toBe(0);
     for (let i = 1; i < 4; i++) {
-      expect(v.entries[i]!.users).toBe(0);
+      expect(v.entries[i].users).toBe(0);
       expect(k.mem.peek32(v.arrayBase + i * MD_SIZE + MD_PAD0)).toBe(0xa5a5a5a5);
       expect(bytesAt(k, v.arrayBase + i * MD_SIZE + 8, 8)).toEqual(new Array<number>(8).fill(FRESH_PAGE_BYTE));
     }
@@ -62,7 +62,7 @@ describe('v4 array growth', () => {
       { addr: bases[2], order: 2, freed: true },
       { addr: bases[3], order: 3, freed: false },
     ]);
-    expect([...k.mem.peekBytes(bases[2]!, 64 * 4)].every((b) => b === FREED_PAGE_BYTE)).toBe(true);
+    expect([...k.mem.peekBytes(bases[2], 64 * 4)].every((b) => b === FREED_PAGE_BYTE)).toBe(true);
     expect(k.mem.rcu.gracePeriods).toBe(3);
     expect(k.violations).toHaveLength(0);
   });
@@ -91,11 +91,11 @@ describe('v4 array growth', () => {
     run(k, s.put(md));
     const kinds = k.violations.map((v) => v.kind);
     expect(kinds[0]).toBe('read-freed');
-    expect(k.violations[0]!.addr).toBe(md);
+    expect(k.violations[0].addr).toBe(md);
     // users read back as poison, so the stale put "succeeds" silently on the freed copy
     expect(kinds).toContain('write-freed');
     // the live copy is untouched
-    expect(s.inspect().entries[0]!.users).toBe(1);
+    expect(s.inspect().entries[0].users).toBe(1);
   });
 
   it('put_by_ip after growth uses the live array (no use-after-free)', () => {
@@ -103,6 +103,6 @@ describe('v4 array growth', () => {
     for (let i = 0; i < 5; i++) run(k, lockedGet(s, ip(i)));
     run(k, s.putByIp(ip(0)));
     expect(k.violations).toHaveLength(0);
-    expect(s.inspect().entries[0]!.users).toBe(0);
+    expect(s.inspect().entries[0].users).toBe(0);
   });
 });

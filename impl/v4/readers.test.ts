@@ -7,7 +7,7 @@ import { v4 } from './store.ts';
 // hand-interleaved reader vs growth: checks the steps expose exactly the windows the scheduler needs
 function setup() {
   const k = kernelWith(x86(), 8, { pageSize: 64 });
-  const s = v4(k);
+  const s = v4.create(k);
   const ip = (i: number) => k.fn(`f${i}`).ip;
   for (let i = 0; i < 4; i++) run(k, lockedGet(s, ip(i)));
   return { k, s, ip };

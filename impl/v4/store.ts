@@ -6,8 +6,12 @@ import type { Memory } from '../kernel/memory.ts';
 import { TEXT_MUTEX } from '../kernel/mutexes.ts';
 import { EBUSY } from '../kernel/types.ts';
 import type { Addr, Op } from '../kernel/types.ts';
-import type { KfuncMdStore, StoreFactory, StoreView, TrampolineView } from '../store/api.ts';
+import { CONTRACT_VERSION, V4_LOCKING } from '../contract/index.ts';
+import type { EntryLayout, Implementation, KfuncMdStore, StoreView, TrampolineView } from '../contract/index.ts';
 import { KFUNC_MD_MUTEX, MD_FUNC, MD_SIZE, MD_USERS, entriesPerPage, orderOf } from './layout.ts';
+
+/** struct kfunc_md of v2..v4 as the contract describes layouts */
+export const V4_LAYOUT: EntryLayout = { size: MD_SIZE, users: MD_USERS, func: MD_FUNC };
 
 /** A freshly claimed slot. */
 export interface Slot {
@@ -124,10 +128,10 @@ export class V4Store implements KfuncMdStore {
       for (let i = 0; i < count; i++) {
         const md = arrayBase + i * MD_SIZE;
         // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
-        entries.push({ users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
+        entries.push({ md, users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
       }
     }
-    return { arrayBase, count, used, order: orderOf(count, this.perPage), entriesPerPage: this.perPage, entries };
+    return { arrayBase, count, used, order: orderOf(count, this.perPage), entriesPerPage: this.perPage, layout: V4_LAYOUT, entries };
   }
 
   // ---- internals (one step each, for mutants) -----------------------------------------------
@@ -260,7 +264,7 @@ export class V4Store implements KfuncMdStore {
   /** memcmp against live text: byte loads, stopping at the first difference. */
   protected *memcmp(addr: Addr, bytes: Uint8Array): Op<number> {
     for (let i = 0; i < bytes.length; i++) {
-      const d = (yield* this.mem.load8(addr + i)) - bytes[i]!;
+      const d = (yield* this.mem.load8(addr + i)) - bytes[i];
       if (d !== 0) return d;
     }
     return 0;
@@ -289,4 +293,11 @@ export class V4Store implements KfuncMdStore {
   // Stryker restore BooleanLiteral
 }
 
-export const v4: StoreFactory = (kernel) => new V4Store(kernel);
+/** The seed design, judged exactly: v4 takes the lowest free slot. */
+export const v4: Implementation = {
+  name: 'v4',
+  description: 'the seed design (kfunc_md v4, March 2025), faithful to spec §2',
+  contract: CONTRACT_VERSION,
+  declares: { index: 'padding-insn', slotPolicy: 'lowest-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
+  create: (kernel) => new V4Store(kernel),
+};

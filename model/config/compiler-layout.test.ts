@@ -15,21 +15,31 @@ describe('compilerLayout rules', () => {
   ])('x86 kCFI with M=%i A=%i: %i leading NOPs, hash at entry-%i', (m, a, leading, hashAt) => {
     const l = compilerLayout({ ...X86, patchable: { n: m, m }, alignment: a, kcfi: { hash: 0x56e5b5a5 } });
     expect(l.window.length % 16).toBe(0);
-    expect(l.parts.map((p) => p.kind)).toEqual([...(leading > 0 ? ['cfi-fill'] : []), 'kcfi', ...(m > 0 ? ['patch'] : [])]);
+    expect(l.parts.map((p) => p.kind)).toEqual([
+      ...(leading > 0 ? ['cfi-fill'] : []),
+      'kcfi',
+      ...(m > 0 ? ['patch'] : []),
+    ]);
     const at = l.window.length - hashAt;
     expect(Array.from(l.window.subarray(at - 1, at + 4))).toEqual([0xb8, 0xa5, 0xb5, 0xe5, 0x56]);
   });
 
   it('x86 kCFI build, function without preamble: NOPs in its place, nothing when M = 0', () => {
     const noPreamble = { ...X86, kcfi: { hash: null } };
-    expect(compilerLayout({ ...noPreamble, patchable: { n: 11, m: 11 } }).window).toEqual(new Uint8Array(16).fill(0x90));
-    expect(compilerLayout({ ...noPreamble, patchable: { n: 16, m: 16 } }).window).toEqual(new Uint8Array(32).fill(0x90));
+    expect(compilerLayout({ ...noPreamble, patchable: { n: 11, m: 11 } }).window).toEqual(
+      new Uint8Array(16).fill(0x90),
+    );
+    expect(compilerLayout({ ...noPreamble, patchable: { n: 16, m: 16 } }).window).toEqual(
+      new Uint8Array(32).fill(0x90),
+    );
     expect(compilerLayout({ ...noPreamble, patchable: null }).window.length).toBe(0);
   });
 
   it('entry phase follows the window length (entry is aligned only if the window is)', () => {
     expect(compilerLayout({ ...X86, patchable: { n: 5, m: 5 } }).entryPhase).toBe(5);
-    expect(compilerLayout({ ...X86, patchable: { n: 32, m: 32 }, alignment: 32, kcfi: { hash: 1 } }).entryPhase).toBe(16);
+    expect(compilerLayout({ ...X86, patchable: { n: 32, m: 32 }, alignment: 32, kcfi: { hash: 1 } }).entryPhase).toBe(
+      16,
+    );
   });
 
   it('unpadded functions have no window', () => {
@@ -37,7 +47,14 @@ describe('compilerLayout rules', () => {
   });
 
   it('arm64: hash word right before the M NOP words; bti and N-M NOPs at the entry', () => {
-    const l = compilerLayout({ arch: 'arm64', patchable: { n: 6, m: 4 }, padded: true, alignment: 8, kcfi: { hash: 0x56e5b5a5 }, bti: true });
+    const l = compilerLayout({
+      arch: 'arm64',
+      patchable: { n: 6, m: 4 },
+      padded: true,
+      alignment: 8,
+      kcfi: { hash: 0x56e5b5a5 },
+      bti: true,
+    });
     expect(l.window.length).toBe(20);
     expect(Array.from(l.window.subarray(0, 4))).toEqual([0xa5, 0xb5, 0xe5, 0x56]);
     expect(l.entryPhase).toBe(4);

@@ -83,11 +83,7 @@ function x86Pieces(m: number, kcfi: CompilerLayoutInput['kcfi']): Piece[] {
   if (kcfi.hash === null) {
     return m === 0 ? [patch] : [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], leading + 5) }, patch];
   }
-  return [
-    { kind: 'cfi-fill', bytes: repeat([X86_NOP], leading) },
-    { kind: 'kcfi', bytes: kcfiMov(kcfi.hash) },
-    patch,
-  ];
+  return [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], leading) }, { kind: 'kcfi', bytes: kcfiMov(kcfi.hash) }, patch];
 }
 
 /** arm64 (rules 11-13): M NOP words; with kCFI the raw hash word sits right before them. */

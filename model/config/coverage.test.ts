@@ -41,22 +41,27 @@ describe('configuration space', () => {
 
   it('unknown names throw ConfigError listing the known ones', () => {
     expect(() => configurationByName('x86-Z')).toThrow(ConfigError);
-    expect(() => configurationByName('x86-Z')).toThrow(/^unknown configuration "x86-Z" \(known: x86-A16, .*arm64-md-1,1/);
+    expect(() => configurationByName('x86-Z')).toThrow(
+      /^unknown configuration "x86-Z" \(known: x86-A16, .*arm64-md-1,1/,
+    );
   });
 
-  it.each(configs.map((c) => [c.name, c] as const))('%s: occupants cover the padding, overlaps only where predicted', (_name, c) => {
-    const counts = coverCounts(c);
-    expect(counts.every((n) => n >= 1)).toBe(true);
-    const sorted = [...c.occupants].sort((a, b) => a.start - b.start || a.end - b.end);
-    expect(c.occupants).toEqual(sorted);
-    if (overlapPredicted(c)) {
-      expect(c.overlaps).toEqual(['md [-19,-14) overlaps fineibt [-16,0)']);
-      expect(counts.filter((n) => n > 1).length).toBe(2);
-    } else {
-      expect(c.overlaps).toEqual([]);
-      expect(counts.every((n) => n === 1)).toBe(true);
-    }
-  });
+  it.each(configs.map((c) => [c.name, c] as const))(
+    '%s: occupants cover the padding, overlaps only where predicted',
+    (_name, c) => {
+      const counts = coverCounts(c);
+      expect(counts.every((n) => n >= 1)).toBe(true);
+      const sorted = [...c.occupants].sort((a, b) => a.start - b.start || a.end - b.end);
+      expect(c.occupants).toEqual(sorted);
+      if (overlapPredicted(c)) {
+        expect(c.overlaps).toEqual(['md [-19,-14) overlaps fineibt [-16,0)']);
+        expect(counts.filter((n) => n > 1).length).toBe(2);
+      } else {
+        expect(c.overlaps).toEqual([]);
+        expect(counts.every((n) => n === 1)).toBe(true);
+      }
+    },
+  );
 
   it.each(configs.map((c) => [c.name, c] as const))('%s: md occupant sits at INSN_OFFSET', (_name, c) => {
     const md = c.occupants.filter((o) => o.kind === 'md');

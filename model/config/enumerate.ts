@@ -20,7 +20,17 @@ export function allX86Options(): X86Options[] {
             for (const functionAlignment of ALIGNMENTS)
               for (const caseCReading of READINGS)
                 for (const fineibtEncoding of ENCODINGS)
-                  out.push({ arch: 'x86', cfiClang, callThunks, fineibt, cfiMode, thunksActive, functionAlignment, caseCReading, fineibtEncoding });
+                  out.push({
+                    arch: 'x86',
+                    cfiClang,
+                    callThunks,
+                    fineibt,
+                    cfiMode,
+                    thunksActive,
+                    functionAlignment,
+                    caseCReading,
+                    fineibtEncoding,
+                  });
   return out;
 }
 

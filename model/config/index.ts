@@ -9,5 +9,11 @@ export { allConfigurations, configurationByName, validateOptions } from './regis
 export { allArm64Options, allOptions, allX86Options } from './enumerate.ts';
 export type { PaddingParams } from './padding-image.ts';
 export { DEFAULT_PADDING_PARAMS, linkTimeImage, paddingImage } from './padding-image.ts';
-export type { CompilerLayout, CompilerLayoutInput, CompilerPart, CompilerPartKind, PatchableEntry } from './compiler-layout.ts';
+export type {
+  CompilerLayout,
+  CompilerLayoutInput,
+  CompilerPart,
+  CompilerPartKind,
+  PatchableEntry,
+} from './compiler-layout.ts';
 export { compilerInputFor, compilerLayout, parsePatchableEntry } from './compiler-layout.ts';

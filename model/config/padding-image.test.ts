@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_PADDING_PARAMS, allConfigurations, configurationByName, linkTimeImage, paddingImage } from './index.ts';
+import {
+  ConfigError,
+  DEFAULT_PADDING_PARAMS,
+  allConfigurations,
+  configurationByName,
+  linkTimeImage,
+  paddingImage,
+} from './index.ts';
 import type { PaddingParams } from './index.ts';
 
 const P: PaddingParams = { kcfiHash: 0x11223344, thunkRel32: -2, callOpsLiteral: 0x0102030405060708n };

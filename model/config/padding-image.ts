@@ -67,7 +67,9 @@ function render(config: Configuration, p: PaddingParams, boot: boolean): Uint8Ar
   checkParams(p);
   const out = nopFill(config);
   // Boot rewrites go last so they win where they overlap the md window (case C, Kconfig reading).
-  const order = [...config.occupants].sort((a, b) => Number(BOOT_WRITTEN.has(a.kind)) - Number(BOOT_WRITTEN.has(b.kind)));
+  const order = [...config.occupants].sort(
+    (a, b) => Number(BOOT_WRITTEN.has(a.kind)) - Number(BOOT_WRITTEN.has(b.kind)),
+  );
   for (const o of order) {
     if (!boot && BOOT_WRITTEN.has(o.kind)) continue;
     const bytes = bytesFor(o.kind, config, p);

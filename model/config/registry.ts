@@ -25,7 +25,17 @@ function sortKey(c: Configuration): number[] {
   const kase = !o.cfiClang ? 0 : o.callThunks || o.fineibt ? 2 : 1;
   const mode = ['off', 'kcfi', 'fineibt'].indexOf(o.cfiMode);
   const enc = ['feb2025', 'pre2025', 'later'].indexOf(o.fineibtEncoding);
-  return [0, kase, o.functionAlignment, b(o.caseCReading === 'intent'), mode, enc, b(o.fineibt), b(o.callThunks), b(o.thunksActive)];
+  return [
+    0,
+    kase,
+    o.functionAlignment,
+    b(o.caseCReading === 'intent'),
+    mode,
+    enc,
+    b(o.fineibt),
+    b(o.callThunks),
+    b(o.thunksActive),
+  ];
 }
 
 function compareConfigurations(a: Configuration, b: Configuration): number {
@@ -56,7 +66,9 @@ export function configurationByName(name: string): Configuration {
   byName ??= new Map(allConfigurations().map((c) => [c.name, c]));
   const found = byName.get(name);
   if (found === undefined) {
-    const known = allConfigurations().map((c) => c.name).join(', ');
+    const known = allConfigurations()
+      .map((c) => c.name)
+      .join(', ');
     throw new ConfigError(`unknown configuration "${name}" (known: ${known})`);
   }
   return found;

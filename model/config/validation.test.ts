@@ -14,7 +14,14 @@ const X86_BASE: X86Options = {
   fineibtEncoding: 'feb2025',
 };
 const CASE_C: X86Options = { ...X86_BASE, cfiClang: true, callThunks: true, cfiMode: 'kcfi', functionAlignment: 32 };
-const ARM_BASE: Arm64Options = { arch: 'arm64', cfiClang: false, withArgs: true, callOps: true, alignment8b: true, bti: false };
+const ARM_BASE: Arm64Options = {
+  arch: 'arm64',
+  cfiClang: false,
+  withArgs: true,
+  callOps: true,
+  alignment8b: true,
+  bti: false,
+};
 
 function reason(o: KernelOptions): string {
   const v = validateOptions(o);
@@ -39,15 +46,39 @@ describe('rejections (one line each, Kconfig reason or "not modelled")', () => {
       { ...CASE_C, functionAlignment: 16 },
       'FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B if (CFI_CLANG && CALL_THUNKS) || FINEIBT',
     ],
-    ['case C (FineIBT only) at 16B', { ...CASE_C, callThunks: false, fineibt: true, functionAlignment: 16 }, /^FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B/],
+    [
+      'case C (FineIBT only) at 16B',
+      { ...CASE_C, callThunks: false, fineibt: true, functionAlignment: 16 },
+      /^FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B/,
+    ],
     ['case C at 64B', { ...CASE_C, functionAlignment: 64 }, /^not modelled: case C with FUNCTION_ALIGNMENT 64/],
-    ['case B at 32B', { ...CASE_C, callThunks: false, functionAlignment: 32 }, /^not modelled: case B .* FUNCTION_ALIGNMENT 32/],
-    ['case B at 64B', { ...CASE_C, callThunks: false, functionAlignment: 64 }, /^not modelled: case B .* FUNCTION_ALIGNMENT 64/],
+    [
+      'case B at 32B',
+      { ...CASE_C, callThunks: false, functionAlignment: 32 },
+      /^not modelled: case B .* FUNCTION_ALIGNMENT 32/,
+    ],
+    [
+      'case B at 64B',
+      { ...CASE_C, callThunks: false, functionAlignment: 64 },
+      /^not modelled: case B .* FUNCTION_ALIGNMENT 64/,
+    ],
     ['reading outside case C', { ...X86_BASE, caseCReading: 'intent' }, /^caseCReading only matters in case C/],
-    ['encoding outside FineIBT mode', { ...CASE_C, fineibtEncoding: 'later' }, /^fineibtEncoding only matters with cfiMode 'fineibt'/],
+    [
+      'encoding outside FineIBT mode',
+      { ...CASE_C, fineibtEncoding: 'later' },
+      /^fineibtEncoding only matters with cfiMode 'fineibt'/,
+    ],
     ['arm64 CFI_CLANG', { ...ARM_BASE, cfiClang: true }, 'FUNCTION_METADATA depends on !CFI_CLANG'],
-    ['arm64 CALL_OPS without 8B', { ...ARM_BASE, alignment8b: false }, 'DYNAMIC_FTRACE_WITH_CALL_OPS selects FUNCTION_ALIGNMENT_8B'],
-    ['arm64 CALL_OPS without WITH_ARGS', { ...ARM_BASE, withArgs: false }, /^DYNAMIC_FTRACE_WITH_CALL_OPS needs DYNAMIC_FTRACE_WITH_ARGS/],
+    [
+      'arm64 CALL_OPS without 8B',
+      { ...ARM_BASE, alignment8b: false },
+      'DYNAMIC_FTRACE_WITH_CALL_OPS selects FUNCTION_ALIGNMENT_8B',
+    ],
+    [
+      'arm64 CALL_OPS without WITH_ARGS',
+      { ...ARM_BASE, withArgs: false },
+      /^DYNAMIC_FTRACE_WITH_CALL_OPS needs DYNAMIC_FTRACE_WITH_ARGS/,
+    ],
   ];
 
   it.each(cases)('%s', (_title, options, expected) => {

@@ -31,13 +31,15 @@ export function rejectX86(o: X86Options): string | null {
     return `FUNCTION_ALIGNMENT must be 16, 32 or 64 (got ${String(o.functionAlignment)})`;
   }
   if (o.fineibt && !o.cfiClang) return 'FINEIBT depends on CFI_CLANG';
-  if (o.cfiMode === 'kcfi' && !o.cfiClang) return "cfiMode 'kcfi' needs CFI_CLANG: without it there is no kCFI preamble";
+  if (o.cfiMode === 'kcfi' && !o.cfiClang)
+    return "cfiMode 'kcfi' needs CFI_CLANG: without it there is no kCFI preamble";
   if (o.cfiMode === 'fineibt' && !o.fineibt) return "cfiMode 'fineibt' needs FINEIBT built in";
   if (o.cfiMode === 'off' && o.cfiClang) {
     // cfi=off only disables the checks at call sites; the padding keeps the kCFI mov.
     return "cfiMode 'off' with CFI_CLANG is modelled as 'kcfi': cfi=off only disables the call-site checks, the padding bytes are the same";
   }
-  if (o.thunksActive && !o.callThunks) return 'thunksActive needs CALL_THUNKS built in (retbleed=stuff has no thunks to install otherwise)';
+  if (o.thunksActive && !o.callThunks)
+    return 'thunksActive needs CALL_THUNKS built in (retbleed=stuff has no thunks to install otherwise)';
   if (o.thunksActive && o.cfiMode === 'fineibt') {
     return 'not modelled: call-depth thunks together with FineIBT mode (the spec gives no byte map for it)';
   }

@@ -18,7 +18,7 @@ export function arm64Nops(): number[] {
 
 export function decodeArm64Word(bytes: readonly number[]): number | null {
   if (bytes.length !== ARM64_INSN_SIZE) return null;
-  return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+  return (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
 }
 
 function wordBytes(word: number): number[] {

@@ -5,9 +5,7 @@ export type Arch = 'x86' | 'arm64';
 
 /** What a metadata window holds, read with the model's decoder. */
 export type DecodedWindow =
-  | { readonly kind: 'nops' }
-  | { readonly kind: 'insn'; readonly index: number }
-  | { readonly kind: 'foreign' };
+  { readonly kind: 'nops' } | { readonly kind: 'insn'; readonly index: number } | { readonly kind: 'foreign' };
 
 export function insnSize(arch: Arch): number {
   return arch === 'x86' ? X86_INSN_SIZE : ARM64_INSN_SIZE;

@@ -18,7 +18,7 @@ export function x86Nops(): number[] {
 /** The index carried by a 5-byte window whose first byte is B8, or null. */
 export function decodeX86Index(bytes: readonly number[]): number | null {
   if (bytes.length !== X86_INSN_SIZE || bytes[0] !== X86_MOV_EAX_OPCODE) return null;
-  return ((bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16) | (bytes[4]! << 24)) >>> 0);
+  return (bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24)) >>> 0;
 }
 
 function checkIndex(index: number): void {

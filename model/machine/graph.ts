@@ -21,7 +21,7 @@ export function edgeId(t: TransitionLike): string {
 export function allEdgeIds(): string[] {
   const out: string[] = [];
   const walk = (node: DirectedGraphNode): void => {
-    for (const edge of node.edges) out.push(edgeId(edge.transition as unknown as TransitionLike));
+    for (const edge of node.edges) out.push(edgeId(edge.transition));
     node.children.forEach(walk);
   };
   walk(toDirectedGraph(kfuncMdMachine));
@@ -31,7 +31,7 @@ export function allEdgeIds(): string[] {
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && 'type' in guard && typeof (guard as { type: unknown }).type === 'string') {
+  if (typeof guard === 'object' && 'type' in guard && typeof guard.type === 'string') {
     return (guard as { type: string }).type;
   }
   return 'inline';

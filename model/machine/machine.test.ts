@@ -63,7 +63,7 @@ describe('model: get', () => {
     o.step({ type: 'FOREIGN_WRITE', fn: 'a', bytes: [0xcc, 0xcc, 0xcc, 0xcc, 0xcc] });
     expect(get(o, 'a')).toMatchObject({ md: null, result: 'ebusy', ebusyCause: 'foreign-write' });
     expect(o.context).toMatchObject({ order: 0, used: 0 });
-    expect(o.context.slots[0]!.users).toBe(0);
+    expect(o.context.slots[0].users).toBe(0);
   });
   it('-EBUSY from the boot layout is told apart from a foreign write', () => {
     const o = locked({ functions: [{ name: 'a', padded: true, window: [0x90, 0x90, 0x90, 0xf3, 0x0f] }] });
@@ -178,7 +178,10 @@ describe('model: the lock contract', () => {
     }
   });
   it('get without the mutex and unlock without it are contract violations', () => {
-    expect(new Oracle(input()).step({ type: 'GET', fn: 'a' })).toMatchObject({ state: 'misused', violation: MISUSE_GET });
+    expect(new Oracle(input()).step({ type: 'GET', fn: 'a' })).toMatchObject({
+      state: 'misused',
+      violation: MISUSE_GET,
+    });
     expect(new Oracle(input()).step({ type: 'UNLOCK' })).toMatchObject({ state: 'misused', violation: MISUSE_UNLOCK });
   });
   it('find works with or without the mutex', () => {
@@ -193,7 +196,17 @@ describe('model: input validation', () => {
   it('rejects bad parameters with a clear message', () => {
     expect(() => new Oracle(input({ entriesPerPage: 0 }))).toThrow(/entriesPerPage/);
     expect(() => new Oracle(input({ maxOrder: -1 }))).toThrow(/maxOrder/);
-    expect(() => new Oracle(input({ functions: [{ name: 'a', padded: true, window: [] }, { name: 'a', padded: true, window: [] }] }))).toThrow(/twice/);
+    expect(
+      () =>
+        new Oracle(
+          input({
+            functions: [
+              { name: 'a', padded: true, window: [] },
+              { name: 'a', padded: true, window: [] },
+            ],
+          }),
+        ),
+    ).toThrow(/twice/);
     expect(() => new Oracle(input({ functions: [{ name: 'a', padded: true, window: [1, 2] }] }))).toThrow(/2 bytes/);
   });
 });
@@ -216,7 +229,9 @@ describe('model: coverage map', () => {
     const e = o();
     e.step({ type: 'LOCK' });
     e.step({ type: 'PUT_BY_IP', fn: 'a' });
-    const m = o({ functions: [...input().functions, { name: 'boot', padded: true, window: [0x90, 0x90, 0x90, 0xf3, 0x0f] }] });
+    const m = o({
+      functions: [...input().functions, { name: 'boot', padded: true, window: [0x90, 0x90, 0x90, 0xf3, 0x0f] }],
+    });
     m.step({ type: 'FOREIGN_WRITE', fn: 'asm', bytes: [1] });
     m.step({ type: 'LOCK' });
     m.step({ type: 'GET', fn: 'asm' });
@@ -247,7 +262,13 @@ describe('model: coverage map', () => {
     m.step({ type: 'PUT_BY_IP', fn: 'c' });
     m.step({ type: 'PUT_BY_IP', fn: 'c' });
     const g = o();
-    for (const event of [{ type: 'LOCK' }, { type: 'GET', fn: 'a' }, { type: 'GET', fn: 'b' }, { type: 'GET', fn: 'c' }] as const) g.step(event);
+    for (const event of [
+      { type: 'LOCK' },
+      { type: 'GET', fn: 'a' },
+      { type: 'GET', fn: 'b' },
+      { type: 'GET', fn: 'c' },
+    ] as const)
+      g.step(event);
     const missing = allEdgeIds().filter((e) => !taken.has(e));
     expect(missing).toEqual([]);
   });

@@ -34,19 +34,29 @@ const findPlan = cached((c, e: Ev<'FIND'>) => planFind(c, e.fn));
 const putPlan = cached((c, e: Ev<'PUT'>) => planPut(c, e.index));
 const putByIpPlan = cached((c, e: Ev<'PUT_BY_IP'>) => planPutByIp(c, e.fn));
 
-const getIs = (kind: GetResult) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'GET' && getPlan(context, event).kind === kind;
-const findIs = (kind: FindKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'FIND' && findPlan(context, event).kind === kind;
-const putIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'PUT' && putPlan(context, event).kind === kind;
-const putByIpIs = (kind: PutKind) => ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
-  event.type === 'PUT_BY_IP' && putByIpPlan(context, event).kind === kind;
+const getIs =
+  (kind: GetResult) =>
+  ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+    event.type === 'GET' && getPlan(context, event).kind === kind;
+const findIs =
+  (kind: FindKind) =>
+  ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+    event.type === 'FIND' && findPlan(context, event).kind === kind;
+const putIs =
+  (kind: PutKind) =>
+  ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+    event.type === 'PUT' && putPlan(context, event).kind === kind;
+const putByIpIs =
+  (kind: PutKind) =>
+  ({ context, event }: { context: ModelContext; event: ModelEvent }) =>
+    event.type === 'PUT_BY_IP' && putByIpPlan(context, event).kind === kind;
 
 export const DEADLOCK_PUT = 'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
-export const DEADLOCK_PUT_BY_IP = 'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
+export const DEADLOCK_PUT_BY_IP =
+  'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10)';
 export const DEADLOCK_LOCK = 'kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock';
-export const MISUSE_GET = 'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users)';
+export const MISUSE_GET =
+  'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users)';
 export const MISUSE_UNLOCK = 'kfunc_md_unlock without holding kfunc_md_mutex';
 
 export const kfuncMdMachine = setup({
@@ -81,12 +91,17 @@ export const kfuncMdMachine = setup({
     applyGet: assign(({ context, event }) => (event.type === 'GET' ? getPlan(context, event).next : context)),
     applyFind: assign(({ context, event }) => (event.type === 'FIND' ? findPlan(context, event).next : context)),
     applyPut: assign(({ context, event }) => (event.type === 'PUT' ? putPlan(context, event).next : context)),
-    applyPutByIp: assign(({ context, event }) => (event.type === 'PUT_BY_IP' ? putByIpPlan(context, event).next : context)),
+    applyPutByIp: assign(({ context, event }) =>
+      event.type === 'PUT_BY_IP' ? putByIpPlan(context, event).next : context,
+    ),
     applyForeignWrite: assign(({ context, event }) =>
       event.type === 'FOREIGN_WRITE' ? planForeignWrite(context, event.fn, event.bytes) : context,
     ),
     failNextAlloc: assign(({ context }) =>
-      withOutcome({ ...context, pendingAllocFailures: context.pendingAllocFailures + 1 }, { op: 'fail-alloc', warn: null }),
+      withOutcome(
+        { ...context, pendingAllocFailures: context.pendingAllocFailures + 1 },
+        { op: 'fail-alloc', warn: null },
+      ),
     ),
     noteLock: assign(({ context }) => withOutcome(context, { op: 'lock', warn: null })),
     noteUnlock: assign(({ context }) => withOutcome(context, { op: 'unlock', warn: null })),
@@ -144,7 +159,10 @@ export const kfuncMdMachine = setup({
               { guard: 'getMaxOrder', actions: 'applyGet' },
             ],
             PUT: { target: '#kfunc_md.deadlocked', actions: { type: 'violate', params: { why: DEADLOCK_PUT } } },
-            PUT_BY_IP: { target: '#kfunc_md.deadlocked', actions: { type: 'violate', params: { why: DEADLOCK_PUT_BY_IP } } },
+            PUT_BY_IP: {
+              target: '#kfunc_md.deadlocked',
+              actions: { type: 'violate', params: { why: DEADLOCK_PUT_BY_IP } },
+            },
           },
         },
       },
@@ -155,8 +173,10 @@ export const kfuncMdMachine = setup({
 });
 
 export function initialContext(input: ModelInput): ModelContext {
-  if (!Number.isInteger(input.entriesPerPage) || input.entriesPerPage < 1) throw new RangeError('entriesPerPage must be a positive integer');
-  if (!Number.isInteger(input.maxOrder) || input.maxOrder < 0) throw new RangeError('maxOrder must be a non-negative integer');
+  if (!Number.isInteger(input.entriesPerPage) || input.entriesPerPage < 1)
+    throw new RangeError('entriesPerPage must be a positive integer');
+  if (!Number.isInteger(input.maxOrder) || input.maxOrder < 0)
+    throw new RangeError('maxOrder must be a non-negative integer');
   const names = new Set<string>();
   for (const f of input.functions) {
     if (names.has(f.name)) throw new RangeError(`function ${f.name} listed twice`);
@@ -165,7 +185,9 @@ export function initialContext(input: ModelInput): ModelContext {
   const nops = nopPattern(input.arch);
   for (const f of input.functions) {
     if (f.padded && f.window.length !== 0 && f.window.length !== nops.length) {
-      throw new RangeError(`function ${f.name}: window has ${f.window.length} bytes, ${input.arch} windows have ${nops.length}`);
+      throw new RangeError(
+        `function ${f.name}: window has ${f.window.length} bytes, ${input.arch} windows have ${nops.length}`,
+      );
     }
   }
   return {
@@ -174,7 +196,9 @@ export function initialContext(input: ModelInput): ModelContext {
     maxOrder: input.maxOrder,
     slotPolicy: input.slotPolicy,
     padded: Object.fromEntries(input.functions.map((f) => [f.name, f.padded])),
-    windows: Object.fromEntries(input.functions.filter((f) => f.padded).map((f) => [f.name, f.window.length ? [...f.window] : nops])),
+    windows: Object.fromEntries(
+      input.functions.filter((f) => f.padded).map((f) => [f.name, f.window.length ? [...f.window] : nops]),
+    ),
     touched: {},
     order: null,
     count: input.entriesPerPage,

@@ -1,7 +1,6 @@
 import { createActor } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
 import { edgeId } from './graph.ts';
-import type { TransitionLike } from './graph.ts';
 import { kfuncMdMachine } from './machine.ts';
 import type { ModelContext, ModelEvent, ModelInput, Outcome } from './types.ts';
 
@@ -54,7 +53,7 @@ export class Oracle {
   step(event: ModelEvent): StepResult {
     if (this.stopped) throw new Error(`the model stopped (${this.context.violation ?? this.state}); no further events`);
     const chosen = kfuncMdMachine.getTransitionData(this.snapshot, event);
-    const edge = chosen.length > 0 ? edgeId(chosen[0] as unknown as TransitionLike) : null;
+    const edge = chosen.length > 0 ? edgeId(chosen[0]) : null;
     if (edge) this.taken.set(edge, (this.taken.get(edge) ?? 0) + 1);
     // the same pure step as xstate's transition(), with the inert scope built once instead of per event
     this.snapshot = kfuncMdMachine.transition(this.snapshot, event, this.scope);
@@ -79,7 +78,7 @@ function inertScope(self: ReturnType<typeof createActor<typeof kfuncMdMachine>>)
     system: self.system,
     emit: noop,
     actionExecutor: noop,
-  } as unknown as Scope;
+  };
 }
 
 type Scope = Parameters<typeof kfuncMdMachine.transition>[2];

@@ -5,8 +5,10 @@ const nops = [0x90, 0x90, 0x90, 0x90, 0x90];
 const insn = [0xb8, 1, 0, 0, 0];
 
 describe('text-poke decision table (spec §2.4)', () => {
-  it('install: already equal → nothing, 0', () => expect(decideInstall(insn, insn, nops)).toEqual({ action: 'none', result: 0 }));
-  it('install: NOPs → write, 0', () => expect(decideInstall(nops, insn, nops)).toEqual({ action: 'write', bytes: insn, result: 0 }));
+  it('install: already equal → nothing, 0', () =>
+    expect(decideInstall(insn, insn, nops)).toEqual({ action: 'none', result: 0 }));
+  it('install: NOPs → write, 0', () =>
+    expect(decideInstall(nops, insn, nops)).toEqual({ action: 'write', bytes: insn, result: 0 }));
   it('install: anything else → -EBUSY', () => {
     expect(decideInstall([0xb8, 2, 0, 0, 0], insn, nops).result).toBe('EBUSY');
     expect(decideInstall([0xcc, 0xcc, 0xcc, 0xcc, 0xcc], insn, nops).result).toBe('EBUSY');

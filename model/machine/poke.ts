@@ -10,7 +10,11 @@ export type PokeDecision =
   | { readonly action: 'none'; readonly result: 'EBUSY' };
 
 /** Install `insn`: already equal → nothing; NOPs → write; anything else → -EBUSY. */
-export function decideInstall(current: readonly number[], insn: readonly number[], nops: readonly number[]): PokeDecision {
+export function decideInstall(
+  current: readonly number[],
+  insn: readonly number[],
+  nops: readonly number[],
+): PokeDecision {
   if (sameBytes(current, insn)) return { action: 'none', result: 0 };
   if (sameBytes(current, nops)) return { action: 'write', bytes: insn, result: 0 };
   return { action: 'none', result: 'EBUSY' };

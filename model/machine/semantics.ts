@@ -17,7 +17,7 @@ export function ownedIndex(ctx: ModelContext, fn: string): number | null {
   if (!ctx.padded[fn]) return null;
   const decoded = decodeWindow(ctx.arch, ctx.windows[fn] ?? []);
   if (decoded.kind !== 'insn' || decoded.index >= ctx.slots.length) return null;
-  const slot = ctx.slots[decoded.index]!;
+  const slot = ctx.slots[decoded.index];
   return slot.users > 0 && slot.func === fn ? decoded.index : null;
 }
 
@@ -32,11 +32,19 @@ export function planFind(ctx: ModelContext, fn: string): Plan<FindKind> {
 export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): Plan<GetResult> {
   const done = (c: ModelContext, result: GetResult, md: number | null): Plan<GetResult> => ({
     kind: result,
-    next: withOutcome(c, { op: 'get', fn, md, result, ebusyCause: result === 'ebusy' ? ebusyCause(ctx, fn) : null, warn: null }),
+    next: withOutcome(c, {
+      op: 'get',
+      fn,
+      md,
+      result,
+      ebusyCause: result === 'ebusy' ? ebusyCause(ctx, fn) : null,
+      warn: null,
+    }),
   });
   if (!ctx.padded[fn]) return done(ctx, 'no-padding', null);
   const owned = ownedIndex(ctx, fn);
-  if (owned !== null) return done(withSlot(ctx, owned, { users: ctx.slots[owned]!.users + 1, func: fn }), 'existing', owned);
+  if (owned !== null)
+    return done(withSlot(ctx, owned, { users: ctx.slots[owned].users + 1, func: fn }), 'existing', owned);
 
   const choice = chooseSlot(ctx, observedIndex);
   if (choice.kind === 'max-order') return done(ctx, 'max-order', null);
@@ -46,7 +54,7 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): 
   // the array exists (created or grown) from here on, whatever the poke says
   const grown = choice.kind === 'first' ? createArray(ctx) : choice.kind === 'grow' ? growArray(ctx) : ctx;
   const insn = encodeInsn(ctx.arch, choice.index);
-  const decision = decideInstall(ctx.windows[fn]!, insn, nopPattern(ctx.arch));
+  const decision = decideInstall(ctx.windows[fn], insn, nopPattern(ctx.arch));
   if (decision.result === 'EBUSY') return done(grown, 'ebusy', null);
   const installed: ModelContext = {
     ...withSlot(grown, choice.index, { users: 1, func: fn }),
@@ -54,35 +62,57 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): 
     windows: decision.action === 'write' ? { ...grown.windows, [fn]: decision.bytes } : grown.windows,
   };
   const result: GetResult =
-    decision.action === 'none' ? 'already-equal' : choice.kind === 'first' ? 'installed-first' : choice.kind === 'grow' ? 'installed-grow' : 'installed-free';
+    decision.action === 'none'
+      ? 'already-equal'
+      : choice.kind === 'first'
+        ? 'installed-first'
+        : choice.kind === 'grow'
+          ? 'installed-grow'
+          : 'installed-free';
   return done(installed, result, choice.index);
 }
 
 export type PutKind = 'put-released-restored' | 'put-released-left' | 'put-dropped-ref' | 'put-double' | 'put-no-md';
 
 /** put(md) for a slot index the store handed out (caller holds no lock). */
-export function planPut(ctx: ModelContext, index: number, op: 'put' | 'put_by_ip' = 'put', fnHint: string | null = null): Plan<PutKind> {
+export function planPut(
+  ctx: ModelContext,
+  index: number,
+  op: 'put' | 'put_by_ip' = 'put',
+  fnHint: string | null = null,
+): Plan<PutKind> {
   const slot = ctx.slots[index];
-  const out = (c: ModelContext, kind: PutKind, result: PutResult, restored: boolean, warn: 'put-users' | null): Plan<PutKind> => ({
+  const out = (
+    c: ModelContext,
+    kind: PutKind,
+    result: PutResult,
+    restored: boolean,
+    warn: 'put-users' | null,
+  ): Plan<PutKind> => ({
     kind,
     next: withOutcome(c, { op, fn: fnHint ?? slot?.func ?? null, md: index, result, restored, warn }),
   });
   if (!slot || slot.users <= 0) return out(ctx, 'put-double', 'double-put', false, 'put-users');
-  if (slot.users > 1) return out(withSlot(ctx, index, { ...slot, users: slot.users - 1 }), 'put-dropped-ref', 'dropped-ref', false, null);
+  if (slot.users > 1)
+    return out(withSlot(ctx, index, { ...slot, users: slot.users - 1 }), 'put-dropped-ref', 'dropped-ref', false, null);
   const fn = slot.func!;
   const released: ModelContext = { ...withSlot(ctx, index, { ...slot, users: 0 }), used: ctx.used - 1 };
   // only a window that still holds this slot's instruction is ours to restore
   const ours = ctx.padded[fn] === true && sameInsn(ctx, fn, index);
   if (!ours) return out(released, 'put-released-left', 'released', false, null);
-  const decision = decideRestore(ctx.windows[fn]!, nopPattern(ctx.arch));
-  const restoredCtx = decision.action === 'write' ? { ...released, windows: { ...released.windows, [fn]: decision.bytes } } : released;
+  const decision = decideRestore(ctx.windows[fn], nopPattern(ctx.arch));
+  const restoredCtx =
+    decision.action === 'write' ? { ...released, windows: { ...released.windows, [fn]: decision.bytes } } : released;
   return out(restoredCtx, 'put-released-restored', 'released', true, null);
 }
 
 export function planPutByIp(ctx: ModelContext, fn: string): Plan<PutKind> {
   const md = ownedIndex(ctx, fn);
   if (md === null) {
-    return { kind: 'put-no-md', next: withOutcome(ctx, { op: 'put_by_ip', fn, md: null, result: 'no-md', restored: false, warn: null }) };
+    return {
+      kind: 'put-no-md',
+      next: withOutcome(ctx, { op: 'put_by_ip', fn, md: null, result: 'no-md', restored: false, warn: null }),
+    };
   }
   return planPut(ctx, md, 'put_by_ip', fn);
 }

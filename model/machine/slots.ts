@@ -8,7 +8,8 @@ export type SlotChoice =
   | { readonly kind: 'max-order' };
 
 export function chooseSlot(ctx: ModelContext, observedIndex: number | undefined): SlotChoice {
-  if (ctx.order === null) return { kind: 'first', index: pick(freeIndices(fresh(ctx.entriesPerPage)), ctx, observedIndex) };
+  if (ctx.order === null)
+    return { kind: 'first', index: pick(freeIndices(fresh(ctx.entriesPerPage)), ctx, observedIndex) };
   const free = freeIndices(ctx.slots);
   if (free.length > 0) return { kind: 'free', index: pick(free, ctx, observedIndex) };
   if (ctx.order + 1 > ctx.maxOrder) return { kind: 'max-order' };
@@ -32,5 +33,5 @@ function freeIndices(slots: readonly Slot[]): number[] {
 /** lowest-free: the lowest; any-free: the implementation's choice when it is one of the free ones. */
 function pick(candidates: readonly number[], ctx: ModelContext, observed: number | undefined): number {
   if (ctx.slotPolicy === 'any-free' && observed !== undefined && candidates.includes(observed)) return observed;
-  return candidates[0]!;
+  return candidates[0];
 }

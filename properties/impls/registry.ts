@@ -1,4 +1,4 @@
-import type { StoreFactory } from '../../impl/store/api.ts';
+import type { StoreFactory } from '../../impl/contract/index.ts';
 import { v4 } from '../../impl/v4/store.ts';
 import { locked } from '../../impl/locked/store.ts';
 import type { SlotPolicy } from '../../model/index.ts';
@@ -14,15 +14,27 @@ export interface Implementation {
 }
 
 const REFERENCE: readonly Implementation[] = [
-  { name: 'v4', description: 'the seed design (kfunc_md v4, March 2025), faithful to spec §2', factory: v4, slotPolicy: 'lowest-free' },
-  { name: 'locked', description: 'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept', factory: locked, slotPolicy: 'any-free' },
+  {
+    name: 'v4',
+    description: 'the seed design (kfunc_md v4, March 2025), faithful to spec §2',
+    factory: v4,
+    slotPolicy: 'lowest-free',
+  },
+  {
+    name: 'locked',
+    description:
+      'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept',
+    factory: locked,
+    slotPolicy: 'any-free',
+  },
 ];
 
 const extra: Implementation[] = [];
 
 /** Mutants and plugins add themselves here. */
 export function registerImplementation(impl: Implementation): void {
-  if (implementations().some((i) => i.name === impl.name)) throw new Error(`implementation "${impl.name}" registered twice`);
+  if (implementations().some((i) => i.name === impl.name))
+    throw new Error(`implementation "${impl.name}" registered twice`);
   extra.push(impl);
 }
 

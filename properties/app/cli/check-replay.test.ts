@@ -8,7 +8,11 @@ import { SUITES } from '../../engine/sequential/suites.ts';
 const KFMD = join(import.meta.dirname, 'kfmd.mjs');
 
 function kfmd(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [KFMD, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [KFMD, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +31,10 @@ describe('kfmd check and replay', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('D3');
     const file = '.kfmd/counterexamples/v4.x86-A16.foreign-bytes.json';
-    const saved = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { report: string; scenario: { commands: unknown[] } };
+    const saved = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      report: string;
+      scenario: { commands: unknown[] };
+    };
     expect(saved.scenario.commands.length).toBeLessThanOrEqual(6);
     expect(r.stdout).toContain(saved.report);
     const again = kfmd(['replay', file], dir);
@@ -61,8 +68,52 @@ describe('kfmd check and replay', () => {
   it.each([
     ['not json', '{oops'],
     ['wrong kind', JSON.stringify({ kfmd: 'something-else' })],
-    ['bad command', JSON.stringify({ kfmd: 'counterexample', version: 1, impl: 'v4', check: 'I2', message: '', report: '', file: 'x', seed: 1, path: null, finding: null, scenario: { config: 'x86-A16', suite: 'contract', entriesPerPage: 2, maxOrder: 1, functions: [{ name: 'f0', padded: true }], commands: [{ op: 'get', fn: 'ghost' }] } })],
-    ['unknown config', JSON.stringify({ kfmd: 'counterexample', version: 1, impl: 'v4', check: 'I2', message: '', report: '', file: 'x', seed: 1, path: null, finding: null, scenario: { config: 'x86-Q', suite: 'contract', entriesPerPage: 2, maxOrder: 1, functions: [{ name: 'f0', padded: true }], commands: [] } })],
+    [
+      'bad command',
+      JSON.stringify({
+        kfmd: 'counterexample',
+        version: 1,
+        impl: 'v4',
+        check: 'I2',
+        message: '',
+        report: '',
+        file: 'x',
+        seed: 1,
+        path: null,
+        finding: null,
+        scenario: {
+          config: 'x86-A16',
+          suite: 'contract',
+          entriesPerPage: 2,
+          maxOrder: 1,
+          functions: [{ name: 'f0', padded: true }],
+          commands: [{ op: 'get', fn: 'ghost' }],
+        },
+      }),
+    ],
+    [
+      'unknown config',
+      JSON.stringify({
+        kfmd: 'counterexample',
+        version: 1,
+        impl: 'v4',
+        check: 'I2',
+        message: '',
+        report: '',
+        file: 'x',
+        seed: 1,
+        path: null,
+        finding: null,
+        scenario: {
+          config: 'x86-Q',
+          suite: 'contract',
+          entriesPerPage: 2,
+          maxOrder: 1,
+          functions: [{ name: 'f0', padded: true }],
+          commands: [],
+        },
+      }),
+    ],
   ])('a corrupt counterexample file (%s) → one line naming the problem, exit 2', (_what, content) => {
     const file = join(dir, 'corrupt.json');
     writeFileSync(file, content);

@@ -36,12 +36,20 @@ export interface ConcurrentCheck {
 }
 
 /** Scenarios per property when --runs is not given: exhaustive enumerates each one's schedules. */
-export const DEFAULT_CONCURRENT_RUNS: Readonly<Record<StrategyName, number>> = { random: 200, pct: 200, exhaustive: 10 };
+export const DEFAULT_CONCURRENT_RUNS: Readonly<Record<StrategyName, number>> = {
+  random: 200,
+  pct: 200,
+  exhaustive: 10,
+};
 export { DEFAULT_MAX_EXECUTIONS as DEFAULT_MAX_EXECUTIONS_CLI, DEFAULT_PREEMPTION_BOUND };
 
 /** Named x86 poke byte orders (or a comma list). */
 export function parseByteOrder(s: string): readonly number[] | null {
-  const named: Record<string, number[]> = { ascending: [0, 1, 2, 3, 4], descending: [4, 3, 2, 1, 0], 'low-first': [1, 2, 3, 4, 0] };
+  const named: Record<string, number[]> = {
+    ascending: [0, 1, 2, 3, 4],
+    descending: [4, 3, 2, 1, 0],
+    'low-first': [1, 2, 3, 4, 0],
+  };
   const order = named[s] ?? s.split(',').map((x) => Number(x.trim()));
   return order.length === 5 && [...order].sort().join() === '0,1,2,3,4' ? order : null;
 }
@@ -49,10 +57,23 @@ export function parseByteOrder(s: string): readonly number[] | null {
 export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
   const results: { config: Configuration; r: ConcSearchResult; file: string | null }[] = [];
   for (const config of c.configs) {
-    const gen: ConcGenOptions = { ...DEFAULT_GEN, config, pokeByteOrder: c.pokeByteOrder, entriesPerPage: c.entriesPerPage, readers: c.readers };
+    const gen: ConcGenOptions = {
+      ...DEFAULT_GEN,
+      config,
+      pokeByteOrder: c.pokeByteOrder,
+      entriesPerPage: c.entriesPerPage,
+      readers: c.readers,
+    };
     // each configuration its own stream, derived from the run's seed as the sequential suites do
     const seed = propertySeed(c.seed, config.name, `concurrent-${c.strategy}`);
-    const r = searchConcurrent(c.impl, { gen, strategy: c.strategy, seed, numRuns: c.runs, preemptionBound: c.preemptionBound, maxExecutions: c.maxExecutions });
+    const r = searchConcurrent(c.impl, {
+      gen,
+      strategy: c.strategy,
+      seed,
+      numRuns: c.runs,
+      preemptionBound: c.preemptionBound,
+      maxExecutions: c.maxExecutions,
+    });
     results.push({ config, r, file: r.run?.violation ? saveSearchResult(c.out, c.impl.name, r) : null });
   }
   if (c.json) io.out(`${JSON.stringify(jsonReport(c, results), null, 2)}\n`);
@@ -62,7 +83,9 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
 
 /** A configuration whose md window overlaps another occupant is a layout finding (D12), whatever the interleaving. */
 function layoutNote(config: Configuration): string | null {
-  return config.overlaps.length > 0 ? `D12 layout: ${config.overlaps.join('; ')} — every get fails with -EBUSY, so nothing concurrent happens` : null;
+  return config.overlaps.length > 0
+    ? `D12 layout: ${config.overlaps.join('; ')} — every get fails with -EBUSY, so nothing concurrent happens`
+    : null;
 }
 
 function cellFor(x: { config: Configuration; r: ConcSearchResult }): string {
@@ -70,16 +93,35 @@ function cellFor(x: { config: Configuration; r: ConcSearchResult }): string {
   return layoutNote(x.config) ? pc.yellow('holds (D12)') : pc.green('holds');
 }
 
-function textReport(c: ConcurrentCheck, results: readonly { config: Configuration; r: ConcSearchResult; file: string | null }[]): string {
+function textReport(
+  c: ConcurrentCheck,
+  results: readonly { config: Configuration; r: ConcSearchResult; file: string | null }[],
+): string {
   const out: string[] = [];
-  out.push(pc.bold(`kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}, ${results.length} configuration(s), ${c.runs} scenarios each, seed ${c.seed}`));
-  out.push(pc.dim(`  up to ${DEFAULT_GEN.maxCpus} CPUs × ${DEFAULT_GEN.maxOpsPerCpu} operations; ENTRIES_PER_PAGE ${c.entriesPerPage}; x86 poke byte order ${c.pokeByteOrder.join(',')}; readers ${c.readers}${c.strategy === 'exhaustive' ? `; at most ${c.preemptionBound} preemptions, ${c.maxExecutions} schedules per scenario` : ''}`));
+  out.push(
+    pc.bold(
+      `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}, ${results.length} configuration(s), ${c.runs} scenarios each, seed ${c.seed}`,
+    ),
+  );
+  out.push(
+    pc.dim(
+      `  up to ${DEFAULT_GEN.maxCpus} CPUs × ${DEFAULT_GEN.maxOpsPerCpu} operations; ENTRIES_PER_PAGE ${c.entriesPerPage}; x86 poke byte order ${c.pokeByteOrder.join(',')}; readers ${c.readers}${c.strategy === 'exhaustive' ? `; at most ${c.preemptionBound} preemptions, ${c.maxExecutions} schedules per scenario` : ''}`,
+    ),
+  );
   out.push('');
-  const header = ['configuration', c.strategy, 'CPUs/ops', 'preemptions', 'found after', c.strategy === 'exhaustive' ? 'schedules explored' : 'lin unknown'];
+  const header = [
+    'configuration',
+    c.strategy,
+    'CPUs/ops',
+    'preemptions',
+    'found after',
+    c.strategy === 'exhaustive' ? 'schedules explored' : 'lin unknown',
+  ];
   const rows = results.map((x) => {
     const run = x.r.run;
     const size = run ? `${cpuCount(run.scenario)}/${opCount(run.scenario)}` : '';
-    const found = x.r.timeToFindMs !== null ? `${x.r.runsUntilFailure} scenarios, ${Math.round(x.r.timeToFindMs)} ms` : '';
+    const found =
+      x.r.timeToFindMs !== null ? `${x.r.runsUntilFailure} scenarios, ${Math.round(x.r.timeToFindMs)} ms` : '';
     const extra = x.r.explored ? String(x.r.explored.executions) : String(x.r.unknown);
     return [x.config.name, cellFor(x), size, run ? String(run.preemptions) : '', found, extra];
   });
@@ -91,21 +133,37 @@ function textReport(c: ConcurrentCheck, results: readonly { config: Configuratio
     groups.set(key, [...(groups.get(key) ?? []), x]);
   }
   for (const [, xs] of groups) {
-    const shortest = [...xs].sort((a, b) => opCount(a.r.run!.scenario) - opCount(b.r.run!.scenario) || a.r.run!.steps - b.r.run!.steps)[0]!;
-    out.push(formatConcReport(shortest.r.run!, { impl: c.impl.name, strategy: c.strategy, seed: shortest.r.seed, path: shortest.r.path, ...(shortest.file ? { file: shortest.file } : {}) }));
+    const shortest = [...xs].sort(
+      (a, b) => opCount(a.r.run!.scenario) - opCount(b.r.run!.scenario) || a.r.run!.steps - b.r.run!.steps,
+    )[0];
+    out.push(
+      formatConcReport(shortest.r.run!, {
+        impl: c.impl.name,
+        strategy: c.strategy,
+        seed: shortest.r.seed,
+        path: shortest.r.path,
+        ...(shortest.file ? { file: shortest.file } : {}),
+      }),
+    );
     const others = xs.filter((x) => x !== shortest).map((x) => x.config.name);
     if (others.length) out.push(pc.dim(`  also: ${others.join(', ')}`));
     out.push('');
   }
   const notes = [...new Set(results.map((x) => layoutNote(x.config)).filter((n): n is string => n !== null))];
-  for (const n of notes) out.push(pc.yellow(`note: ${n} (${results.filter((x) => layoutNote(x.config) === n).length} configuration(s))`));
+  for (const n of notes)
+    out.push(pc.yellow(`note: ${n} (${results.filter((x) => layoutNote(x.config) === n).length} configuration(s))`));
   const violated = results.filter((x) => !x.r.holds).length;
   const summary = [...groups.entries()].map(([k, xs]) => `${k} ×${xs.length}`).join(', ');
-  out.push(`${results.length} properties: ${results.length - violated} hold, ${violated} violated${summary ? ` (${summary})` : ''}`);
+  out.push(
+    `${results.length} properties: ${results.length - violated} hold, ${violated} violated${summary ? ` (${summary})` : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }
 
-function jsonReport(c: ConcurrentCheck, results: readonly { config: Configuration; r: ConcSearchResult; file: string | null }[]): unknown {
+function jsonReport(
+  c: ConcurrentCheck,
+  results: readonly { config: Configuration; r: ConcSearchResult; file: string | null }[],
+): unknown {
   return {
     impl: c.impl.name,
     strategy: c.strategy,
@@ -135,12 +193,22 @@ function jsonReport(c: ConcurrentCheck, results: readonly { config: Configuratio
 export function replayConcurrent(saved: ConcCounterexampleFile, impl: Implementation, io: CliIo): number {
   const run = simulate(saved.scenario, impl.factory, { slotPolicy: impl.slotPolicy, record: true });
   if (!run.violation) {
-    io.out(`${saved.scenario.config} / concurrent ${saved.strategy}: the counterexample no longer fails on ${impl.name} (${run.steps} steps)\n`);
+    io.out(
+      `${saved.scenario.config} / concurrent ${saved.strategy}: the counterexample no longer fails on ${impl.name} (${run.steps} steps)\n`,
+    );
     return 0;
   }
-  const report = formatConcReport(run, { impl: impl.name, strategy: saved.strategy, seed: saved.seed, path: saved.path, file: saved.file });
+  const report = formatConcReport(run, {
+    impl: impl.name,
+    strategy: saved.strategy,
+    seed: saved.seed,
+    path: saved.path,
+    file: saved.file,
+  });
   io.out(`${report}\n`);
-  if (impl.name === saved.impl && encodeDecisions(run.decisions) !== saved.decisions) io.out('note: the schedule took a different path than the one saved\n');
-  if (impl.name === saved.impl && report !== saved.report) io.out('note: the report differs from the one saved with the counterexample\n');
+  if (impl.name === saved.impl && encodeDecisions(run.decisions) !== saved.decisions)
+    io.out('note: the schedule took a different path than the one saved\n');
+  if (impl.name === saved.impl && report !== saved.report)
+    io.out('note: the report differs from the one saved with the counterexample\n');
   return EXIT_VIOLATION;
 }

@@ -12,11 +12,16 @@ function capture(err: unknown): { code: number; stderr: string } {
 
 describe('reportError', () => {
   it('help and version are not errors', () => {
-    expect(capture(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toEqual({ code: EXIT_OK, stderr: '' });
+    expect(capture(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toEqual({
+      code: EXIT_OK,
+      stderr: '',
+    });
   });
 
   it('commander errors become one usage line, suggestions included', () => {
-    const r = capture(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--jsn'\n(Did you mean --json?)"));
+    const r = capture(
+      new CommanderError(1, 'commander.unknownOption', "error: unknown option '--jsn'\n(Did you mean --json?)"),
+    );
     expect(r).toEqual({ code: EXIT_USAGE, stderr: "kfmd: error: unknown option '--jsn' (Did you mean --json?)\n" });
   });
 

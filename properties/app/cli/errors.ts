@@ -23,7 +23,10 @@ export class UsageError extends Error {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+  return text
+    .replace(/^error:\s*/, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** Thrown by a command that finished normally but wants a non-zero exit status (no message). */

@@ -10,10 +10,20 @@ const KFMD = join(import.meta.dirname, '..', 'cli', 'kfmd.mjs');
 describe('kfmd check --hunt', () => {
   it('finds D1, D2, D6, D7 (both byte orders) and the unprotected reader on v4, each within 3 CPUs and 6 operations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfmd-hunt-'));
-    const r = spawnSync(process.execPath, [KFMD, 'check', '--schedule', 'pct', '--hunt', '--json'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [KFMD, 'check', '--schedule', 'pct', '--hunt', '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    const races = JSON.parse(r.stdout) as { race: string; found: boolean; cpus: number; ops: number; timeToFindMs: number; file: string }[];
+    const races = JSON.parse(r.stdout) as {
+      race: string;
+      found: boolean;
+      cpus: number;
+      ops: number;
+      timeToFindMs: number;
+      file: string;
+    }[];
     expect(races.map((x) => x.race)).toEqual(['D1', 'D2', 'D6', 'D7-warn', 'D7-index', 'NORCU']);
     for (const x of races) {
       expect(x.found, x.race).toBe(true);
@@ -21,7 +31,7 @@ describe('kfmd check --hunt', () => {
       expect(x.ops).toBeLessThanOrEqual(6);
       expect(x.timeToFindMs).toBeLessThan(60_000);
     }
-    const replay = spawnSync(process.execPath, [KFMD, 'replay', races[4]!.file], { cwd: dir, encoding: 'utf8' });
+    const replay = spawnSync(process.execPath, [KFMD, 'replay', races[4].file], { cwd: dir, encoding: 'utf8' });
     expect(replay.status).toBe(1);
     expect(replay.stdout).toContain('D7-index');
   }, 180_000);

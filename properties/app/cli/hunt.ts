@@ -47,7 +47,11 @@ export function runHunt(h: HuntSettings, io: CliIo): number {
       timeLimitMs: h.timeLimitMs,
       accept: target.accept,
     });
-    return { target, r, file: r.run?.violation ? saveSearchResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`) : null };
+    return {
+      target,
+      r,
+      file: r.run?.violation ? saveSearchResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`) : null,
+    };
   });
   if (h.json) io.out(`${JSON.stringify(hunted.map(json), null, 2)}\n`);
   else io.out(text(h, hunted));
@@ -59,7 +63,12 @@ function parameters(t: FindingTarget): string {
 }
 
 function text(h: HuntSettings, hunted: readonly Hunted[]): string {
-  const out = [pc.bold(`kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}, seed ${h.seed}, at most ${Math.round(h.timeLimitMs / 1000)} s per race`), ''];
+  const out = [
+    pc.bold(
+      `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}, seed ${h.seed}, at most ${Math.round(h.timeLimitMs / 1000)} s per race`,
+    ),
+    '',
+  ];
   const rows = hunted.map(({ target, r }) => {
     const run = r.run;
     return [
@@ -67,14 +76,25 @@ function text(h: HuntSettings, hunted: readonly Hunted[]): string {
       r.holds ? pc.green('not found') : pc.red('found'),
       run ? `${cpuCount(run.scenario)}/${opCount(run.scenario)}` : '',
       run ? String(run.preemptions) : '',
-      r.timeToFindMs === null ? `${(r.totalMs / 1000).toFixed(1)} s searched` : `${(r.timeToFindMs / 1000).toFixed(2)} s`,
+      r.timeToFindMs === null
+        ? `${(r.totalMs / 1000).toFixed(1)} s searched`
+        : `${(r.timeToFindMs / 1000).toFixed(2)} s`,
       parameters(target),
     ];
   });
   out.push(renderTable(['race', 'verdict', 'CPUs/ops', 'preemptions', 'time to find', 'parameters'], rows), '');
   for (const x of hunted) {
     if (!x.r.run?.violation) continue;
-    out.push(formatConcReport(x.r.run, { impl: h.impl.name, strategy: h.strategy, seed: x.r.seed, path: x.r.path, ...(x.file ? { file: x.file } : {}) }), '');
+    out.push(
+      formatConcReport(x.r.run, {
+        impl: h.impl.name,
+        strategy: h.strategy,
+        seed: x.r.seed,
+        path: x.r.path,
+        ...(x.file ? { file: x.file } : {}),
+      }),
+      '',
+    );
   }
   const found = hunted.filter((x) => !x.r.holds).map((x) => x.target.id);
   out.push(`${hunted.length} races hunted: ${found.length} found${found.length ? ` (${found.join(', ')})` : ''}`);

@@ -20,7 +20,9 @@ Errors are one line on stderr, starting with "kfmd: ".`;
 export function createProgram(io: CliIo): Command {
   const program = new Command('kfmd');
   program
-    .description('Formal model and test harness for kfunc_md, per-function metadata in the padding before kernel functions')
+    .description(
+      'Formal model and test harness for kfunc_md, per-function metadata in the padding before kernel functions',
+    )
     // Set before any subcommand exists: subcommands copy these settings.
     .exitOverride()
     .configureOutput({

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 const KFMD = fileURLToPath(new URL('../cli/kfmd.mjs', import.meta.url));
 
 function kfmd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [KFMD, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } });
+  const r = spawnSync(process.execPath, [KFMD, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,12 +48,16 @@ describe('kfmd check --schedule and kfmd replay', () => {
     writeFileSync(bad, JSON.stringify({ kfmd: 'counterexample', version: 1, kind: 'concurrent', impl: 'v4' }));
     const r = kfmd('replay', bad);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^kfmd: error: .*bad\.json is not a kfmd concurrent counterexample: "strategy" must be a string\n$/);
+    expect(r.stderr).toMatch(
+      /^kfmd: error: .*bad\.json is not a kfmd concurrent counterexample: "strategy" must be a string\n$/,
+    );
   });
 
   it('--json lists every configuration with its finding, sizes and time to find', () => {
     const r = kfmd('check', '--schedule', 'pct', '--arch', 'arm64', '--runs', '50', '--json', '--out', out);
-    const report = JSON.parse(r.stdout) as { results: { config: string; holds: boolean; finding: string | null; cpus: number | null }[] };
+    const report = JSON.parse(r.stdout) as {
+      results: { config: string; holds: boolean; finding: string | null; cpus: number | null }[];
+    };
     expect(report.results.length).toBeGreaterThan(5);
     for (const x of report.results) if (!x.holds) expect(x.cpus).toBeLessThanOrEqual(3);
   });

@@ -5,7 +5,9 @@ export function coverageLines(coverage: ReadonlyMap<string, number>): string[] {
   const entries = [...coverage.entries()];
   const untaken = entries.filter(([, n]) => n === 0);
   const width = Math.max(...entries.map(([e]) => e.length));
-  const lines = [`model transitions taken: ${entries.length - untaken.length}/${entries.length}${untaken.length ? ` — NOT TAKEN: ${untaken.map(([e]) => e).join('; ')}` : ''}`];
+  const lines = [
+    `model transitions taken: ${entries.length - untaken.length}/${entries.length}${untaken.length ? ` — NOT TAKEN: ${untaken.map(([e]) => e).join('; ')}` : ''}`,
+  ];
   for (const [edge, n] of entries) lines.push(`  ${edge.padEnd(width)}  ${String(n).padStart(8)}`);
   return lines;
 }
@@ -28,6 +30,10 @@ export function campaignJson(c: Campaign, files: ReadonlyMap<string, string>): u
       file: files.get(`${r.config}/${r.suite}`) ?? null,
     })),
     coverage: Object.fromEntries(c.coverage),
-    summary: { properties: c.results.length, holds: c.results.filter((r) => r.holds).length, violated: c.results.filter((r) => !r.holds).length },
+    summary: {
+      properties: c.results.length,
+      holds: c.results.filter((r) => r.holds).length,
+      violated: c.results.filter((r) => !r.holds).length,
+    },
   };
 }

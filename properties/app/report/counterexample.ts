@@ -8,23 +8,33 @@ import { CHECK_DESCRIPTIONS } from '../../engine/core/checks.ts';
  * each returned against what the model expected, the window bytes, the seed
  * and how to replay it. `kfmd replay` prints exactly this text again.
  */
-export function formatCounterexample(ex: Execution, meta: { impl: string; finding: string | null; seed?: number; path?: string | null; file?: string }): string {
+export function formatCounterexample(
+  ex: Execution,
+  meta: { impl: string; finding: string | null; seed?: number; path?: string | null; file?: string },
+): string {
   const v = ex.violation;
   if (!v) return `${ex.scenario.config} / ${ex.scenario.suite}: holds (${ex.executed.length} commands)`;
   const lines: string[] = [];
   const label = meta.finding ? `${meta.finding}: ` : '';
   lines.push(`✗ ${ex.scenario.config} / ${ex.scenario.suite} — ${label}${CHECK_DESCRIPTIONS[v.check]}`);
   lines.push(`  ${v.message}`);
-  const fns = ex.scenario.functions.map((f) => (f.padded ? f.name : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`));
+  const fns = ex.scenario.functions.map((f) =>
+    f.padded ? f.name : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`,
+  );
   lines.push(`  implementation ${meta.impl}; functions in address order: ${fns.join(', ')}`);
   lines.push(`  ENTRIES_PER_PAGE ${ex.scenario.entriesPerPage}, MAX_PAGE_ORDER ${ex.scenario.maxOrder}`);
   const width = Math.max(...ex.steps.map((s) => s.call.length), 10);
   ex.steps.forEach((s, i) => {
     const mark = i === v.at ? '>' : ' ';
-    const result = s.command.op === 'get' || s.command.op === 'find' || s.expected !== 'ok' ? `  got ${s.actual}; model: ${s.expected}` : '';
+    const result =
+      s.command.op === 'get' || s.command.op === 'find' || s.expected !== 'ok'
+        ? `  got ${s.actual}; model: ${s.expected}`
+        : '';
     lines.push(`  ${mark}${String(i + 1).padStart(2)}  ${s.call.padEnd(width)}${result}`);
     if (s.window && (s.window.before !== s.window.after || i === v.at)) {
-      lines.push(`       ${''.padEnd(width)}  ${s.window.fn} window @ip-${s.window.offset}: ${s.window.before} → ${s.window.after} (model: ${s.window.model})`);
+      lines.push(
+        `       ${''.padEnd(width)}  ${s.window.fn} window @ip-${s.window.offset}: ${s.window.before} → ${s.window.after} (model: ${s.window.model})`,
+      );
     }
   });
   if (v.at < 0) lines.push('    (at boot, before any command)');

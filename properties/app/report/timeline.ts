@@ -28,13 +28,22 @@ export function formatConcReport(run: ConcRun, meta: ReportMeta): string {
   lines.push(`${v ? '✗' : '✓'} ${s.config} / concurrent ${meta.strategy} — ${head}`);
   if (v) lines.push(`  ${v.message}`);
   if (finding) lines.push(`  (${finding.title})`);
-  const arch = s.config.startsWith('arm64') ? 'arm64: one aligned word store per poke' : `x86 poke byte order ${s.pokeByteOrder.join(',')}`;
-  lines.push(`  implementation ${meta.impl}; functions ${s.functions.map((f) => f.name).join(', ')}; ENTRIES_PER_PAGE ${s.entriesPerPage}, MAX_PAGE_ORDER ${s.maxOrder}; ${arch}`);
+  const arch = s.config.startsWith('arm64')
+    ? 'arm64: one aligned word store per poke'
+    : `x86 poke byte order ${s.pokeByteOrder.join(',')}`;
+  lines.push(
+    `  implementation ${meta.impl}; functions ${s.functions.map((f) => f.name).join(', ')}; ENTRIES_PER_PAGE ${s.entriesPerPage}, MAX_PAGE_ORDER ${s.maxOrder}; ${arch}`,
+  );
   lines.push(`  programs: ${s.programs.map((p, i) => `cpu${i}: ${p.map(describeOp).join('; ') || '-'}`).join(' | ')}`);
-  lines.push(`  schedule: ${describeSchedule(s.schedule)} (${run.steps} steps, ${run.preemptions} preemption${run.preemptions === 1 ? '' : 's'})`);
+  lines.push(
+    `  schedule: ${describeSchedule(s.schedule)} (${run.steps} steps, ${run.preemptions} preemption${run.preemptions === 1 ? '' : 's'})`,
+  );
   lines.push(`  md windows at boot: ${run.bootWindows.map((w) => `${w.fn} ${w.bytes}`).join(', ')}`);
   lines.push(...table(run, v?.step ?? -1));
-  if (v?.check === 'linearizability') lines.push(`  history: ${run.history.map((h) => `cpu${h.cpu} ${describeOp(h.op)} [${h.call}, ${h.ret ?? '∞'}]`).join('; ')}`);
+  if (v?.check === 'linearizability')
+    lines.push(
+      `  history: ${run.history.map((h) => `cpu${h.cpu} ${describeOp(h.op)} [${h.call}, ${h.ret ?? '∞'}]`).join('; ')}`,
+    );
   const seed = meta.seed !== undefined ? `seed ${meta.seed}${meta.path ? `, path ${meta.path}` : ''}; ` : '';
   lines.push(`  ${seed}replay: ${meta.file ? `kfmd replay ${meta.file}` : 'not saved'}`);
   return lines.join('\n');
@@ -58,37 +67,64 @@ function table(run: ConcRun, violationStep: number): string[] {
     }
     const e = group.entry;
     if (e.begins) rows.push({ step: '', cpu: e.cpu, text: `▶ ${e.begins}`, windows: '', mark: false });
-    rows.push({ step: String(e.step), cpu: e.cpu, text: e.text, windows: (e.windows ?? []).map((w) => `${w.fn}: ${w.bytes}`).join(', '), mark: e.step === violationStep });
+    rows.push({
+      step: String(e.step),
+      cpu: e.cpu,
+      text: e.text,
+      windows: (e.windows ?? []).map((w) => `${w.fn}: ${w.bytes}`).join(', '),
+      mark: e.step === violationStep,
+    });
     if (e.ends) rows.push({ step: '', cpu: e.cpu, text: `◀ ${e.ends}`, windows: '', mark: false });
   }
-  const width = Array.from({ length: cpus }, (_, c) => Math.min(CELL_MAX, Math.max(6, ...rows.filter((r) => r.cpu === c).map((r) => r.text.length))));
+  const width = Array.from({ length: cpus }, (_, c) =>
+    Math.min(CELL_MAX, Math.max(6, ...rows.filter((r) => r.cpu === c).map((r) => r.text.length))),
+  );
   const stepWidth = Math.max(4, ...rows.map((r) => r.step.length));
   const cell = (text: string, w: number): string => (text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w));
-  const line = (mark: boolean, step: string, cells: string[], windows: string): string => `  ${mark ? '>' : ' '}${step.padStart(stepWidth)} │ ${cells.join(' │ ')} │ ${windows}`.trimEnd();
-  const out = [line(false, 'step', width.map((w, c) => cell(`cpu${c}`, w)), 'md windows')];
-  for (const r of rows) out.push(line(r.mark, r.step, width.map((w, c) => cell(c === r.cpu ? r.text : '', w)), r.windows));
+  const line = (mark: boolean, step: string, cells: string[], windows: string): string =>
+    `  ${mark ? '>' : ' '}${step.padStart(stepWidth)} │ ${cells.join(' │ ')} │ ${windows}`.trimEnd();
+  const out = [
+    line(
+      false,
+      'step',
+      width.map((w, c) => cell(`cpu${c}`, w)),
+      'md windows',
+    ),
+  ];
+  for (const r of rows)
+    out.push(
+      line(
+        r.mark,
+        r.step,
+        width.map((w, c) => cell(c === r.cpu ? r.text : '', w)),
+        r.windows,
+      ),
+    );
   return out;
 }
 
-type Group = { readonly kind: 'step'; readonly entry: TimelineEntry } | { readonly kind: 'folded'; readonly steps: number; readonly cpu: number };
+type Group =
+  | { readonly kind: 'step'; readonly entry: TimelineEntry }
+  | { readonly kind: 'folded'; readonly steps: number; readonly cpu: number };
 
 /** Consecutive plain data accesses of one CPU beyond FOLD_AT keep their first and last two lines. */
 function groups(timeline: readonly TimelineEntry[], violationStep: number): Group[] {
-  const plain = (e: TimelineEntry): boolean => !e.begins && !e.ends && !e.windows && e.step !== violationStep && /^(ld|st)\d+ (A\d|kfunc_md)/.test(e.text);
+  const plain = (e: TimelineEntry): boolean =>
+    !e.begins && !e.ends && !e.windows && e.step !== violationStep && /^(ld|st)\d+ (A\d|kfunc_md)/.test(e.text);
   const out: Group[] = [];
   let i = 0;
   while (i < timeline.length) {
-    const e = timeline[i]!;
+    const e = timeline[i];
     let j = i;
-    while (j < timeline.length && plain(timeline[j]!) && timeline[j]!.cpu === e.cpu) j++;
+    while (j < timeline.length && plain(timeline[j]) && timeline[j].cpu === e.cpu) j++;
     if (j - i >= FOLD_AT) {
-      out.push({ kind: 'step', entry: timeline[i]! }, { kind: 'step', entry: timeline[i + 1]! });
+      out.push({ kind: 'step', entry: timeline[i] }, { kind: 'step', entry: timeline[i + 1] });
       out.push({ kind: 'folded', steps: j - i - 4, cpu: e.cpu });
-      out.push({ kind: 'step', entry: timeline[j - 2]! }, { kind: 'step', entry: timeline[j - 1]! });
+      out.push({ kind: 'step', entry: timeline[j - 2] }, { kind: 'step', entry: timeline[j - 1] });
       i = j;
     } else {
       const end = Math.max(j, i + 1);
-      for (let k = i; k < end; k++) out.push({ kind: 'step', entry: timeline[k]! });
+      for (let k = i; k < end; k++) out.push({ kind: 'step', entry: timeline[k] });
       i = end;
     }
   }

@@ -35,12 +35,19 @@ export const DEFAULT_GEN: Omit<ConcGenOptions, 'config' | 'pokeByteOrder'> = {
  * Programs and schedule in one record, so fast-check shrinks them together: fewer CPUs, fewer
  * operations, fewer segments or change points (fewer preemptions), smaller numbers.
  */
-export function concScenarioArbitrary(g: ConcGenOptions, strategy: 'random' | 'pct' | 'none'): fc.Arbitrary<ConcScenario> {
+export function concScenarioArbitrary(
+  g: ConcGenOptions,
+  strategy: 'random' | 'pct' | 'none',
+): fc.Arbitrary<ConcScenario> {
   const names = Array.from({ length: g.functions }, (_, i) => `f${i}`);
   const functions = names.map((name) => ({ name, padded: true }));
-  const programs = fc.array(fc.array(opArbitrary(g, names), { minLength: 1, maxLength: g.maxOpsPerCpu }), { minLength: 1, maxLength: g.maxCpus });
-  return fc.record({ programs, schedule: scheduleArbitrary(g, strategy) }).map(
-    ({ programs, schedule }): ConcScenario => ({
+  const programs = fc.array(fc.array(opArbitrary(g, names), { minLength: 1, maxLength: g.maxOpsPerCpu }), {
+    minLength: 1,
+    maxLength: g.maxCpus,
+  });
+  return fc
+    .record({ programs, schedule: scheduleArbitrary(g, strategy) })
+    .map(({ programs, schedule }): ConcScenario => ({
       config: g.config.name,
       entriesPerPage: g.entriesPerPage,
       maxOrder: g.maxOrder,
@@ -48,8 +55,7 @@ export function concScenarioArbitrary(g: ConcGenOptions, strategy: 'random' | 'p
       functions,
       programs,
       schedule,
-    }),
-  );
+    }));
 }
 
 function opArbitrary(g: ConcGenOptions, names: readonly string[]): fc.Arbitrary<ConcOp> {
@@ -69,7 +75,9 @@ function opArbitrary(g: ConcGenOptions, names: readonly string[]): fc.Arbitrary<
  * A rough bound on a run's scheduling points (about 30 per get, 20 per put, 8 per reader; the
  * copy on growth reads the old array), so change points and segment lengths land inside runs.
  */
-export function stepEstimate(g: Pick<ConcGenOptions, 'maxCpus' | 'maxOpsPerCpu' | 'entriesPerPage' | 'maxOrder'>): number {
+export function stepEstimate(
+  g: Pick<ConcGenOptions, 'maxCpus' | 'maxOpsPerCpu' | 'entriesPerPage' | 'maxOrder'>,
+): number {
   return g.maxCpus * g.maxOpsPerCpu * 20 + 4 * g.entriesPerPage * (2 ** g.maxOrder - 1);
 }
 

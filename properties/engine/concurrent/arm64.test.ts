@@ -19,31 +19,48 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
     const gen = findingTarget(id).gen;
     for (const config of ARM64) {
       for (const strategy of ['random', 'pct'] as const) {
-        const r = searchConcurrent(V4, { gen: { ...gen, config }, strategy, seed: 1, numRuns: id === 'D7-index' ? 300 : 600, accept: torn });
+        const r = searchConcurrent(V4, {
+          gen: { ...gen, config },
+          strategy,
+          seed: 1,
+          numRuns: id === 'D7-index' ? 300 : 600,
+          accept: torn,
+        });
         expect(r.holds, `${config.name} ${strategy}: ${r.run?.violation?.message}`).toBe(true);
       }
     }
   });
 
-  it.each(ARM64.map((c) => c.name))('%s: every interleaving of install/remove against two readers (≤ 2 preemptions)', (config) => {
-    const scenario: ConcScenario = {
-      config,
-      entriesPerPage: 1,
-      maxOrder: 2,
-      pokeByteOrder: [1, 2, 3, 4, 0],
-      functions: [{ name: 'f0', padded: true }],
-      programs: [
-        [{ op: 'get', fn: 'f0' }, { op: 'put', fn: 'f0' }],
-        [{ op: 'tramp', fn: 'f0', rcu: true }],
-        [{ op: 'tramp', fn: 'f0', rcu: true }],
-      ],
-      schedule: { kind: 'segments', segments: [] },
-    };
-    const r = explore(scenario, v4, { slotPolicy: 'lowest-free', preemptionBound: 2, maxExecutions: 100_000, accept: torn });
-    expect(r.found?.violation?.message).toBeUndefined();
-    expect(r.exhausted).toBe(true);
-    expect(r.executions).toBeGreaterThan(100);
-  });
+  it.each(ARM64.map((c) => c.name))(
+    '%s: every interleaving of install/remove against two readers (≤ 2 preemptions)',
+    (config) => {
+      const scenario: ConcScenario = {
+        config,
+        entriesPerPage: 1,
+        maxOrder: 2,
+        pokeByteOrder: [1, 2, 3, 4, 0],
+        functions: [{ name: 'f0', padded: true }],
+        programs: [
+          [
+            { op: 'get', fn: 'f0' },
+            { op: 'put', fn: 'f0' },
+          ],
+          [{ op: 'tramp', fn: 'f0', rcu: true }],
+          [{ op: 'tramp', fn: 'f0', rcu: true }],
+        ],
+        schedule: { kind: 'segments', segments: [] },
+      };
+      const r = explore(scenario, v4, {
+        slotPolicy: 'lowest-free',
+        preemptionBound: 2,
+        maxExecutions: 100_000,
+        accept: torn,
+      });
+      expect(r.found?.violation?.message).toBeUndefined();
+      expect(r.exhausted).toBe(true);
+      expect(r.executions).toBeGreaterThan(100);
+    },
+  );
 
   it('the same exhaustive search on x86 does find the torn read', () => {
     const scenario: ConcScenario = {
@@ -52,7 +69,13 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
       maxOrder: 2,
       pokeByteOrder: [1, 2, 3, 4, 0],
       functions: [{ name: 'f0', padded: true }],
-      programs: [[{ op: 'get', fn: 'f0' }, { op: 'put', fn: 'f0' }], [{ op: 'tramp', fn: 'f0', rcu: true }]],
+      programs: [
+        [
+          { op: 'get', fn: 'f0' },
+          { op: 'put', fn: 'f0' },
+        ],
+        [{ op: 'tramp', fn: 'f0', rcu: true }],
+      ],
       schedule: { kind: 'segments', segments: [] },
     };
     const r = explore(scenario, v4, { slotPolicy: 'lowest-free', accept: torn });

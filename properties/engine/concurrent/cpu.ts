@@ -1,5 +1,5 @@
 import type { Op, Step } from '../../../impl/kernel/types.ts';
-import type { KfuncMdStore, TrampolineView } from '../../../impl/store/api.ts';
+import type { KfuncMdStore, TrampolineView } from '../../../impl/contract/index.ts';
 import type { HistoryOp, OpResult } from './history.ts';
 import type { ConcOp } from './scenario.ts';
 import { slotOf } from './world.ts';
@@ -40,12 +40,18 @@ export class Cpu {
       this.refs.set(op.fn, (this.refs.get(op.fn) ?? 0) + 1);
       this.latest.set(op.fn, { md: value, index });
     }
-    if ((op.op === 'put' || op.op === 'put_by_ip') && this.holds(op.fn)) this.refs.set(op.fn, this.refs.get(op.fn)! - 1);
+    if ((op.op === 'put' || op.op === 'put_by_ip') && this.holds(op.fn))
+      this.refs.set(op.fn, this.refs.get(op.fn)! - 1);
   }
 }
 
 /** The generator for an operation, or null when the caller may not issue it now (put of nothing). */
-export function opGenerator(store: KfuncMdStore, world: ConcWorld, cpu: Cpu, op: ConcOp): { gen: Op<OpValue>; putIndex?: number } | null {
+export function opGenerator(
+  store: KfuncMdStore,
+  world: ConcWorld,
+  cpu: Cpu,
+  op: ConcOp,
+): { gen: Op<OpValue>; putIndex?: number } | null {
   const ip = world.ip.get(op.fn);
   if (ip === undefined) return null;
   switch (op.op) {
@@ -72,7 +78,8 @@ function* lockedGet(store: KfuncMdStore, ip: number): Op<number> {
 
 /** The response as the model can judge it. */
 export function resultOf(world: ConcWorld, op: ConcOp, value: OpValue, warned: boolean): OpResult {
-  const index = (md: number): number | null | 'bogus' => (md === 0 ? null : (slotOf(world.kernel, md)?.index ?? 'bogus'));
+  const index = (md: number): number | null | 'bogus' =>
+    md === 0 ? null : (slotOf(world.kernel, md)?.index ?? 'bogus');
   switch (op.op) {
     case 'get':
       return { kind: 'get', index: index(typeof value === 'number' ? value : 0) };
@@ -81,7 +88,11 @@ export function resultOf(world: ConcWorld, op: ConcOp, value: OpValue, warned: b
       return { kind: 'put', warned };
     case 'tramp': {
       const view = value as TrampolineView;
-      return { kind: 'find', index: index(view.md), consistent: view.md === 0 || (view.func === world.ip.get(op.fn) && view.users >= 1) };
+      return {
+        kind: 'find',
+        index: index(view.md),
+        consistent: view.md === 0 || (view.func === world.ip.get(op.fn) && view.users >= 1),
+      };
     }
   }
 }

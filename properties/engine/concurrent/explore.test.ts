@@ -3,7 +3,7 @@ import type { Kernel } from '../../../impl/kernel/kernel.ts';
 import { TEXT_MUTEX } from '../../../impl/kernel/mutexes.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
 import { locked } from '../../../impl/locked/store.ts';
-import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/store/api.ts';
+import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/contract/index.ts';
 import { KFUNC_MD_MUTEX } from '../../../impl/v4/layout.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { explore } from './explore.ts';
@@ -18,7 +18,10 @@ function scenario(programs: ConcOp[][], extra: Partial<ConcScenario> = {}): Conc
     entriesPerPage: 1,
     maxOrder: 2,
     pokeByteOrder: [0, 1, 2, 3, 4],
-    functions: [{ name: 'f0', padded: true }, { name: 'f1', padded: true }],
+    functions: [
+      { name: 'f0', padded: true },
+      { name: 'f1', padded: true },
+    ],
     programs,
     schedule: { kind: 'segments', segments: [] },
     ...extra,
@@ -37,8 +40,19 @@ describe('exhaustive enumeration', () => {
   });
 
   it('state caching explores no more and reaches the same verdict', () => {
-    const s = scenario([[{ op: 'get', fn: 'f0' }, { op: 'put', fn: 'f0' }], [reader(), reader('f1')]]);
-    const plain = explore(s, locked, { slotPolicy: 'any-free', preemptionBound: 2, stateCaching: false, maxExecutions: 100_000 });
+    const s = scenario([
+      [
+        { op: 'get', fn: 'f0' },
+        { op: 'put', fn: 'f0' },
+      ],
+      [reader(), reader('f1')],
+    ]);
+    const plain = explore(s, locked, {
+      slotPolicy: 'any-free',
+      preemptionBound: 2,
+      stateCaching: false,
+      maxExecutions: 100_000,
+    });
     const cached = explore(s, locked, { slotPolicy: 'any-free', preemptionBound: 2, maxExecutions: 100_000 });
     expect(plain.found).toBeNull();
     expect(cached.found).toBeNull();
@@ -57,12 +71,14 @@ describe('exhaustive enumeration', () => {
   });
 
   it('with no preemption at all, the two orders of a writer and a reader are both fine on v4', () => {
-    const r = explore(scenario([[{ op: 'get', fn: 'f0' }], [reader()]]), v4, { slotPolicy: 'lowest-free', preemptionBound: 0 });
+    const r = explore(scenario([[{ op: 'get', fn: 'f0' }], [reader()]]), v4, {
+      slotPolicy: 'lowest-free',
+      preemptionBound: 0,
+    });
     expect(r.found).toBeNull();
     expect(r.exhausted).toBe(true);
     expect(r.executions).toBe(2);
   });
-
 });
 
 /** v4 with a trampoline that misbehaves with locks, by function: f0 and f1 get different bodies. */
@@ -95,7 +111,9 @@ describe('I9: lock order and deadlocks', () => {
       yield* k.mem.mutexLock(KFUNC_MD_MUTEX);
       return NONE;
     });
-    expect(simulate(scenario([[reader()]]), store, { slotPolicy: 'lowest-free' }).violation?.message).toMatch(/^self-deadlock: cpu0 in tramp\(f0, rcu\) takes kfunc_md_mutex while holding it/);
+    expect(simulate(scenario([[reader()]]), store, { slotPolicy: 'lowest-free' }).violation?.message).toMatch(
+      /^self-deadlock: cpu0 in tramp\(f0, rcu\) takes kfunc_md_mutex while holding it/,
+    );
   });
 
   it('a grace period waited for under a mutex a reader needs: everyone blocked, and who holds what', () => {
@@ -114,28 +132,45 @@ describe('I9: lock order and deadlocks', () => {
     });
     const r = explore(scenario([[reader('f0')], [reader('f1')]]), store, { slotPolicy: 'lowest-free' });
     expect(r.found?.violation?.check).toBe('I9');
-    expect(r.found?.violation?.message).toMatch(/^deadlock: .*cpu0 waits for kfunc_md_mutex held by cpu1.*cpu1 waits in synchronize_rcu for the RCU read-side section of cpu0.*cpu1 holds kfunc_md_mutex/);
+    expect(r.found?.violation?.message).toMatch(
+      /^deadlock: .*cpu0 waits for kfunc_md_mutex held by cpu1.*cpu1 waits in synchronize_rcu for the RCU read-side section of cpu0.*cpu1 holds kfunc_md_mutex/,
+    );
   });
 });
 
 describe('schedules', () => {
   it('segments run a CPU for n scheduling points, then nobody is preempted', () => {
-    const s = scenario([[reader()], [reader()]], { schedule: { kind: 'segments', segments: [{ cpu: 1, steps: 2 }, { cpu: 0, steps: 1 }] } });
+    const s = scenario([[reader()], [reader()]], {
+      schedule: {
+        kind: 'segments',
+        segments: [
+          { cpu: 1, steps: 2 },
+          { cpu: 0, steps: 1 },
+        ],
+      },
+    });
     expect(simulate(s, v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 0, 0, 0, 1]);
   });
 
   it('PCT runs the highest priority first and demotes it at a change point', () => {
     const programs = [[reader()], [reader()]];
-    const s = (changePoints: number[]) => scenario(programs, { schedule: { kind: 'pct', priorities: [0, 5], changePoints } });
+    const s = (changePoints: number[]) =>
+      scenario(programs, { schedule: { kind: 'pct', priorities: [0, 5], changePoints } });
     expect(simulate(s([]), v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 1, 0, 0, 0]);
     // 7 points estimated for a reader: 14 in all; 150‰ of 14 = point 2
     expect(simulate(s([150]), v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 0, 0, 0, 1]);
-    expect(schedulerFor({ kind: 'pct', priorities: [0, 5], changePoints: [150] }, programs).pick([0, 1], null, 0, 0)).toBe(1);
+    expect(
+      schedulerFor({ kind: 'pct', priorities: [0, 5], changePoints: [150] }, programs).pick([0, 1], null, 0, 0),
+    ).toBe(1);
   });
 
   it('a trace replays recorded decisions exactly', () => {
     const decisions = [0, 1, 1, 0, 1, 0];
-    expect(simulate(scenario([[reader()], [reader()]], { schedule: { kind: 'trace', decisions } }), v4, { slotPolicy: 'lowest-free' }).decisions).toEqual(decisions);
+    expect(
+      simulate(scenario([[reader()], [reader()]], { schedule: { kind: 'trace', decisions } }), v4, {
+        slotPolicy: 'lowest-free',
+      }).decisions,
+    ).toEqual(decisions);
   });
 
   it('array initialisation on a block nobody else can see yet is not a scheduling point', () => {

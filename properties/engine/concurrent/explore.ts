@@ -1,4 +1,4 @@
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import type { SlotPolicy } from '../../../model/index.ts';
 import type { ConcScenario } from './scenario.ts';
 import { nonPreemptive } from './schedulers.ts';
@@ -59,23 +59,31 @@ export function explore(scenario: ConcScenario, factory: StoreFactory, opts: Exp
   let executions = 0;
   let pruned = 0;
   let states = 0;
-  const done = (found: ConcRun | null, bound: number, exhausted: boolean): ExploreResult => ({ found, executions, pruned, states, bound, exhausted, ms: performance.now() - started });
+  const done = (found: ConcRun | null, bound: number, exhausted: boolean): ExploreResult => ({
+    found,
+    executions,
+    pruned,
+    states,
+    bound,
+    exhausted,
+    ms: performance.now() - started,
+  });
 
   for (let bound = opts.startBound ?? 0; bound <= maxBound; bound++) {
     const visited = new Map<string, number>();
     const frames: Frame[] = [];
     for (;;) {
       if (executions >= maxExecutions) return done(null, bound, false);
-      const prefix = frames.map((f) => f.alts[f.idx]!);
+      const prefix = frames.map((f) => f.alts[f.idx]);
       let decision = 0;
       let spent = 0;
       const control: Control = {
         decide(runnable, current, _step, fingerprint) {
-          if (runnable.length < 2) return runnable[0]!;
+          if (runnable.length < 2) return runnable[0];
           const j = decision++;
           if (j < prefix.length) {
-            spent += frames[j]!.costs[frames[j]!.idx]!;
-            return prefix[j]!;
+            spent += frames[j].costs[frames[j].idx];
+            return prefix[j];
           }
           const remaining = bound - spent;
           if (caching) {
@@ -92,16 +100,22 @@ export function explore(scenario: ConcScenario, factory: StoreFactory, opts: Exp
           return first;
         },
       };
-      const run = simulate(scenario, factory, { slotPolicy: opts.slotPolicy, control, modelInput, ...(opts.linearizability === false ? { linearizability: false } : {}) });
+      const run = simulate(scenario, factory, {
+        slotPolicy: opts.slotPolicy,
+        control,
+        modelInput,
+        ...(opts.linearizability === false ? { linearizability: false } : {}),
+      });
       executions++;
       if (run.pruned) pruned++;
       if (run.violation && (opts.accept?.(run) ?? true)) {
         const trace: ConcScenario = { ...scenario, schedule: { kind: 'trace', decisions: run.decisions } };
         return done({ ...run, scenario: trace }, bound, false);
       }
-      while (frames.length > 0 && frames[frames.length - 1]!.idx + 1 >= frames[frames.length - 1]!.alts.length) frames.pop();
+      while (frames.length > 0 && frames[frames.length - 1].idx + 1 >= frames[frames.length - 1].alts.length)
+        frames.pop();
       if (frames.length === 0) break;
-      frames[frames.length - 1]!.idx++;
+      frames[frames.length - 1].idx++;
     }
   }
   return done(null, maxBound, true);

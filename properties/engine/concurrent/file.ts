@@ -38,7 +38,7 @@ export function saveConcCounterexample(data: ConcCounterexampleFile): void {
 
 export function encodeDecisions(decisions: readonly number[]): string {
   const out: string[] = [];
-  for (let i = 0; i < decisions.length; ) {
+  for (let i = 0; i < decisions.length;) {
     let j = i;
     while (j < decisions.length && decisions[j] === decisions[i]) j++;
     out.push(`${decisions[i]}*${j - i}`);
@@ -74,22 +74,35 @@ export function asConcCounterexample(file: string, data: unknown): ConcCounterex
     throw new ConcFileError(`${file} is not a kfmd concurrent counterexample: ${what}`);
   };
   const d = data as Record<string, unknown>;
-  if (d['kfmd'] !== 'counterexample' || d['kind'] !== 'concurrent') bad('missing "kfmd": "counterexample", "kind": "concurrent"');
+  if (d['kfmd'] !== 'counterexample' || d['kind'] !== 'concurrent')
+    bad('missing "kfmd": "counterexample", "kind": "concurrent"');
   if (d['version'] !== 1) bad(`unsupported version ${JSON.stringify(d['version'])}`);
-  for (const key of ['impl', 'strategy', 'check', 'message', 'report', 'file', 'decisions'] as const) if (typeof d[key] !== 'string') bad(`"${key}" must be a string`);
+  for (const key of ['impl', 'strategy', 'check', 'message', 'report', 'file', 'decisions'] as const)
+    if (typeof d[key] !== 'string') bad(`"${key}" must be a string`);
   if (typeof d['seed'] !== 'number') bad('"seed" must be a number');
   const s = d['scenario'] as Record<string, unknown> | null;
   if (typeof s !== 'object' || s === null) bad('"scenario" missing');
   const sc = s as Record<string, unknown>;
   if (typeof sc['config'] !== 'string') bad('"scenario.config" must be a string');
-  for (const key of ['entriesPerPage', 'maxOrder'] as const) if (!Number.isInteger(sc[key]) || (sc[key] as number) < 0) bad(`"scenario.${key}" must be a non-negative integer`);
+  for (const key of ['entriesPerPage', 'maxOrder'] as const)
+    if (!Number.isInteger(sc[key]) || (sc[key] as number) < 0) bad(`"scenario.${key}" must be a non-negative integer`);
   const order = sc['pokeByteOrder'];
-  if (!Array.isArray(order) || [...order].sort().join() !== '0,1,2,3,4') bad('"scenario.pokeByteOrder" must be a permutation of 0..4');
+  if (!Array.isArray(order) || [...order].sort().join() !== '0,1,2,3,4')
+    bad('"scenario.pokeByteOrder" must be a permutation of 0..4');
   const fns = sc['functions'];
-  if (!Array.isArray(fns) || fns.length === 0 || !fns.every((f) => typeof f?.name === 'string' && typeof f?.padded === 'boolean')) bad('"scenario.functions" must list { name, padded }');
+  if (
+    !Array.isArray(fns) ||
+    fns.length === 0 ||
+    !fns.every((f) => typeof f?.name === 'string' && typeof f?.padded === 'boolean')
+  )
+    bad('"scenario.functions" must list { name, padded }');
   const names = new Set((fns as { name: string }[]).map((f) => f.name));
   const programs = sc['programs'];
-  if (!Array.isArray(programs) || !programs.every((p) => Array.isArray(p) && p.every((op) => isConcOp(op) && names.has(op.fn)))) bad('"scenario.programs" must be lists of operations on known functions');
+  if (
+    !Array.isArray(programs) ||
+    !programs.every((p) => Array.isArray(p) && p.every((op) => isConcOp(op) && names.has(op.fn)))
+  )
+    bad('"scenario.programs" must be lists of operations on known functions');
   if (!isSchedule(sc['schedule'])) bad('"scenario.schedule" is malformed');
   return data as ConcCounterexampleFile;
 }

@@ -23,7 +23,15 @@ function found(id: string, strategy: StrategyName): ConcSearchResult {
   if (!r) {
     const t = findingTarget(id);
     // exhaustive: every schedule with at most one preemption, and the first 500 of the rest, per generated program
-    r = searchConcurrent(V4, { gen: t.gen, strategy, seed: 1, numRuns: strategy === 'exhaustive' ? 500 : 1_000_000, maxExecutions: 500, timeLimitMs: 60_000, accept: t.accept });
+    r = searchConcurrent(V4, {
+      gen: t.gen,
+      strategy,
+      seed: 1,
+      numRuns: strategy === 'exhaustive' ? 500 : 1_000_000,
+      maxExecutions: 500,
+      timeLimitMs: 60_000,
+      accept: t.accept,
+    });
     searches.set(key, r);
   }
   return r;
@@ -67,11 +75,24 @@ describe('the timelines say what happened', () => {
     const scenario: ConcScenario = {
       ...findingTarget('D1').gen,
       config: 'x86-A16',
-      functions: [{ name: 'f0', padded: true }, { name: 'f1', padded: true }],
-      programs: [[{ op: 'get', fn: 'f0' }, { op: 'put', fn: 'f0' }, { op: 'get', fn: 'f1' }], [{ op: 'tramp', fn: 'f0', rcu: true }]],
+      functions: [
+        { name: 'f0', padded: true },
+        { name: 'f1', padded: true },
+      ],
+      programs: [
+        [
+          { op: 'get', fn: 'f0' },
+          { op: 'put', fn: 'f0' },
+          { op: 'get', fn: 'f1' },
+        ],
+        [{ op: 'tramp', fn: 'f0', rcu: true }],
+      ],
       schedule: { kind: 'segments', segments: [] },
     };
-    const r = explore(scenario, v4, { slotPolicy: 'lowest-free', accept: (run) => /func f1 \(another function\) and users 1/.test(run.violation?.message ?? '') });
+    const r = explore(scenario, v4, {
+      slotPolicy: 'lowest-free',
+      accept: (run) => /func f1 \(another function\) and users 1/.test(run.violation?.message ?? ''),
+    });
     expect(labelOf(r.found!.violation)).toBe('D1');
     // the writer is interrupted once (after get(f0)), the reader once (between its index and its md loads)
     expect(r.found!.preemptions).toBe(2);
@@ -93,7 +114,12 @@ describe('without a target, what the checks find on v4 is always in the table', 
     const labels = new Set<string>();
     for (const strategy of ['random', 'pct'] as const) {
       for (const seed of [1, 2, 3]) {
-        const r = searchConcurrent(V4, { gen: { ...findingTarget('D1').gen, readers: 'both', config: configurationByName(config) }, strategy, seed, numRuns: 300 });
+        const r = searchConcurrent(V4, {
+          gen: { ...findingTarget('D1').gen, readers: 'both', config: configurationByName(config) },
+          strategy,
+          seed,
+          numRuns: 300,
+        });
         if (r.run) labels.add(labelOf(r.run.violation));
       }
     }

@@ -14,7 +14,8 @@ export interface ConcFinding {
 export const CONC_FINDINGS: readonly ConcFinding[] = [
   {
     id: 'D1',
-    title: 'slot reuse without a grace period: a reader holding an index sees a released or reused entry (another function\'s md)',
+    title:
+      "slot reuse without a grace period: a reader holding an index sees a released or reused entry (another function's md)",
     // a released or reused entry: users >= 0 (an entry nobody initialised is another bug)
     matches: (v) => v.check === 'I1' && v.detail.getInFlight !== true && v.detail.uninitialised !== true,
   },
@@ -26,11 +27,12 @@ export const CONC_FINDINGS: readonly ConcFinding[] = [
   {
     id: 'D6',
     title: 'md pointer held across growth: put(md) into the freed array',
-    matches: (v) => v.check === 'I5' || (v.check === 'memory' && (v.detail.op === 'put' || v.detail.op === 'put_by_ip')),
+    matches: (v) =>
+      v.check === 'I5' || (v.check === 'memory' && (v.detail.op === 'put' || v.detail.op === 'put_by_ip')),
   },
   {
     id: 'D7-warn',
-    title: 'torn x86 5-byte text_poke: a reader decodes a half-written index, caught by find\'s bound check (WARN)',
+    title: "torn x86 5-byte text_poke: a reader decodes a half-written index, caught by find's bound check (WARN)",
     matches: (v) => v.check === 'warn' && v.detail.site === 'find-bound' && v.detail.torn === true,
   },
   {

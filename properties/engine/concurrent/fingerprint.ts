@@ -36,8 +36,19 @@ export class Hash64 {
 }
 
 const KIND_CODE: Readonly<Record<Step['kind'], number>> = {
-  load8: 1, load32: 2, load64: 3, store8: 4, store32: 5, store64: 6, mutex_lock: 7, mutex_unlock: 8,
-  rcu_read_lock: 9, rcu_read_unlock: 10, sync_rcu: 11, alloc_pages: 12, free_pages: 13,
+  load8: 1,
+  load32: 2,
+  load64: 3,
+  store8: 4,
+  store32: 5,
+  store64: 6,
+  mutex_lock: 7,
+  mutex_unlock: 8,
+  rcu_read_lock: 9,
+  rcu_read_unlock: 10,
+  sync_rcu: 11,
+  alloc_pages: 12,
+  free_pages: 13,
 };
 
 /**
@@ -67,14 +78,14 @@ export class Fingerprinter {
       const size = step.size ?? 0;
       if (!mem.isMapped(step.addr, size)) return;
       const bytes = mem.peekBytes(step.addr, size);
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== FRESH_PAGE_BYTE) this.toggle(step.addr + i, bytes[i]!);
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== FRESH_PAGE_BYTE) this.toggle(step.addr + i, bytes[i]);
       return;
     }
     if (!step.kind.startsWith('store') || !mem.isMapped(step.addr, step.size ?? 1)) return;
     const bytes = mem.peekBytes(step.addr, step.size ?? 1);
     for (let i = 0; i < bytes.length; i++) {
       const a = step.addr + i;
-      if (bytes[i] !== this.initialOf(a, bytes[i]!)) this.toggle(a, bytes[i]!);
+      if (bytes[i] !== this.initialOf(a, bytes[i])) this.toggle(a, bytes[i]);
     }
   }
 
@@ -83,10 +94,13 @@ export class Fingerprinter {
     const mem = this.kernel.mem;
     if (step.kind.startsWith('store') && step.addr !== undefined && mem.isMapped(step.addr, step.size ?? 1)) {
       const bytes = mem.peekBytes(step.addr, step.size ?? 1);
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== this.initialOf(step.addr + i, bytes[i]!)) this.toggle(step.addr + i, bytes[i]!);
+      for (let i = 0; i < bytes.length; i++)
+        if (bytes[i] !== this.initialOf(step.addr + i, bytes[i])) this.toggle(step.addr + i, bytes[i]);
     }
     if (step.kind === 'alloc_pages') this.pagesFrom ??= this.kernel.pages.list()[0]?.addr;
-    const t = this.trail(cpu.id).mix(KIND_CODE[step.kind]).mix(step.addr ?? 0);
+    const t = this.trail(cpu.id)
+      .mix(KIND_CODE[step.kind])
+      .mix(step.addr ?? 0);
     if (step.kind.startsWith('load') && step.addr !== undefined && mem.isMapped(step.addr, step.size ?? 1)) {
       const bytes = mem.peekBytes(step.addr, step.size ?? 1);
       for (const b of bytes) t.mix(b);
@@ -111,12 +125,25 @@ export class Fingerprinter {
 
   digest(cpus: readonly Cpu[], current: number | null, watch: WindowWatch): string {
     const mem = this.kernel.mem;
-    const h = this.events.copy().mix(current ?? -1).mix(this.memA).mix(this.memB);
-    for (const b of this.kernel.pages.list()) h.mix(b.addr).mix(b.order).mix(b.freed ? 1 : 0);
+    const h = this.events
+      .copy()
+      .mix(current ?? -1)
+      .mix(this.memA)
+      .mix(this.memB);
+    for (const b of this.kernel.pages.list())
+      h.mix(b.addr)
+        .mix(b.order)
+        .mix(b.freed ? 1 : 0);
     for (const c of cpus) {
-      h.mix(c.pc).mix(c.gen ? 1 : 0).str(this.trail(c.id).digest());
+      h.mix(c.pc)
+        .mix(c.gen ? 1 : 0)
+        .str(this.trail(c.id).digest());
       h.str(mem.mutexes.heldBy(c.id).join(',')).mix(mem.rcu.depth(c.id)).str(mem.rcu.pendingReaders(c.id).join(','));
-      for (const [fn, n] of c.refs) if (n > 0) h.str(fn).mix(n).mix(c.latest.get(fn)?.md ?? 0);
+      for (const [fn, n] of c.refs)
+        if (n > 0)
+          h.str(fn)
+            .mix(n)
+            .mix(c.latest.get(fn)?.md ?? 0);
     }
     return h.str(watch.key()).digest();
   }
@@ -132,7 +159,10 @@ export class Fingerprinter {
 
   private toggle(addr: number, byte: number): void {
     this.memA ^= Math.imul((addr | 0) ^ Math.imul(byte + 1, 0x9e3779b1), 0x85ebca6b);
-    this.memB ^= Math.imul((Math.floor(addr / 2 ** 32) | 0) + Math.imul(addr | 0, 0xc2b2ae35) + byte * 0x27d4eb2f, 0x165667b1);
+    this.memB ^= Math.imul(
+      (Math.floor(addr / 2 ** 32) | 0) + Math.imul(addr | 0, 0xc2b2ae35) + byte * 0x27d4eb2f,
+      0x165667b1,
+    );
   }
 
   private trail(cpu: number): Hash64 {

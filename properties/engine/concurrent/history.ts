@@ -36,6 +36,10 @@ export function describeResult(r: OpResult | undefined): string {
     case 'put':
       return r.warned ? 'WARN' : 'ok';
     case 'find':
-      return r.index === null ? 'NULL' : r.index === 'bogus' ? 'bogus md' : `md #${r.index}${r.consistent ? '' : ' (not its own)'}`;
+      return r.index === null
+        ? 'NULL'
+        : r.index === 'bogus'
+          ? 'bogus md'
+          : `md #${r.index}${r.consistent ? '' : ' (not its own)'}`;
   }
 }

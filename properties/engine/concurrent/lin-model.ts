@@ -67,7 +67,8 @@ function step(snap: Snapshot, h: HistoryOp): Snapshot | null {
     case 'put':
     case 'put_by_ip': {
       if (h.op.op === 'put' && h.putIndex === undefined) return null;
-      const e: ModelEvent = h.op.op === 'put' ? { type: 'PUT', index: h.putIndex! } : { type: 'PUT_BY_IP', fn: h.op.fn };
+      const e: ModelEvent =
+        h.op.op === 'put' ? { type: 'PUT', index: h.putIndex! } : { type: 'PUT_BY_IP', fn: h.op.fn };
       const next = fire(snap, e);
       const o = next?.context.outcome;
       if (!next || (o?.op !== 'put' && o?.op !== 'put_by_ip')) return null;
@@ -94,14 +95,26 @@ function key(snap: Snapshot): string {
 }
 
 /** The run's history against the model, per function when that is sound (partition.ts). */
-export function checkHistory(history: readonly HistoryOp[], input: ModelInput, slotPolicy: SlotPolicy, entriesPerPage: number, budget = DEFAULT_LIN_BUDGET): LinResult {
+export function checkHistory(
+  history: readonly HistoryOp[],
+  input: ModelInput,
+  slotPolicy: SlotPolicy,
+  entriesPerPage: number,
+  budget = DEFAULT_LIN_BUDGET,
+): LinResult {
   const ops = history.map((h) => ({ op: h, call: h.call, ret: h.ret }));
   return checkLinearizable(modelSpec(input), ops, budget, partitionByFunction(history, slotPolicy, entriesPerPage));
 }
 
-export function linViolation(history: readonly HistoryOp[], lin: LinResult & { verdict: 'violation' }, step: number): ConcViolation {
-  const stuck = lin.stuck.map((i) => `cpu${history[i]!.cpu} ${describeOp(history[i]!.op)} → ${describeResult(history[i]!.result)}`);
-  const placed = lin.longest.map((i) => describeOp(history[i]!.op)).join(', ');
+export function linViolation(
+  history: readonly HistoryOp[],
+  lin: LinResult & { verdict: 'violation' },
+  step: number,
+): ConcViolation {
+  const stuck = lin.stuck.map(
+    (i) => `cpu${history[i].cpu} ${describeOp(history[i].op)} → ${describeResult(history[i].result)}`,
+  );
+  const placed = lin.longest.map((i) => describeOp(history[i].op)).join(', ');
   return {
     check: 'linearizability',
     step,

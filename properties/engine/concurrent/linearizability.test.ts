@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../../impl/kernel/types.ts';
 import { locked } from '../../../impl/locked/store.ts';
-import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/store/api.ts';
+import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
 import { labelOf } from './findings.ts';
@@ -27,7 +27,10 @@ const at = (op: RegOp, call: number, ret: number | null): TimedOp<RegOp> => ({ o
 
 describe('the Wing–Gong/Lowe search', () => {
   it('accepts a read overlapping a write whichever value it saw', () => {
-    for (const v of [0, 1]) expect(checkLinearizable(register, [at({ kind: 'w', v: 1 }, 0, 10), at({ kind: 'r', v }, 5, 6)]).verdict).toBe('ok');
+    for (const v of [0, 1])
+      expect(checkLinearizable(register, [at({ kind: 'w', v: 1 }, 0, 10), at({ kind: 'r', v }, 5, 6)]).verdict).toBe(
+        'ok',
+      );
   });
 
   it('rejects a stale read after the write returned, naming the longest prefix', () => {
@@ -40,25 +43,39 @@ describe('the Wing–Gong/Lowe search', () => {
   });
 
   it('a pending operation may take effect at any point after its call', () => {
-    expect(checkLinearizable(register, [at({ kind: 'w', v: 2 }, 0, null), at({ kind: 'r', v: 2 }, 5, 6)]).verdict).toBe('ok');
+    expect(checkLinearizable(register, [at({ kind: 'w', v: 2 }, 0, null), at({ kind: 'r', v: 2 }, 5, 6)]).verdict).toBe(
+      'ok',
+    );
   });
 
   it('answers unknown when the budget runs out, never a wrong verdict', () => {
-    const ops = Array.from({ length: 8 }, (_, i) => at({ kind: 'w', v: i }, 0, 100)).concat([at({ kind: 'r', v: 99 }, 101, 102)]);
+    const ops = Array.from({ length: 8 }, (_, i) => at({ kind: 'w', v: i }, 0, 100)).concat([
+      at({ kind: 'r', v: 99 }, 101, 102),
+    ]);
     expect(checkLinearizable(register, ops, 5).verdict).toBe('unknown');
     expect(checkLinearizable(register, ops).verdict).toBe('violation');
   });
 
   it('memoisation keeps a wide concurrent history cheap', () => {
-    const ops = Array.from({ length: 14 }, (_, i) => at({ kind: 'w', v: i % 2 }, 0, 100)).concat([at({ kind: 'r', v: 1 }, 101, 102)]);
+    const ops = Array.from({ length: 14 }, (_, i) => at({ kind: 'w', v: i % 2 }, 0, 100)).concat([
+      at({ kind: 'r', v: 1 }, 101, 102),
+    ]);
     const r = checkLinearizable(register, ops);
     expect(r.verdict).toBe('ok');
     expect(r.steps).toBeLessThan(5_000);
   });
 
   it('checks partitions one by one', () => {
-    const ops = [at({ kind: 'w', v: 1 }, 0, 1), at({ kind: 'r', v: 1 }, 2, 3), at({ kind: 'w', v: 5 }, 0, 1), at({ kind: 'r', v: 0 }, 2, 3)];
-    const r = checkLinearizable(register, ops, undefined, [[0, 1], [2, 3]]);
+    const ops = [
+      at({ kind: 'w', v: 1 }, 0, 1),
+      at({ kind: 'r', v: 1 }, 2, 3),
+      at({ kind: 'w', v: 5 }, 0, 1),
+      at({ kind: 'r', v: 0 }, 2, 3),
+    ];
+    const r = checkLinearizable(register, ops, undefined, [
+      [0, 1],
+      [2, 3],
+    ]);
     expect(r.verdict).toBe('violation');
     if (r.verdict === 'violation') expect(r.partition).toEqual([2, 3]);
     expect(checkLinearizable(register, ops.slice(0, 2), undefined, [[0], [1]]).verdict).toBe('violation');
@@ -71,7 +88,10 @@ const scenario: ConcScenario = {
   entriesPerPage: 2,
   maxOrder: 1,
   pokeByteOrder: [0, 1, 2, 3, 4],
-  functions: [{ name: 'f0', padded: true }, { name: 'f1', padded: true }],
+  functions: [
+    { name: 'f0', padded: true },
+    { name: 'f1', padded: true },
+  ],
   programs: [],
   schedule: { kind: 'segments', segments: [] },
 };
@@ -80,13 +100,21 @@ function h(cpu: number, op: ConcOp, call: number, ret: number | null, result: Op
   return { id: id++, cpu, index: 0, op, call, ret, result, ...(putIndex !== undefined ? { putIndex } : {}) };
 }
 const check = (ops: HistoryOp[], policy: 'lowest-free' | 'any-free' = 'lowest-free') =>
-  checkLinearizable(modelSpec(modelInputFor(scenario, policy)), ops.map((o) => ({ op: o, call: o.call, ret: o.ret })), undefined, partitionByFunction(ops, policy, scenario.entriesPerPage)).verdict;
+  checkLinearizable(
+    modelSpec(modelInputFor(scenario, policy)),
+    ops.map((o) => ({ op: o, call: o.call, ret: o.ret })),
+    undefined,
+    partitionByFunction(ops, policy, scenario.entriesPerPage),
+  ).verdict;
 
 describe('linearizability against the kfunc_md model', () => {
   expect(configurationByName(scenario.config).arch).toBe('x86');
 
   it('two live functions never share a slot', () => {
-    const ops = [h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }), h(1, { op: 'get', fn: 'f1' }, 11, 19, { kind: 'get', index: 0 })];
+    const ops = [
+      h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }),
+      h(1, { op: 'get', fn: 'f1' }, 11, 19, { kind: 'get', index: 0 }),
+    ];
     expect(check(ops)).toBe('violation');
     expect(check(ops, 'any-free')).toBe('violation');
   });
@@ -99,14 +127,18 @@ describe('linearizability against the kfunc_md model', () => {
 
   it('a reader overlapping the get may see the md or nothing; after it, it must see the md', () => {
     const get = () => h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 });
-    const tramp = (call: number, ret: number, index: number | null) => h(1, { op: 'tramp', fn: 'f0', rcu: true }, call, ret, { kind: 'find', index, consistent: true });
+    const tramp = (call: number, ret: number, index: number | null) =>
+      h(1, { op: 'tramp', fn: 'f0', rcu: true }, call, ret, { kind: 'find', index, consistent: true });
     expect(check([get(), tramp(3, 5, 0)])).toBe('ok');
     expect(check([get(), tramp(3, 5, null)])).toBe('ok');
     expect(check([get(), tramp(11, 13, null)])).toBe('violation');
   });
 
-  it('a reader whose md is not the function\'s own is never linearizable', () => {
-    const ops = [h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }), h(1, { op: 'tramp', fn: 'f0', rcu: true }, 3, 5, { kind: 'find', index: 0, consistent: false })];
+  it("a reader whose md is not the function's own is never linearizable", () => {
+    const ops = [
+      h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }),
+      h(1, { op: 'tramp', fn: 'f0', rcu: true }, 3, 5, { kind: 'find', index: 0, consistent: false }),
+    ];
     expect(check(ops)).toBe('violation');
   });
 
@@ -121,10 +153,19 @@ describe('linearizability against the kfunc_md model', () => {
   });
 
   it('partitions per function only when the model allows it', () => {
-    const ops = [h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }), h(1, { op: 'get', fn: 'f1' }, 2, 8, { kind: 'get', index: 1 })];
+    const ops = [
+      h(0, { op: 'get', fn: 'f0' }, 1, 9, { kind: 'get', index: 0 }),
+      h(1, { op: 'get', fn: 'f1' }, 2, 8, { kind: 'get', index: 1 }),
+    ];
     expect(partitionByFunction(ops, 'any-free', 2)).toEqual([[0], [1]]);
     expect(partitionByFunction(ops, 'lowest-free', 2)).toBeUndefined();
-    expect(partitionByFunction([...ops, h(2, { op: 'tramp', fn: 'f1', rcu: true }, 3, 4, { kind: 'find', index: 0, consistent: true })], 'any-free', 2)).toBeUndefined();
+    expect(
+      partitionByFunction(
+        [...ops, h(2, { op: 'tramp', fn: 'f1', rcu: true }, 3, 4, { kind: 'find', index: 0, consistent: true })],
+        'any-free',
+        2,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -142,17 +183,32 @@ const blindReaders: StoreFactory = (kernel) => {
 
 describe('linearizability in a run', () => {
   it('catches what no safety check can: a reader missing an md installed before it started', () => {
-    const s: ConcScenario = { ...scenario, programs: [[{ op: 'get', fn: 'f0' }], [{ op: 'tramp', fn: 'f0', rcu: true }]] };
+    const s: ConcScenario = {
+      ...scenario,
+      programs: [[{ op: 'get', fn: 'f0' }], [{ op: 'tramp', fn: 'f0', rcu: true }]],
+    };
     const run = simulate(s, blindReaders, { slotPolicy: 'any-free' });
     expect(run.violation?.check).toBe('linearizability');
-    expect(run.violation?.message).toMatch(/longest linearizable prefix \[get\(f0\)\], then none of: cpu1 tramp\(f0, rcu\) → NULL/);
+    expect(run.violation?.message).toMatch(
+      /longest linearizable prefix \[get\(f0\)\], then none of: cpu1 tramp\(f0, rcu\) → NULL/,
+    );
     expect(labelOf(run.violation)).toBe('linearizability');
   });
 
   it('the search finds it and reports the history', () => {
-    const r = searchConcurrent({ name: 'blind', factory: blindReaders, slotPolicy: 'any-free' }, { gen: { ...DEFAULT_GEN, config: configurationByName('x86-A16'), pokeByteOrder: [0, 1, 2, 3, 4] }, strategy: 'pct', seed: 1, numRuns: 200 });
+    const r = searchConcurrent(
+      { name: 'blind', factory: blindReaders, slotPolicy: 'any-free' },
+      {
+        gen: { ...DEFAULT_GEN, config: configurationByName('x86-A16'), pokeByteOrder: [0, 1, 2, 3, 4] },
+        strategy: 'pct',
+        seed: 1,
+        numRuns: 200,
+      },
+    );
     expect(r.run?.violation?.check).toBe('linearizability');
     expect(r.finding).toBeNull();
-    expect(formatConcReport(r.run!, { impl: 'blind', strategy: 'pct' })).toMatch(/\n {2}history: cpu\d get\(f\d\) \[\d+, \d+\]/);
+    expect(formatConcReport(r.run!, { impl: 'blind', strategy: 'pct' })).toMatch(
+      /\n {2}history: cpu\d get\(f\d\) \[\d+, \d+\]/,
+    );
   });
 });

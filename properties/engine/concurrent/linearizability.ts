@@ -45,14 +45,30 @@ interface Entry {
 export const DEFAULT_LIN_BUDGET = 100_000;
 
 /** Check the whole history, or each partition on its own when `partitions` is given (P-compositionality). */
-export function checkLinearizable<S, O>(spec: SequentialSpec<S, O>, ops: readonly TimedOp<O>[], budget = DEFAULT_LIN_BUDGET, partitions?: readonly (readonly number[])[]): LinResult {
+export function checkLinearizable<S, O>(
+  spec: SequentialSpec<S, O>,
+  ops: readonly TimedOp<O>[],
+  budget = DEFAULT_LIN_BUDGET,
+  partitions?: readonly (readonly number[])[],
+): LinResult {
   const parts = partitions ?? [ops.map((_, i) => i)];
   let steps = 0;
   let unknown = false;
   for (const part of parts) {
-    const r = checkOne(spec, part.map((i) => ops[i]!), budget - steps);
+    const r = checkOne(
+      spec,
+      part.map((i) => ops[i]),
+      budget - steps,
+    );
     steps += r.steps;
-    if (r.verdict === 'violation') return { ...r, steps, partition: part, longest: r.longest.map((i) => part[i]!), stuck: r.stuck.map((i) => part[i]!) };
+    if (r.verdict === 'violation')
+      return {
+        ...r,
+        steps,
+        partition: part,
+        longest: r.longest.map((i) => part[i]),
+        stuck: r.stuck.map((i) => part[i]),
+      };
     if (r.verdict === 'unknown') unknown = true;
   }
   return unknown ? { verdict: 'unknown', steps } : { verdict: 'ok', steps, partitions: parts.length };
@@ -72,7 +88,7 @@ function checkOne<S, O>(spec: SequentialSpec<S, O>, ops: readonly TimedOp<O>[], 
     if (entry === null) break;
     if (entry.call) {
       steps++;
-      const next = spec.step(state, ops[entry.id]!.op);
+      const next = spec.step(state, ops[entry.id].op);
       if (next !== null) {
         const lin = linearized | (1n << BigInt(entry.id));
         const key = `${lin.toString(36)}|${spec.key(next)}`;
@@ -93,7 +109,13 @@ function checkOne<S, O>(spec: SequentialSpec<S, O>, ops: readonly TimedOp<O>[], 
       const top = stack.pop();
       if (!top) {
         const placed = new Set(longest);
-        return { verdict: 'violation', steps, longest, stuck: ops.map((_, i) => i).filter((i) => !placed.has(i) && ops[i]!.ret !== null), partition: [] };
+        return {
+          verdict: 'violation',
+          steps,
+          longest,
+          stuck: ops.map((_, i) => i).filter((i) => !placed.has(i) && ops[i].ret !== null),
+          partition: [],
+        };
       }
       state = top.state;
       linearized &= ~(1n << BigInt(top.entry.id));
@@ -109,7 +131,14 @@ function buildList<O>(ops: readonly TimedOp<O>[]): Entry {
   const entries: Entry[] = [];
   ops.forEach((o, id) => {
     const call: Entry = { call: true, id, time: o.call, match: null, prev: null, next: null };
-    const ret: Entry = { call: false, id, time: o.ret ?? Number.POSITIVE_INFINITY, match: null, prev: null, next: null };
+    const ret: Entry = {
+      call: false,
+      id,
+      time: o.ret ?? Number.POSITIVE_INFINITY,
+      match: null,
+      prev: null,
+      next: null,
+    };
     call.match = ret;
     entries.push(call, ret);
   });

@@ -1,4 +1,4 @@
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import type { SlotPolicy } from '../../../model/index.ts';
 import { explore } from './explore.ts';
 import { labelOf } from './findings.ts';
@@ -15,7 +15,11 @@ const REALIGN_BOUND = 2;
  * After fast-check's shrinking: the smallest failure with the same label that the pass below
  * reaches, its schedule as segments.
  */
-export function minimizeFailure(shrunk: ConcScenario, impl: { readonly factory: StoreFactory; readonly slotPolicy: SlotPolicy }, accept: (run: ConcRun) => boolean): ConcScenario {
+export function minimizeFailure(
+  shrunk: ConcScenario,
+  impl: { readonly factory: StoreFactory; readonly slotPolicy: SlotPolicy },
+  accept: (run: ConcRun) => boolean,
+): ConcScenario {
   const sim = (s: ConcScenario): ConcRun => simulate(s, impl.factory, { slotPolicy: impl.slotPolicy });
   const first = sim(shrunk);
   const label = labelOf(first.violation);
@@ -31,7 +35,12 @@ export function minimizeFailure(shrunk: ConcScenario, impl: { readonly factory: 
     if (direct) return direct;
     const key = JSON.stringify(candidate.programs);
     if (!realigned.has(key)) {
-      const again = explore(candidate, impl.factory, { slotPolicy: impl.slotPolicy, accept: same, preemptionBound: REALIGN_BOUND, maxExecutions: REALIGN_EXECUTIONS }).found;
+      const again = explore(candidate, impl.factory, {
+        slotPolicy: impl.slotPolicy,
+        accept: same,
+        preemptionBound: REALIGN_BOUND,
+        maxExecutions: REALIGN_EXECUTIONS,
+      }).found;
       realigned.set(key, again ? replays(asSegments(candidate, again.pointDecisions)) : null);
     }
     return realigned.get(key)!;
@@ -64,10 +73,15 @@ function runs(decisions: readonly number[]): { cpu: number; steps: number }[] {
  * others keep their places. `fails` runs a candidate (moving its preemptions if need be) and
  * returns the run if it still fails; `replays` only runs it as it is.
  */
-export function minimize(start: ConcRun, fails: (s: ConcScenario) => ConcRun | null, replays: (s: ConcScenario) => ConcRun | null, maxAttempts = 300): ConcRun {
+export function minimize(
+  start: ConcRun,
+  fails: (s: ConcScenario) => ConcRun | null,
+  replays: (s: ConcScenario) => ConcRun | null,
+  maxAttempts = 300,
+): ConcRun {
   let best = start;
   let attempts = 0;
-  for (let progress = true; progress && attempts < maxAttempts; ) {
+  for (let progress = true; progress && attempts < maxAttempts;) {
     progress = false;
     for (const candidate of candidates(best)) {
       if (++attempts > maxAttempts) break;
@@ -94,7 +108,7 @@ function smaller(a: ConcRun, b: ConcRun): boolean {
   const size = (r: ConcRun): number[] => [cpuCount(r.scenario), opCount(r.scenario), r.preemptions];
   const x = size(a);
   const y = size(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]!;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i];
   return false;
 }
 
@@ -109,8 +123,8 @@ function* candidates(run: ConcRun): Generator<ConcScenario> {
     }
   }
   for (let k = 0; k < n; k++) {
-    for (let i = s.programs[k]!.length - 1; i >= 0; i--) {
-      if (s.programs[k]!.length === 1 && n > 1) continue; // dropping the CPU was tried above
+    for (let i = s.programs[k].length - 1; i >= 0; i--) {
+      if (s.programs[k].length === 1 && n > 1) continue; // dropping the CPU was tried above
       const h = run.history.find((x) => x.cpu === k && x.index === i);
       const kept = h ? dec.filter((_, j) => run.pointOps[j] !== h.id) : dec;
       yield asSegments({ ...s, programs: s.programs.map((p, c) => (c === k ? p.filter((_, j) => j !== i) : p)) }, kept);
@@ -120,6 +134,6 @@ function* candidates(run: ConcRun): Generator<ConcScenario> {
   const segs = runs(dec);
   for (let j = segs.length - 1; j >= 1; j--) {
     const from = segs.slice(0, j).reduce((a, g) => a + g.steps, 0);
-    yield asSegments(s, [...dec.slice(0, from), ...dec.slice(from + segs[j]!.steps)]);
+    yield asSegments(s, [...dec.slice(0, from), ...dec.slice(from + segs[j].steps)]);
   }
 }

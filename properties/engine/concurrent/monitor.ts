@@ -1,7 +1,7 @@
 import type { Step } from '../../../impl/kernel/types.ts';
 import { KFUNC_MD_MUTEX } from '../../../impl/v4/layout.ts';
 import { TEXT_MUTEX } from '../../../impl/kernel/mutexes.ts';
-import type { TrampolineView } from '../../../impl/store/api.ts';
+import type { TrampolineView } from '../../../impl/contract/index.ts';
 import { decodeWindow } from '../../../model/index.ts';
 import { hexAddr } from '../core/world.ts';
 import type { Cpu } from './cpu.ts';
@@ -48,7 +48,13 @@ export class Monitor {
     const held = cpu.latest.get(op.fn);
     const slot = held ? slotOf(this.world.kernel, held.md) : null;
     if (!held || !slot?.freed) return null;
-    return this.violate('I5', step, cpu.id, `cpu${cpu.id} ${describeOp(op)}: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`, { op: 'put', fn: op.fn });
+    return this.violate(
+      'I5',
+      step,
+      cpu.id,
+      `cpu${cpu.id} ${describeOp(op)}: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`,
+      { op: 'put', fn: op.fn },
+    );
   }
 
   /** Checks after `cpu` performed `step`; returns the windows whose bytes it changed. */
@@ -58,26 +64,38 @@ export class Monitor {
     const detail: ViolationDetail = op ? { op: op.op, fn: op.fn, ...(op.op === 'tramp' ? { rcu: op.rcu } : {}) } : {};
     if (op?.op === 'tramp' && this.getInFlight(cpu, op.fn)) this.overlappedGet.add(cpu.id);
     if (kernel.violations.length > this.violations) {
-      const v = kernel.violations[this.violations]!;
+      const v = kernel.violations[this.violations];
       this.violations = kernel.violations.length;
       const during = op ? ` during ${describeOp(op)}` : '';
       return { violation: this.violate('memory', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, detail), touched: [] };
     }
     let touched: readonly string[] = NONE;
     const k = step.kind;
-    if ((k === 'store8' || k === 'store32' || k === 'store64') && step.addr !== undefined) touched = this.watch.onStore(step.addr, step.size ?? 1);
-    if ((k === 'load8' || k === 'load32' || k === 'load64') && step.addr !== undefined && kernel.isText(step.addr, step.size ?? 1)) {
+    if ((k === 'store8' || k === 'store32' || k === 'store64') && step.addr !== undefined)
+      touched = this.watch.onStore(step.addr, step.size ?? 1);
+    if (
+      (k === 'load8' || k === 'load32' || k === 'load64') &&
+      step.addr !== undefined &&
+      kernel.isText(step.addr, step.size ?? 1)
+    ) {
       for (const o of this.watch.onLoad(cpu.id, step.addr, kernel.mem.peekBytes(step.addr, step.size ?? 1))) {
         const v = this.observed(cpu, o, at, detail);
         if (v) return { violation: v, touched };
       }
     }
     if (kernel.warnings.length > this.warnings) {
-      const w = kernel.warnings[this.warnings]!;
+      const w = kernel.warnings[this.warnings];
       this.warnings = kernel.warnings.length;
       const t = this.torn.get(cpu.id);
       const after = t ? ` after reading ${t.fn}'s window mid-poke as ${hexOf(t.bytes)}` : '';
-      return { violation: this.violate('warn', at, cpu.id, `cpu${cpu.id} WARN ${w.site}${after}: ${w.message}`, { ...detail, site: w.site, torn: t !== undefined }), touched };
+      return {
+        violation: this.violate('warn', at, cpu.id, `cpu${cpu.id} WARN ${w.site}${after}: ${w.message}`, {
+          ...detail,
+          site: w.site,
+          torn: t !== undefined,
+        }),
+        touched,
+      };
     }
     if (step.kind === 'mutex_lock' && step.lock !== undefined) {
       const v = this.lockOrder(cpu.id, step.lock, at, detail);
@@ -95,12 +113,29 @@ export class Monitor {
     const slot = slotOf(this.world.kernel, view.md);
     const getInFlight = this.overlappedGet.has(cpu.id);
     const detail: ViolationDetail = { op: 'tramp', fn: op.fn, rcu: op.rcu, getInFlight, uninitialised: view.users < 0 };
-    if (!slot) return this.violate('I1', at, cpu.id, `cpu${cpu.id} ${describeOp(op)} got md ${hexAddr(view.md)}, which points into no array`, detail);
+    if (!slot)
+      return this.violate(
+        'I1',
+        at,
+        cpu.id,
+        `cpu${cpu.id} ${describeOp(op)} got md ${hexAddr(view.md)}, which points into no array`,
+        detail,
+      );
     if (view.func === ip && view.users >= 1) return null;
     const owner = this.world.nameAt.get(view.func);
-    const func = owner ? `${owner}${owner === op.fn ? '' : ' (another function)'}` : `${hexAddr(view.func)} (not a function: stale or uninitialised)`;
-    const why = getInFlight ? `; a get(${op.fn}) on another CPU was publishing it meanwhile (instruction first, md->func after)` : '';
-    return this.violate('I1', at, cpu.id, `cpu${cpu.id} ${describeOp(op)} got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`, detail);
+    const func = owner
+      ? `${owner}${owner === op.fn ? '' : ' (another function)'}`
+      : `${hexAddr(view.func)} (not a function: stale or uninitialised)`;
+    const why = getInFlight
+      ? `; a get(${op.fn}) on another CPU was publishing it meanwhile (instruction first, md->func after)`
+      : '';
+    return this.violate(
+      'I1',
+      at,
+      cpu.id,
+      `cpu${cpu.id} ${describeOp(op)} got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`,
+      detail,
+    );
   }
 
   private getInFlight(reader: Cpu, fn: string): boolean {
@@ -110,17 +145,38 @@ export class Monitor {
   /** A CPU about to take a mutex it already holds. */
   selfDeadlock(cpu: Cpu, at: number): ConcViolation | null {
     const s = cpu.pending;
-    if (s?.kind !== 'mutex_lock' || s.lock === undefined || this.world.kernel.mem.mutexes.owner(s.lock) !== cpu.id) return null;
+    if (s?.kind !== 'mutex_lock' || s.lock === undefined || this.world.kernel.mem.mutexes.owner(s.lock) !== cpu.id)
+      return null;
     const op = cpu.current?.op;
-    return this.violate('I9', at, cpu.id, `self-deadlock: cpu${cpu.id}${op ? ` in ${describeOp(op)}` : ''} takes ${s.lock} while holding it`, op ? { op: op.op, fn: op.fn } : {});
+    return this.violate(
+      'I9',
+      at,
+      cpu.id,
+      `self-deadlock: cpu${cpu.id}${op ? ` in ${describeOp(op)}` : ''} takes ${s.lock} while holding it`,
+      op ? { op: op.op, fn: op.fn } : {},
+    );
   }
 
   /** Nobody can run: say who holds what and who waits for what. */
   deadlock(at: number): ConcViolation {
     const mem = this.world.kernel.mem;
-    const waits = this.cpus.filter((c) => !c.done).map((c) => `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in ${describeOp(c.current.op)})` : ''}`);
-    const holds = this.cpus.map((c) => [c.id, mem.mutexes.heldBy(c.id)] as const).filter(([, l]) => l.length > 0).map(([c, l]) => `cpu${c} holds ${l.join(', ')}`);
-    return this.violate('I9', at, null, `deadlock: ${waits.join('; ')}${holds.length ? `; ${holds.join('; ')}` : ''}`, {});
+    const waits = this.cpus
+      .filter((c) => !c.done)
+      .map(
+        (c) =>
+          `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in ${describeOp(c.current.op)})` : ''}`,
+      );
+    const holds = this.cpus
+      .map((c) => [c.id, mem.mutexes.heldBy(c.id)] as const)
+      .filter(([, l]) => l.length > 0)
+      .map(([c, l]) => `cpu${c} holds ${l.join(', ')}`);
+    return this.violate(
+      'I9',
+      at,
+      null,
+      `deadlock: ${waits.join('; ')}${holds.length ? `; ${holds.join('; ')}` : ''}`,
+      {},
+    );
   }
 
   private observed(cpu: Cpu, o: Observation, at: number, detail: ViolationDetail): ConcViolation | null {
@@ -130,7 +186,13 @@ export class Monitor {
     if (decoded.kind !== 'insn') return null;
     const count = this.world.store.inspect().count;
     if (decoded.index >= count) return null; // out of range: v4's bound check WARNs, the warn check reports it
-    return this.violate('I8', at, cpu.id, `cpu${cpu.id} read ${o.fn}'s window mid-poke as ${hexOf(o.bytes)} = index ${decoded.index} (< count ${count}), an instruction nobody wrote`, { ...detail, torn: true });
+    return this.violate(
+      'I8',
+      at,
+      cpu.id,
+      `cpu${cpu.id} read ${o.fn}'s window mid-poke as ${hexOf(o.bytes)} = index ${decoded.index} (< count ${count}), an instruction nobody wrote`,
+      { ...detail, torn: true },
+    );
   }
 
   private lockOrder(cpu: number, lock: string, at: number, detail: ViolationDetail): ConcViolation | null {
@@ -138,10 +200,22 @@ export class Monitor {
     if (rank === undefined) return null;
     const above = this.world.kernel.mem.mutexes.heldBy(cpu).filter((l) => l !== lock && (LOCK_RANK[l] ?? -1) > rank);
     if (above.length === 0) return null;
-    return this.violate('I9', at, cpu, `lock order inverted: cpu${cpu} takes ${lock} while holding ${above.join(', ')}`, detail);
+    return this.violate(
+      'I9',
+      at,
+      cpu,
+      `lock order inverted: cpu${cpu} takes ${lock} while holding ${above.join(', ')}`,
+      detail,
+    );
   }
 
-  private violate(check: ConcViolation['check'], step: number, cpu: number | null, message: string, detail: ViolationDetail): ConcViolation {
+  private violate(
+    check: ConcViolation['check'],
+    step: number,
+    cpu: number | null,
+    message: string,
+    detail: ViolationDetail,
+  ): ConcViolation {
     return { check, step, cpu, message, detail };
   }
 }

@@ -8,7 +8,11 @@ import type { HistoryOp } from './history.ts';
  * the first page (no growth, no failure), and no two functions ever touch the same slot index.
  * Otherwise undefined: check the history whole.
  */
-export function partitionByFunction(ops: readonly HistoryOp[], slotPolicy: SlotPolicy, entriesPerPage: number): number[][] | undefined {
+export function partitionByFunction(
+  ops: readonly HistoryOp[],
+  slotPolicy: SlotPolicy,
+  entriesPerPage: number,
+): number[][] | undefined {
   if (slotPolicy !== 'any-free') return undefined;
   const slotsOf = new Map<string, Set<number>>();
   const note = (fn: string, index: number): void => {

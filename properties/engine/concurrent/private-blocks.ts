@@ -19,7 +19,7 @@ export class PrivateBlocks {
     if (step.kind === 'alloc_pages') {
       const list = this.kernel.pages.list();
       if (list.length > blocksBefore) {
-        const b = list[list.length - 1]!;
+        const b = list[list.length - 1];
         this.blocks.push({ start: b.addr, end: b.addr + this.kernel.pageSize * 2 ** b.order, cpu });
       }
     } else if (step.kind === 'store64' && step.value !== undefined && step.addr !== undefined) {
@@ -32,7 +32,12 @@ export class PrivateBlocks {
 
   /** `step` only touches a block still private to `cpu`. */
   isPrivate(cpu: number, step: Step): boolean {
-    if (this.blocks.length === 0 || step.addr === undefined || !(step.kind.startsWith('load') || step.kind.startsWith('store'))) return false;
+    if (
+      this.blocks.length === 0 ||
+      step.addr === undefined ||
+      !(step.kind.startsWith('load') || step.kind.startsWith('store'))
+    )
+      return false;
     const a = step.addr;
     const end = a + (step.size ?? 1);
     return this.blocks.some((b) => b.cpu === cpu && a >= b.start && end <= b.end);

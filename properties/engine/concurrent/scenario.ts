@@ -70,7 +70,9 @@ export function cpuCount(s: Pick<ConcScenario, 'programs'>): number {
 export function describeSchedule(s: ScheduleSpec): string {
   switch (s.kind) {
     case 'segments':
-      return s.segments.length === 0 ? 'no preemption' : `segments ${s.segments.map((g) => `cpu${g.cpu}×${g.steps}`).join(' ')}, then none`;
+      return s.segments.length === 0
+        ? 'no preemption'
+        : `segments ${s.segments.map((g) => `cpu${g.cpu}×${g.steps}`).join(' ')}, then none`;
     case 'pct':
       return `pct: priorities [${s.priorities.join(', ')}], change points at [${s.changePoints.map((p) => `${p}‰`).join(', ')}] of the estimated points`;
     case 'trace':
@@ -94,7 +96,15 @@ export function isSchedule(v: unknown): v is ScheduleSpec {
   const arr = (k: string) => (Array.isArray(s[k]) ? (s[k] as unknown[]) : null);
   switch (s['kind']) {
     case 'segments':
-      return arr('segments')?.every((g) => typeof g === 'object' && g !== null && nat((g as Record<string, unknown>)['cpu']) && nat((g as Record<string, unknown>)['steps'])) ?? false;
+      return (
+        arr('segments')?.every(
+          (g) =>
+            typeof g === 'object' &&
+            g !== null &&
+            nat((g as Record<string, unknown>)['cpu']) &&
+            nat((g as Record<string, unknown>)['steps']),
+        ) ?? false
+      );
     case 'pct':
       return (arr('priorities')?.every(nat) ?? false) && (arr('changePoints')?.every(nat) ?? false);
     case 'trace':

@@ -5,7 +5,10 @@ const POINTS: Readonly<Record<ConcOp['op'], number>> = { get: 30, put: 20, put_b
 
 /** PCT's k: the scheduling points a run of these programs has, roughly. */
 export function estimatePoints(programs: readonly (readonly ConcOp[])[]): number {
-  return Math.max(1, programs.flat().reduce((n, op) => n + POINTS[op.op], 0));
+  return Math.max(
+    1,
+    programs.flat().reduce((n, op) => n + POINTS[op.op], 0),
+  );
 }
 
 /**
@@ -20,7 +23,7 @@ export interface Scheduler {
 
 /** No preemption: the current CPU runs until it finishes or blocks, then the lowest runnable one. */
 export function nonPreemptive(runnable: readonly number[], current: number | null): number {
-  return current !== null && runnable.includes(current) ? current : runnable[0]!;
+  return current !== null && runnable.includes(current) ? current : runnable[0];
 }
 
 export function schedulerFor(spec: ScheduleSpec, programs: readonly (readonly ConcOp[])[]): Scheduler {
@@ -30,7 +33,11 @@ export function schedulerFor(spec: ScheduleSpec, programs: readonly (readonly Co
       return segmentScheduler(spec.segments, cpus);
     case 'pct': {
       const k = estimatePoints(programs);
-      return pctScheduler(spec.priorities, spec.changePoints.map((pm) => Math.floor((pm * k) / 1000)), cpus);
+      return pctScheduler(
+        spec.priorities,
+        spec.changePoints.map((pm) => Math.floor((pm * k) / 1000)),
+        cpus,
+      );
     }
     case 'trace':
       return traceScheduler(spec.decisions);
@@ -41,13 +48,16 @@ export function schedulerFor(spec: ScheduleSpec, programs: readonly (readonly Co
  * "Run CPU k for n steps" segments. A segment ends early when its CPU cannot run; after the
  * last one nothing is preempted, so dropping segments (shrinking) removes preemptions.
  */
-function segmentScheduler(segments: readonly { readonly cpu: number; readonly steps: number }[], cpus: number): Scheduler {
+function segmentScheduler(
+  segments: readonly { readonly cpu: number; readonly steps: number }[],
+  cpus: number,
+): Scheduler {
   let seg = 0;
   let used = 0;
   return {
     pick(runnable, current) {
       while (seg < segments.length) {
-        const s = segments[seg]!;
+        const s = segments[seg];
         const cpu = s.cpu % Math.max(cpus, 1);
         if (used < s.steps && runnable.includes(cpu)) {
           used++;
@@ -70,10 +80,10 @@ function pctScheduler(priorities: readonly number[], changePoints: readonly numb
   const prio = Array.from({ length: cpus }, (_, i) => (priorities[i] ?? 0) * (cpus + 1) + (cpus - i));
   const points = [...changePoints].sort((a, b) => a - b);
   let next = 0;
-  const best = (runnable: readonly number[]): number => runnable.reduce((a, b) => (prio[b]! > prio[a]! ? b : a));
+  const best = (runnable: readonly number[]): number => runnable.reduce((a, b) => (prio[b] > prio[a] ? b : a));
   return {
     pick(runnable, _current, point) {
-      while (next < points.length && points[next]! < point) next++;
+      while (next < points.length && points[next] < point) next++;
       while (next < points.length && points[next] === point) {
         prio[best(runnable)] = -(next + 1);
         next++;
@@ -92,4 +102,3 @@ function traceScheduler(decisions: readonly number[]): Scheduler {
     },
   };
 }
-

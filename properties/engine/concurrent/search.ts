@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import type { SlotPolicy } from '../../../model/index.ts';
 import { concScenarioArbitrary } from './arbitraries.ts';
 import type { ConcGenOptions } from './arbitraries.ts';
@@ -50,7 +50,11 @@ export interface ConcSearchResult {
   /** scenarios whose linearizability check ran out of budget */
   readonly unknown: number;
   /** exhaustive: schedules explored over all scenarios, and the last scenario's figures */
-  readonly explored: { readonly executions: number; readonly states: number; readonly last: ExploreResult | null } | null;
+  readonly explored: {
+    readonly executions: number;
+    readonly states: number;
+    readonly last: ExploreResult | null;
+  } | null;
 }
 
 /**
@@ -93,9 +97,26 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
     numRuns: opts.numRuns,
     ...(opts.timeLimitMs !== undefined ? { interruptAfterTimeLimit: opts.timeLimitMs } : {}),
   });
-  const base = { config: opts.gen.config.name, strategy: opts.strategy, seed: opts.seed, numRuns: opts.numRuns, unknown, explored: exhaustive ? { executions, states, last } : null };
+  const base = {
+    config: opts.gen.config.name,
+    strategy: opts.strategy,
+    seed: opts.seed,
+    numRuns: opts.numRuns,
+    unknown,
+    explored: exhaustive ? { executions, states, last } : null,
+  };
   if (!details.failed || !details.counterexample) {
-    return { ...base, holds: true, run: null, finding: null, path: null, runsUntilFailure: null, shrinks: null, timeToFindMs: null, totalMs: performance.now() - started };
+    return {
+      ...base,
+      holds: true,
+      run: null,
+      finding: null,
+      path: null,
+      runsUntilFailure: null,
+      shrinks: null,
+      timeToFindMs: null,
+      totalMs: performance.now() - started,
+    };
   }
   const minimal = details.counterexample[0];
   const shrunk = exhaustive ? traceFor(minimal, lastFound, impl, opts, accept) : minimal;
@@ -115,12 +136,23 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
 }
 
 /** The violating schedule of an exhaustive counterexample (searched again if it was not the last one found). */
-function traceFor(minimal: ConcScenario, lastFound: { key: string; run: ConcRun } | null, impl: ConcImpl, opts: ConcSearchOptions, accept: (run: ConcRun) => boolean): ConcScenario {
+function traceFor(
+  minimal: ConcScenario,
+  lastFound: { key: string; run: ConcRun } | null,
+  impl: ConcImpl,
+  opts: ConcSearchOptions,
+  accept: (run: ConcRun) => boolean,
+): ConcScenario {
   if (lastFound?.key === JSON.stringify(minimal)) return lastFound.run.scenario;
   return exploreFor(minimal, impl, opts, accept).found?.scenario ?? minimal;
 }
 
-function exploreFor(scenario: ConcScenario, impl: ConcImpl, opts: ConcSearchOptions, accept: (run: ConcRun) => boolean): ExploreResult {
+function exploreFor(
+  scenario: ConcScenario,
+  impl: ConcImpl,
+  opts: ConcSearchOptions,
+  accept: (run: ConcRun) => boolean,
+): ExploreResult {
   return explore(scenario, impl.factory, {
     slotPolicy: impl.slotPolicy,
     accept,

@@ -1,5 +1,5 @@
 import type { Step } from '../../../impl/kernel/types.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
 import { Cpu, opGenerator, resultOf } from './cpu.ts';
 import type { OpValue } from './cpu.ts';
@@ -105,7 +105,7 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
   /** Start operations on `cpu` until one has a step to perform (or the program ends). */
   const advance = (cpu: Cpu): void => {
     while (!violation && cpu.gen === null && cpu.pc < cpu.program.length) {
-      const op = cpu.program[cpu.pc]!;
+      const op = cpu.program[cpu.pc];
       const made = opGenerator(store, world, cpu, op);
       if (!made) {
         cpu.pc++;
@@ -113,7 +113,15 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
       }
       violation = monitor.opStarting(cpu, op, step);
       if (violation) return;
-      const h: HistoryOp = { id: history.length, cpu: cpu.id, index: cpu.pc, op, call: 2 * step, ret: null, ...(made.putIndex !== undefined ? { putIndex: made.putIndex } : {}) };
+      const h: HistoryOp = {
+        id: history.length,
+        cpu: cpu.id,
+        index: cpu.pc,
+        op,
+        call: 2 * step,
+        ret: null,
+        ...(made.putIndex !== undefined ? { putIndex: made.putIndex } : {}),
+      };
       history.push(h);
       cpu.current = h;
       cpu.started = false;
@@ -145,9 +153,10 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
   for (const c of cpus) advance(c);
   while (!violation) {
     if (step >= maxSteps) throw new Error(`concurrent run exceeded ${maxSteps} steps`);
-    const mine = current === null ? null : cpus[current]!;
+    const mine = current === null ? null : cpus[current];
     // a step on memory only this CPU can reach is no scheduling point: keep going, skip the bookkeeping
-    const forced = mine !== null && mine.pending !== null && !mine.pending.blocked && priv.isPrivate(mine.id, mine.pending);
+    const forced =
+      mine !== null && mine.pending !== null && !mine.pending.blocked && priv.isPrivate(mine.id, mine.pending);
     let pick: number | null;
     const runnable: number[] = [];
     if (forced) pick = current;
@@ -164,7 +173,8 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
         violation = monitor.deadlock(step);
         break;
       }
-      if (opts.control) pick = opts.control.decide(runnable, current, step, () => fp!.digest(cpus, current, monitor.watch));
+      if (opts.control)
+        pick = opts.control.decide(runnable, current, step, () => fp!.digest(cpus, current, monitor.watch));
       else pick = scheduler.pick(runnable, current, pointDecisions.length, step);
     }
     if (pick === null) {
@@ -173,12 +183,12 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
     }
     if (!forced) {
       pointDecisions.push(pick);
-      pointOps.push(cpus[pick]!.current!.id);
+      pointOps.push(cpus[pick].current!.id);
     }
     if (!forced && current !== null && pick !== current && runnable.includes(current)) preemptions++;
     current = pick;
     decisions.push(pick);
-    const cpu = cpus[pick]!;
+    const cpu = cpus[pick];
     const performed: Step = cpu.pending!;
     const blocksBefore = performed.kind === 'alloc_pages' ? kernel.pages.list().length : 0;
     fp?.beforeStep(performed);
@@ -197,13 +207,23 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
         const [s, e] = world.windows.get(fn)!;
         return { fn, bytes: hexOf(mem.peekBytes(s, e - s)) };
       });
-      const entry: TimelineEntry = { step, cpu: pick, text: describeStep(world, statics, pick, performed, blocksBefore), ...(begins ? { begins } : {}), ...(windows.length ? { windows } : {}) };
+      const entry: TimelineEntry = {
+        step,
+        cpu: pick,
+        text: describeStep(world, statics, pick, performed, blocksBefore),
+        ...(begins ? { begins } : {}),
+        ...(windows.length ? { windows } : {}),
+      };
       timeline.push(entry);
     }
     if (r.done) {
       const h = cpu.current!;
       finish(cpu, r.value, 2 * step + 1);
-      if (opts.record) timeline[timeline.length - 1] = { ...timeline[timeline.length - 1]!, ends: `${describeOp(h.op)} → ${describeResult(h.result)}` };
+      if (opts.record)
+        timeline[timeline.length - 1] = {
+          ...timeline[timeline.length - 1],
+          ends: `${describeOp(h.op)} → ${describeResult(h.result)}`,
+        };
     } else {
       cpu.pending = r.value;
     }
@@ -213,8 +233,27 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
 
   let lin: LinResult | null = null;
   if (!violation && !pruned && opts.linearizability !== false) {
-    lin = checkHistory(history, opts.modelInput ?? modelInputFor(scenario, opts.slotPolicy), opts.slotPolicy, scenario.entriesPerPage, opts.linBudget);
+    lin = checkHistory(
+      history,
+      opts.modelInput ?? modelInputFor(scenario, opts.slotPolicy),
+      opts.slotPolicy,
+      scenario.entriesPerPage,
+      opts.linBudget,
+    );
     if (lin.verdict === 'violation') violation = linViolation(history, lin, step);
   }
-  return { scenario, violation, lin, history, decisions, pointDecisions, pointOps, preemptions, steps: step, timeline, pruned, bootWindows };
+  return {
+    scenario,
+    violation,
+    lin,
+    history,
+    decisions,
+    pointDecisions,
+    pointOps,
+    preemptions,
+    steps: step,
+    timeline,
+    pruned,
+    bootWindows,
+  };
 }

@@ -4,7 +4,13 @@ import { nameAddress } from './world.ts';
 import type { ConcWorld } from './world.ts';
 
 /** One performed step in a few words, after it happened (loads show the value read). */
-export function describeStep(world: ConcWorld, statics: ReadonlyMap<number, string>, cpu: number, step: Step, blocksBefore: number): string {
+export function describeStep(
+  world: ConcWorld,
+  statics: ReadonlyMap<number, string>,
+  cpu: number,
+  step: Step,
+  blocksBefore: number,
+): string {
   const mem = world.kernel.mem;
   const at = (a: number | undefined): string => (a === undefined ? '?' : nameAddress(world, a, statics));
   switch (step.kind) {
@@ -13,7 +19,8 @@ export function describeStep(world: ConcWorld, statics: ReadonlyMap<number, stri
     case 'load64': {
       const size = step.size ?? 1;
       const text = step.addr !== undefined && world.kernel.isText(step.addr, size);
-      const v = step.addr !== undefined && mem.isMapped(step.addr, size) ? value(mem.peekBytes(step.addr, size), text) : '??';
+      const v =
+        step.addr !== undefined && mem.isMapped(step.addr, size) ? value(mem.peekBytes(step.addr, size), text) : '??';
       return `ld${size * 8} ${at(step.addr)} = ${v}`;
     }
     case 'store8':
@@ -43,9 +50,9 @@ export function describeStep(world: ConcWorld, statics: ReadonlyMap<number, stri
 
 /** Text words in hex (an index as the reader decodes it); data words signed (users can go negative). */
 function value(bytes: Uint8Array, text: boolean): string {
-  if (bytes.length === 1) return hex2(bytes[0]!);
+  if (bytes.length === 1) return hex2(bytes[0]);
   let v = 0;
-  for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
+  for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i];
   if (bytes.length === 4 && text) return `0x${v.toString(16).padStart(8, '0')}`;
   return bytes.length === 4 ? String(v | 0) : hexAddr(v);
 }

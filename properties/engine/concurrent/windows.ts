@@ -57,7 +57,8 @@ export class WindowWatch {
     const touched: string[] = [];
     for (const w of this.windows) {
       if (addr >= w.start + w.size || addr + size <= w.start) continue;
-      for (let p = Math.max(addr, w.start); p < Math.min(addr + size, w.start + w.size); p++) w.written.add(p - w.start);
+      for (let p = Math.max(addr, w.start); p < Math.min(addr + size, w.start + w.size); p++)
+        w.written.add(p - w.start);
       if (w.written.size === w.size) {
         w.versions.push(hexOf(this.mem.peekBytes(w.start, w.size)));
         w.written.clear();
@@ -76,10 +77,12 @@ export class WindowWatch {
       let mine = this.partial.get(cpu);
       if (!mine) this.partial.set(cpu, (mine = new Map()));
       let obs = mine.get(w.fn);
-      if (!obs) mine.set(w.fn, (obs = { bytes: new Array<number | null>(w.size).fill(null), since: w.versions.length - 1 }));
-      for (let p = Math.max(addr, w.start); p < Math.min(addr + bytes.length, w.start + w.size); p++) obs.bytes[p - w.start] = bytes[p - addr]!;
+      if (!obs)
+        mine.set(w.fn, (obs = { bytes: new Array<number | null>(w.size).fill(null), since: w.versions.length - 1 }));
+      for (let p = Math.max(addr, w.start); p < Math.min(addr + bytes.length, w.start + w.size); p++)
+        obs.bytes[p - w.start] = bytes[p - addr]!;
       if (obs.bytes.every((b) => b !== null)) {
-        const seen = obs.bytes as number[];
+        const seen = obs.bytes;
         const torn = !w.versions.slice(obs.since).includes(hexOf(seen));
         done.push({ fn: w.fn, bytes: seen, torn });
         mine.delete(w.fn);
@@ -114,6 +117,6 @@ export class WindowWatch {
 
 export function hexOf(bytes: ArrayLike<number>): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (i ? ' ' : '') + bytes[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += (i ? ' ' : '') + bytes[i].toString(16).padStart(2, '0');
   return s;
 }

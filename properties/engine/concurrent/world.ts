@@ -1,5 +1,5 @@
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
-import type { KfuncMdStore, StoreFactory } from '../../../impl/store/api.ts';
+import type { KfuncMdStore, StoreFactory } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
@@ -31,13 +31,17 @@ export function modelInputFor(scenario: ConcScenario, slotPolicy: SlotPolicy): M
 }
 
 /** Where an md pointer points: slot `index` of the page block (array) number `array`, or nowhere. */
-export function slotOf(kernel: Kernel, md: number): { readonly array: number; readonly index: number; readonly freed: boolean } | null {
+export function slotOf(
+  kernel: Kernel,
+  md: number,
+): { readonly array: number; readonly index: number; readonly freed: boolean } | null {
   if (md === 0) return null;
   const blocks = kernel.pages.list();
   for (let a = 0; a < blocks.length; a++) {
-    const b = blocks[a]!;
+    const b = blocks[a];
     const size = kernel.pageSize * 2 ** b.order;
-    if (md >= b.addr && md < b.addr + size && (md - b.addr) % 16 === 0) return { array: a, index: (md - b.addr) / 16, freed: b.freed };
+    if (md >= b.addr && md < b.addr + size && (md - b.addr) % 16 === 0)
+      return { array: a, index: (md - b.addr) / 16, freed: b.freed };
   }
   return null;
 }
@@ -52,7 +56,7 @@ export function nameAddress(world: ConcWorld, addr: number, statics: ReadonlyMap
   }
   const blocks = world.kernel.pages.list();
   for (let a = 0; a < blocks.length; a++) {
-    const b = blocks[a]!;
+    const b = blocks[a];
     const size = world.kernel.pageSize * 2 ** b.order;
     if (addr >= b.addr && addr < b.addr + size) {
       const off = addr - b.addr;

@@ -57,7 +57,8 @@ export function loadCounterexample(file: string): CounterexampleFile {
   const d = data as Record<string, unknown>;
   if (d['kfmd'] !== 'counterexample') bad('missing "kfmd": "counterexample"');
   if (d['version'] !== 1) bad(`unsupported version ${JSON.stringify(d['version'])}`);
-  for (const key of ['impl', 'check', 'message', 'report', 'file'] as const) if (typeof d[key] !== 'string') bad(`"${key}" must be a string`);
+  for (const key of ['impl', 'check', 'message', 'report', 'file'] as const)
+    if (typeof d[key] !== 'string') bad(`"${key}" must be a string`);
   if (typeof d['seed'] !== 'number') bad('"seed" must be a number');
   const s = d['scenario'];
   if (typeof s !== 'object' || s === null) bad('"scenario" missing');
@@ -68,12 +69,18 @@ export function loadCounterexample(file: string): CounterexampleFile {
     if (!Number.isInteger(sc[key]) || (sc[key] as number) < 0) bad(`"scenario.${key}" must be a non-negative integer`);
   }
   if ((sc['entriesPerPage'] as number) < 1) bad('"scenario.entriesPerPage" must be at least 1');
-  if (!Array.isArray(sc['functions']) || sc['functions'].length === 0) bad('"scenario.functions" must be a non-empty array');
+  if (!Array.isArray(sc['functions']) || sc['functions'].length === 0)
+    bad('"scenario.functions" must be a non-empty array');
   const names = new Set<string>();
   for (const f of sc['functions'] as unknown[]) {
     const fr = f as Record<string, unknown>;
-    if (typeof f !== 'object' || f === null || typeof fr['name'] !== 'string' || typeof fr['padded'] !== 'boolean') bad('a function needs "name" and "padded"');
-    if (fr['tail'] !== undefined && !(Array.isArray(fr['tail']) && fr['tail'].every((b) => Number.isInteger(b) && b >= 0 && b <= 255))) bad(`function ${String(fr['name'])}: "tail" must be bytes`);
+    if (typeof f !== 'object' || f === null || typeof fr['name'] !== 'string' || typeof fr['padded'] !== 'boolean')
+      bad('a function needs "name" and "padded"');
+    if (
+      fr['tail'] !== undefined &&
+      !(Array.isArray(fr['tail']) && fr['tail'].every((b) => Number.isInteger(b) && b >= 0 && b <= 255))
+    )
+      bad(`function ${String(fr['name'])}: "tail" must be bytes`);
     names.add(fr['name'] as string);
   }
   if (!Array.isArray(sc['commands'])) bad('"scenario.commands" must be an array');
@@ -85,7 +92,9 @@ export function loadCounterexample(file: string): CounterexampleFile {
   return data as CounterexampleFile;
 }
 
-export function scenarioOf(file: CounterexampleFile): Scenario & { readonly suite: SuiteName; readonly commands: readonly Command[] } {
+export function scenarioOf(
+  file: CounterexampleFile,
+): Scenario & { readonly suite: SuiteName; readonly commands: readonly Command[] } {
   return file.scenario;
 }
 

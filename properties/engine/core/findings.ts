@@ -11,7 +11,8 @@ export interface KnownDefect {
   matches(ex: Execution): boolean;
 }
 
-const unpaddedNames = (ex: Execution): Set<string> => new Set(ex.scenario.functions.filter((f) => !f.padded).map((f) => f.name));
+const unpaddedNames = (ex: Execution): Set<string> =>
+  new Set(ex.scenario.functions.filter((f) => !f.padded).map((f) => f.name));
 
 export const KNOWN_DEFECTS: readonly KnownDefect[] = [
   {
@@ -34,11 +35,13 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
   {
     id: 'D3',
     title: 'used-counter leak: __put skips used-- when exist() is false after a foreign write (then needless growth)',
-    matches: (ex) => ex.scenario.suite === 'foreign-bytes' && (ex.violation?.check === 'I2' || (ex.violation?.check === 'state' && ex.violation.message.includes('used'))),
+    matches: (ex) =>
+      ex.scenario.suite === 'foreign-bytes' &&
+      (ex.violation?.check === 'I2' || (ex.violation?.check === 'state' && ex.violation.message.includes('used'))),
   },
   {
     id: 'D8',
-    title: 'false-positive exist() on a function without padding: another function\'s md, or a WARN',
+    title: "false-positive exist() on a function without padding: another function's md, or a WARN",
     matches: (ex) => {
       const v = ex.violation;
       if (!v) return false;
@@ -55,7 +58,9 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
     id: 'D8b',
     title: 'false-positive exist() on a forged instruction: find/get trust any B8 / non-NOP word (no md->func check)',
     // on arm64 every non-NOP word reads as an index, so plain foreign code in a window is a forged index too
-    matches: (ex) => ex.scenario.suite === 'forged-insn' || (ex.scenario.suite === 'foreign-bytes' && ex.violation?.check === 'result'),
+    matches: (ex) =>
+      ex.scenario.suite === 'forged-insn' ||
+      (ex.scenario.suite === 'foreign-bytes' && ex.violation?.check === 'result'),
   },
   {
     id: 'D3b',

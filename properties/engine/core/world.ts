@@ -1,5 +1,5 @@
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
-import type { KfuncMdStore, StoreFactory } from '../../../impl/store/api.ts';
+import type { KfuncMdStore, StoreFactory } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import { Oracle } from '../../../model/index.ts';
@@ -27,7 +27,10 @@ export function buildWorld(
   opts: { slotPolicy?: SlotPolicy; coverage?: Map<string, number>; pokeByteOrder?: readonly number[] } = {},
 ): World {
   const config = configurationByName(scenario.config);
-  const { kernel, ip, nameAt, windows } = bootKernel(config, { ...scenario, ...(opts.pokeByteOrder ? { pokeByteOrder: opts.pokeByteOrder } : {}) });
+  const { kernel, ip, nameAt, windows } = bootKernel(config, {
+    ...scenario,
+    ...(opts.pokeByteOrder ? { pokeByteOrder: opts.pokeByteOrder } : {}),
+  });
   const store = factory(kernel);
   const oracle = new Oracle(modelInputFor(config, scenario, opts.slotPolicy ?? 'lowest-free'), opts.coverage);
   return { config, kernel, store, oracle, ip, nameAt, windows };
@@ -46,7 +49,8 @@ export function mdIndex(world: World, md: number): { index: number } | { bogus: 
   const view = world.store.inspect();
   if (view.arrayBase === 0) return { bogus: `pointer ${hexAddr(md)} while no array exists` };
   const offset = md - view.arrayBase;
-  if (offset < 0 || offset % 16 !== 0 || offset / 16 >= view.count) return { bogus: `pointer ${hexAddr(md)} outside the array [${hexAddr(view.arrayBase)}, +${view.count}×16)` };
+  if (offset < 0 || offset % 16 !== 0 || offset / 16 >= view.count)
+    return { bogus: `pointer ${hexAddr(md)} outside the array [${hexAddr(view.arrayBase)}, +${view.count}×16)` };
   return { index: offset / 16 };
 }
 

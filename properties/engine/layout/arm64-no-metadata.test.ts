@@ -37,18 +37,29 @@ describe('arm64 CFI_CLANG kernel (no kfunc_md) = mainline compiler layout', () =
   for (const { callOps, withArgs, patchable } of CASES) {
     for (const bti of [false, true]) {
       it(`${patchable === null ? 'no flag' : `=${patchable.n},${patchable.m}`}${bti ? ' bti' : ''}`, () => {
-        const kernel = createKernel({ options: arm64({ cfiClang: true, callOps, withArgs, alignment8b: callOps, bti }), functions: FUNCTIONS });
+        const kernel = createKernel({
+          options: arm64({ cfiClang: true, callOps, withArgs, alignment8b: callOps, bti }),
+          functions: FUNCTIONS,
+        });
         const at = (addr: number, n: number): string => hex([...kernel.mem.peekBytes(addr, n)]);
         for (const spec of FUNCTIONS) {
           const f = kernel.fn(spec.name);
-          const input: CompilerLayoutInput = { arch: 'arm64', patchable, padded: spec.padded, alignment: callOps ? 8 : 4, kcfi: { hash: spec.kcfiHash }, bti };
+          const input: CompilerLayoutInput = {
+            arch: 'arm64',
+            patchable,
+            padded: spec.padded,
+            alignment: callOps ? 8 : 4,
+            kcfi: { hash: spec.kcfiHash },
+            bti,
+          };
           const layout = compilerLayout(input);
           const window = [...layout.window];
           if (callOps && spec.padded) window.splice(-8, 8, ...le64(kernel.staticAddr('ftrace_nop_ops')!));
           expect(at(f.ip - window.length, window.length), `${spec.name}: window`).toBe(hex(window));
           expect(at(f.ip, layout.entryPrefix.length), `${spec.name}: entry`).toBe(hex([...layout.entryPrefix]));
           // nothing more at the entry: the body follows the prefix directly
-          if (spec.body) expect(at(f.ip + layout.entryPrefix.length, spec.body.length), `${spec.name}: body`).toBe(hex(spec.body));
+          if (spec.body)
+            expect(at(f.ip + layout.entryPrefix.length, spec.body.length), `${spec.name}: body`).toBe(hex(spec.body));
           expect((f.ip - kernel.textBase) % input.alignment, `${spec.name}: entry phase`).toBe(layout.entryPhase);
         }
       });

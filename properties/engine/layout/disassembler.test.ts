@@ -19,7 +19,15 @@ function disassemble(triple: string, bytes: readonly number[], allowInvalid = fa
   // llvm-mc reports undecodable bytes on stderr with exit status 0: any stderr is a failure
   if (!allowInvalid) expect(r.stderr.trim(), 'llvm-mc could not decode the bytes').toBe('');
   // drop `# imm = …` comments; arm64 immediates (`#4660`) have no space after the hash
-  return r.stdout.split('\n').map((l) => l.replace(/\s#\s.*$/, '').replace(/\s+/g, ' ').trim()).filter((l) => l && l !== '.text');
+  return r.stdout
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/\s#\s.*$/, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    )
+    .filter((l) => l && l !== '.text');
 }
 
 const X86_MNEMONICS: Record<Exclude<OccupantKind, 'callops'>, (c: Configuration) => string[]> = {
@@ -38,7 +46,7 @@ const X86_MNEMONICS: Record<Exclude<OccupantKind, 'callops'>, (c: Configuration)
 function expectedX86(config: Configuration): string[] {
   return config.occupants.flatMap((o) => {
     const one = X86_MNEMONICS[o.kind as Exclude<OccupantKind, 'callops'>](config);
-    return o.kind === 'nop' ? Array.from({ length: o.end - o.start }, () => one[0]!) : one;
+    return o.kind === 'nop' ? Array.from({ length: o.end - o.start }, () => one[0]) : one;
   });
 }
 
@@ -59,14 +67,19 @@ describe.skipIf(!LLVM_MC && process.env['CI'] !== 'true')('byte maps read back b
       const lines = disassemble('x86_64', installed(config));
       const expected = expectedX86(config);
       expect(lines.length).toBe(expected.length);
-      lines.forEach((line, i) => expect(line.replace(/\s+/g, ' ').startsWith(expected[i]!), `${line} vs ${expected[i]}`).toBe(true));
+      lines.forEach((line, i) =>
+        expect(line.replace(/\s+/g, ' ').startsWith(expected[i]), `${line} vs ${expected[i]}`).toBe(true),
+      );
     });
   }
 
   it('the overlapping case C (Kconfig reading, FineIBT) does not decode as an md instruction at ip-19', () => {
     const config = allConfigurations().find((c) => c.overlaps.length > 0)!;
     const image = [...paddingImage(config)];
-    const window = image.slice(config.paddingBytes - config.insnOffset, config.paddingBytes - config.insnOffset + config.insnSize);
+    const window = image.slice(
+      config.paddingBytes - config.insnOffset,
+      config.paddingBytes - config.insnOffset + config.insnSize,
+    );
     const lines = disassemble('x86_64', window, true);
     expect(lines).toEqual(['nop', 'nop', 'nop']); // then F3 0F: the start of the FineIBT endbr64, cut off
   });
@@ -77,7 +90,9 @@ describe.skipIf(!LLVM_MC && process.env['CI'] !== 'true')('byte maps read back b
       const bytes = installed(config).slice(0, literal ? literal.start + config.paddingBytes : config.paddingBytes);
       const expected = config.occupants
         .filter((o) => o.kind !== 'callops')
-        .flatMap((o) => Array.from({ length: (o.end - o.start) / 4 }, () => (o.kind === 'md' ? `udf #${INDEX}` : 'nop')));
+        .flatMap((o) =>
+          Array.from({ length: (o.end - o.start) / 4 }, () => (o.kind === 'md' ? `udf #${INDEX}` : 'nop')),
+        );
       expect(disassemble('aarch64', bytes)).toEqual(expected);
     });
   }

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
 import type { FunctionSpec } from '../../../impl/kernel/spec.ts';
-import { DEFAULT_PADDING_PARAMS, allConfigurations, compilerInputFor, compilerLayout, paddingImage } from '../../../model/config/index.ts';
+import {
+  DEFAULT_PADDING_PARAMS,
+  allConfigurations,
+  compilerInputFor,
+  compilerLayout,
+  paddingImage,
+} from '../../../model/config/index.ts';
 import type { CompilerLayoutInput, Configuration, OccupantKind } from '../../../model/config/index.ts';
 import { hex } from '../../../model/index.ts';
 
@@ -46,7 +52,7 @@ function startsWith(bytes: readonly number[], prefix: readonly number[], at = 0)
 
 /** x86 instruction boundaries are unambiguous, so at most one NOP form matches at each point. */
 function isX86Filler(bytes: readonly number[]): boolean {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const nop = X86_NOPS.find((n) => at + n.length <= bytes.length && startsWith(bytes, n, at));
     if (nop === undefined) return false;
     at += nop.length;
@@ -62,7 +68,13 @@ function isArm64Filler(bytes: readonly number[]): boolean {
  * Can `code` be read as a body that `isBody` accepts, then `glue`, then filler shorter
  * than `limit`? Filler must be minimal: alignment never needs a whole unit of it.
  */
-function bodyThenFiller(code: readonly number[], isBody: (b: readonly number[]) => boolean, glue: readonly number[], limit: number, isFiller: (b: readonly number[]) => boolean): boolean {
+function bodyThenFiller(
+  code: readonly number[],
+  isBody: (b: readonly number[]) => boolean,
+  glue: readonly number[],
+  limit: number,
+  isFiller: (b: readonly number[]) => boolean,
+): boolean {
   for (let k = Math.max(0, code.length - glue.length - limit + 1); k <= code.length; k++) {
     if (!isBody(code.slice(0, k)) || !startsWith(code, glue, k)) continue;
     const filler = code.slice(k + glue.length);
@@ -115,16 +127,20 @@ function functionsArbitrary(arch: 'x86' | 'arm64'): fc.Arbitrary<FunctionSpec[]>
   const code = (minUnits: number, maxUnits: number) =>
     arch === 'x86'
       ? fc.array(byte, { minLength: minUnits, maxLength: maxUnits })
-      : fc.array(fc.array(byte, { minLength: 4, maxLength: 4 }), { minLength: minUnits, maxLength: maxUnits }).map((w) => w.flat());
-  // undefined half of the time: the defaults are what most mutants change
-  const maybe = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
-  const fn = fc.record({
-    padded: fc.boolean(),
-    body: maybe(arch === 'x86' ? code(1, 40) : code(1, 6)),
-    tail: maybe(arch === 'x86' ? code(0, 20) : code(0, 4)),
-    kcfiHash: maybe(u32),
-    thunkRel32: maybe(u32),
-  });
+      : fc
+          .array(fc.array(byte, { minLength: 4, maxLength: 4 }), { minLength: minUnits, maxLength: maxUnits })
+          .map((w) => w.flat());
+  // each optional field absent about half of the time: the defaults are what most mutants change
+  const fn = fc.record(
+    {
+      padded: fc.boolean(),
+      body: arch === 'x86' ? code(1, 40) : code(1, 6),
+      tail: arch === 'x86' ? code(0, 20) : code(0, 4),
+      kcfiHash: u32,
+      thunkRel32: u32,
+    },
+    { requiredKeys: ['padded'] },
+  );
   return fc.array(fn, { minLength: 1, maxLength: 6 }).map((fns) => fns.map((f, i) => ({ name: `f${i}`, ...f })));
 }
 
@@ -153,7 +169,7 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
   let prevBody: ((b: readonly number[]) => boolean) | null = () => true; // whatever leads the image
   let prevIp = -Infinity;
   specs.forEach((spec, i) => {
-    const f = kernel.functions[i]!;
+    const f = kernel.functions[i];
     const name = `${f.name} ${f.padded ? 'padded' : 'unpadded'}`;
     expect(f.ip, `${name}: ips increase`).toBeGreaterThan(prevIp);
     let hash = spec.kcfiHash ?? DEFAULT_PADDING_PARAMS.kcfiHash;

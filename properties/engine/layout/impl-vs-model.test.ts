@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
-import { DEFAULT_PADDING_PARAMS, allConfigurations, compilerInputFor, compilerLayout, paddingImage } from '../../../model/config/index.ts';
+import {
+  DEFAULT_PADDING_PARAMS,
+  allConfigurations,
+  compilerInputFor,
+  compilerLayout,
+  paddingImage,
+} from '../../../model/config/index.ts';
 import { hex } from '../../../model/index.ts';
 
 /**
@@ -27,19 +33,29 @@ describe('implementation text = model byte map, every configuration', () => {
       });
       // the CALL_OPS literal points at the kernel's own ftrace_nop_ops
       const ops = kernel.staticAddr('ftrace_nop_ops');
-      const params = { kcfiHash, thunkRel32, callOpsLiteral: ops === undefined ? DEFAULT_PADDING_PARAMS.callOpsLiteral : BigInt(ops) };
+      const params = {
+        kcfiHash,
+        thunkRel32,
+        callOpsLiteral: ops === undefined ? DEFAULT_PADDING_PARAMS.callOpsLiteral : BigInt(ops),
+      };
       const layout = compilerLayout(compilerInputFor(config, params));
       for (const f of kernel.functions.filter((x) => x.padded)) {
         const padding = [...kernel.mem.peekBytes(f.ip - config.paddingBytes, config.paddingBytes)];
         expect(hex(padding), `${f.name}: ip-${config.paddingBytes}..ip`).toBe(hex([...paddingImage(config, params)]));
         const entry = [...kernel.mem.peekBytes(f.ip, layout.entryPrefix.length)];
         expect(hex(entry), `${f.name}: at the entry`).toBe(hex([...layout.entryPrefix]));
-        expect((f.ip - (kernel.textBase % config.alignment)) % config.alignment, `${f.name}: entry phase`).toBe(layout.entryPhase);
+        expect((f.ip - (kernel.textBase % config.alignment)) % config.alignment, `${f.name}: entry phase`).toBe(
+          layout.entryPhase,
+        );
       }
       const asm = kernel.fn('asm');
-      expect(hex([...kernel.mem.peekBytes(asm.ip - tail.length, tail.length)]), 'bytes before the unpadded entry').toBe(hex(tail));
+      expect(hex([...kernel.mem.peekBytes(asm.ip - tail.length, tail.length)]), 'bytes before the unpadded entry').toBe(
+        hex(tail),
+      );
       const unpadded = compilerLayout({ ...compilerInputFor(config, params), padded: false });
-      expect(hex([...kernel.mem.peekBytes(asm.ip, unpadded.entryPrefix.length)]), 'unpadded entry').toBe(hex([...unpadded.entryPrefix]));
+      expect(hex([...kernel.mem.peekBytes(asm.ip, unpadded.entryPrefix.length)]), 'unpadded entry').toBe(
+        hex([...unpadded.entryPrefix]),
+      );
       expect(asm.ip % 4).toBe(0);
     });
   }

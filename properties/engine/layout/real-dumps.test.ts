@@ -44,7 +44,10 @@ describe('compiler-rule layout reproduces every real dump', () => {
     if (!d.layout.padded && m > 0 && d.bytesBefore.length >= l.window.length + m) {
       const unit = d.arch === 'x86' ? 1 : 4;
       const wouldBe = compilerLayout({ arch: d.arch, ...d.layout, padded: true, kcfi: null }).window;
-      const before = d.bytesBefore.slice(d.bytesBefore.length - l.window.length - m * unit, d.bytesBefore.length - l.window.length);
+      const before = d.bytesBefore.slice(
+        d.bytesBefore.length - l.window.length - m * unit,
+        d.bytesBefore.length - l.window.length,
+      );
       expect(before).not.toEqual(Array.from(wouldBe));
     }
 
@@ -64,15 +67,20 @@ describe('kernel configurations agree with the compiler rules', () => {
     expect(Array.from(linkTimeImage(c, P))).toEqual(Array.from(l.window));
   });
 
-  it.each(allConfigurations().map((c) => [c.name, c] as const))('%s: boot image differs only where boot code writes', (_n, c) => {
-    const boot = paddingImage(c, P);
-    const linked = linkTimeImage(c, P);
-    const bootWritten = (off: number): boolean =>
-      c.occupants.some((o) => (o.kind === 'thunk' || o.kind === 'fineibt' || o.kind === 'callops') && o.start <= off && off < o.end);
-    for (let off = -c.paddingBytes; off < 0; off++) {
-      if (!bootWritten(off)) expect(boot[off + c.paddingBytes]).toBe(linked[off + c.paddingBytes]);
-    }
-  });
+  it.each(allConfigurations().map((c) => [c.name, c] as const))(
+    '%s: boot image differs only where boot code writes',
+    (_n, c) => {
+      const boot = paddingImage(c, P);
+      const linked = linkTimeImage(c, P);
+      const bootWritten = (off: number): boolean =>
+        c.occupants.some(
+          (o) => (o.kind === 'thunk' || o.kind === 'fineibt' || o.kind === 'callops') && o.start <= off && off < o.end,
+        );
+      for (let off = -c.paddingBytes; off < 0; off++) {
+        if (!bootWritten(off)) expect(boot[off + c.paddingBytes]).toBe(linked[off + c.paddingBytes]);
+      }
+    },
+  );
 
   const dump = (id: string): RealDump => {
     const d = REAL_DUMPS.find((x) => x.id === id);

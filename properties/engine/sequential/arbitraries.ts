@@ -14,19 +14,28 @@ import type { Suite } from './suites.ts';
  */
 export function scenarioArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<Scenario> {
   return functionsArbitrary(config, suite).chain((functions) =>
-    commandsArbitrary(config, suite, functions).map(
-      (commands): Scenario => ({ config: config.name, suite: suite.name, ...SUITE_GEOMETRY, functions, commands }),
-    ),
+    commandsArbitrary(config, suite, functions).map((commands): Scenario => ({
+      config: config.name,
+      suite: suite.name,
+      ...SUITE_GEOMETRY,
+      functions,
+      commands,
+    })),
   );
 }
 
 function functionsArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<ScenarioFunction[]> {
   const padded = fc.integer({ min: 2, max: 5 });
   if (!suite.unpadded) return padded.map((n) => Array.from({ length: n }, (_, i) => ({ name: `f${i}`, padded: true })));
-  const unpadded = fc.array(fc.record({ after: fc.nat(4), tail: tailArbitrary(config) }), { minLength: 1, maxLength: 2 });
+  const unpadded = fc.array(fc.record({ after: fc.nat(4), tail: tailArbitrary(config) }), {
+    minLength: 1,
+    maxLength: 2,
+  });
   return fc.tuple(padded, unpadded).map(([n, extra]) => {
     const out: ScenarioFunction[] = Array.from({ length: n }, (_, i) => ({ name: `f${i}`, padded: true }));
-    extra.forEach((u, k) => out.splice(Math.min(u.after, out.length - 1) + 1, 0, { name: `nopad${k}`, padded: false, tail: u.tail }));
+    extra.forEach((u, k) =>
+      out.splice(Math.min(u.after, out.length - 1) + 1, 0, { name: `nopad${k}`, padded: false, tail: u.tail }),
+    );
     return out;
   });
 }
@@ -43,7 +52,13 @@ function tailArbitrary(config: Configuration): fc.Arbitrary<number[]> {
       // `mov $imm,%eax; ret` ending the previous function, alignment filler after it
       fc.integer({ min: 0, max: 3 }).map((imm) => place(fill(length, 0xcc), at, [0xb8, imm, 0, 0, 0, 0xc3])),
       // an ordinary tail (real dump: notrace_fn's predecessor), no B8 where exist() reads
-      fc.constant(place(fill(length, 0xcc), length - 16, [0x48, 0x89, 0xf8, 0x89, 0xf7, 0x8d, 0x76, 0x01, 0xff, 0xe0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00])),
+      fc.constant(
+        place(
+          fill(length, 0xcc),
+          length - 16,
+          [0x48, 0x89, 0xf8, 0x89, 0xf7, 0x8d, 0x76, 0x01, 0xff, 0xe0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+        ),
+      ),
     );
   }
   const ret = [0xc0, 0x03, 0x5f, 0xd6];
@@ -55,16 +70,26 @@ function tailArbitrary(config: Configuration): fc.Arbitrary<number[]> {
   );
 }
 
-function commandsArbitrary(config: Configuration, suite: Suite, functions: readonly ScenarioFunction[]): fc.Arbitrary<Command[]> {
+function commandsArbitrary(
+  config: Configuration,
+  suite: Suite,
+  functions: readonly ScenarioFunction[],
+): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   const paddedFn = fc.constantFrom(...functions.filter((f) => f.padded).map((f) => f.name));
   const single: fc.WeightedArbitrary<Command>[] = [
-    { weight: 2, arbitrary: fn.map((f): Command => (suite.stalePointers ? { op: 'put', fn: f, stale: true } : { op: 'put', fn: f })) },
+    {
+      weight: 2,
+      arbitrary: fn.map((f): Command =>
+        suite.stalePointers ? { op: 'put', fn: f, stale: true } : { op: 'put', fn: f },
+      ),
+    },
     { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'put_by_ip', fn: f })) },
     { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'find', fn: f })) },
   ];
   // the fault of a fault suite comes as often as the calls it disturbs
-  if (suite.ops.includes('fail_alloc')) single.push({ weight: 3, arbitrary: fc.constant<Command>({ op: 'fail_alloc' }) });
+  if (suite.ops.includes('fail_alloc'))
+    single.push({ weight: 3, arbitrary: fc.constant<Command>({ op: 'fail_alloc' }) });
   const extraBlocks: fc.WeightedArbitrary<Command[]>[] = [];
   if (suite.foreign) {
     const bytes = foreignBytes(config, suite.foreign);
@@ -73,14 +98,24 @@ function commandsArbitrary(config: Configuration, suite: Suite, functions: reado
     // a fault that lands on a function just attached, so it can meet that function's put
     const attachedThenHit = fc
       .tuple(paddedFn, bytes)
-      .map(([f, b]): Command[] => [{ op: 'lock' }, { op: 'get', fn: f }, { op: 'unlock' }, { op: 'foreign_write', fn: f, bytes: b }]);
+      .map(([f, b]): Command[] => [
+        { op: 'lock' },
+        { op: 'get', fn: f },
+        { op: 'unlock' },
+        { op: 'foreign_write', fn: f, bytes: b },
+      ]);
     extraBlocks.push({ weight: 2, arbitrary: attachedThenHit });
   }
-  return suite.keepsLockContract ? contractCommands(suite, functions, single, extraBlocks) : freeCommands(functions, single);
+  return suite.keepsLockContract
+    ? contractCommands(suite, functions, single, extraBlocks)
+    : freeCommands(functions, single);
 }
 
 /** Lock misuse: well-formed blocks mixed with bare lock/unlock/get, so misuse can come after real state. */
-function freeCommands(functions: readonly ScenarioFunction[], single: readonly fc.WeightedArbitrary<Command>[]): fc.Arbitrary<Command[]> {
+function freeCommands(
+  functions: readonly ScenarioFunction[],
+  single: readonly fc.WeightedArbitrary<Command>[],
+): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   const misuse = fc.oneof(
     fc.constant<Command>({ op: 'lock' }),
@@ -103,8 +138,14 @@ function contractCommands(
 ): fc.Arbitrary<Command[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   // put-under-lock: a put or put_by_ip may come before the unlock
-  const inside = suite.putUnderLock ? fc.array(fc.oneof(single[0]!.arbitrary, single[1]!.arbitrary), { maxLength: 1 }) : fc.constant<Command[]>([]);
-  const block = fc.oneof({ weight: 3, arbitrary: getBlock(fn, inside) }, { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) }, ...extraBlocks);
+  const inside = suite.putUnderLock
+    ? fc.array(fc.oneof(single[0].arbitrary, single[1].arbitrary), { maxLength: 1 })
+    : fc.constant<Command[]>([]);
+  const block = fc.oneof(
+    { weight: 3, arbitrary: getBlock(fn, inside) },
+    { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) },
+    ...extraBlocks,
+  );
   return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
 }
 
@@ -147,5 +188,10 @@ function place(into: number[], at: number, bytes: readonly number[]): number[] {
 function getBlock(fn: fc.Arbitrary<string>, inside: fc.Arbitrary<Command[]>): fc.Arbitrary<Command[]> {
   return fc
     .tuple(fc.array(fn, { minLength: 1, maxLength: 3 }), inside)
-    .map(([fs, extra]): Command[] => [{ op: 'lock' }, ...fs.map((f): Command => ({ op: 'get', fn: f })), ...extra, { op: 'unlock' }]);
+    .map(([fs, extra]): Command[] => [
+      { op: 'lock' },
+      ...fs.map((f): Command => ({ op: 'get', fn: f })),
+      ...extra,
+      { op: 'unlock' },
+    ]);
 }

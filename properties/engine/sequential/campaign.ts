@@ -22,13 +22,23 @@ export interface Campaign {
 }
 
 /** Every suite on every configuration, one shared coverage map. */
-export function runCampaign(impl: Implementation, configs: readonly Configuration[], suites: readonly Suite[], opts: CampaignOptions): Campaign {
+export function runCampaign(
+  impl: Implementation,
+  configs: readonly Configuration[],
+  suites: readonly Suite[],
+  opts: CampaignOptions,
+): Campaign {
   const coverage = new Map<string, number>(allEdgeIds().map((e) => [e, 0]));
   const results: PropertyResult[] = [];
   const total = configs.length * suites.length;
   for (const config of configs) {
     for (const suite of suites) {
-      const r = checkProperty(config, suite, impl.factory, { seed: opts.seed, numRuns: opts.numRuns, coverage, slotPolicy: impl.slotPolicy });
+      const r = checkProperty(config, suite, impl.factory, {
+        seed: opts.seed,
+        numRuns: opts.numRuns,
+        coverage,
+        slotPolicy: impl.slotPolicy,
+      });
       results.push(r);
       opts.onProgress?.(results.length, total, r);
     }

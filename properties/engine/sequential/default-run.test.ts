@@ -19,12 +19,15 @@ beforeAll(() => {
 }, 300_000);
 
 describe('default run against v4', () => {
-  it.each(['D3', 'D8', 'D10', 'D12', 'D6'])('the generic suites find %s with a counterexample of at most 6 commands', (id) => {
-    const hits = campaign.results.filter((r) => r.finding?.id === id);
-    expect(hits.length).toBeGreaterThan(0);
-    const shortest = Math.min(...hits.map((r) => r.counterexample!.executed.length));
-    expect(shortest).toBeLessThanOrEqual(6);
-  });
+  it.each(['D3', 'D8', 'D10', 'D12', 'D6'])(
+    'the generic suites find %s with a counterexample of at most 6 commands',
+    (id) => {
+      const hits = campaign.results.filter((r) => r.finding?.id === id);
+      expect(hits.length).toBeGreaterThan(0);
+      const shortest = Math.min(...hits.map((r) => r.counterexample!.executed.length));
+      expect(shortest).toBeLessThanOrEqual(6);
+    },
+  );
 
   it('D12 shows exactly on the case C Kconfig-reading FineIBT configurations', () => {
     const d12 = new Set(campaign.results.filter((r) => r.finding?.id === 'D12').map((r) => r.config));
@@ -34,7 +37,9 @@ describe('default run against v4', () => {
   it('no false alarms: without faults or misuse, v4 holds on every configuration where it is sound', () => {
     const contract = campaign.results.filter((r) => r.suite === 'contract' && !d12Configs.includes(r.config));
     expect(contract.length).toBe(configs.length - d12Configs.length);
-    expect(contract.filter((r) => !r.holds).map((r) => `${r.config}: ${r.counterexample?.violation?.message}`)).toEqual([]);
+    expect(contract.filter((r) => !r.holds).map((r) => `${r.config}: ${r.counterexample?.violation?.message}`)).toEqual(
+      [],
+    );
   });
 
   it('allocation failure alone is handled cleanly by v4 (I11) wherever it is sound', () => {
@@ -48,7 +53,9 @@ describe('default run against v4', () => {
   });
 
   it('every violation is named by the findings table', () => {
-    const unnamed = campaign.results.filter((r) => !r.holds && !r.finding).map((r) => `${r.config}/${r.suite}: ${r.counterexample?.violation?.check}`);
+    const unnamed = campaign.results
+      .filter((r) => !r.holds && !r.finding)
+      .map((r) => `${r.config}/${r.suite}: ${r.counterexample?.violation?.check}`);
     expect(unnamed).toEqual([]);
   });
 });

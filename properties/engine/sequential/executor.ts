@@ -1,6 +1,6 @@
 import { runSequential } from '../../../impl/kernel/run.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { decodeWindow, hex } from '../../../model/index.ts';
 import type { ModelEvent, Outcome, SlotPolicy } from '../../../model/index.ts';
 import { Caller } from '../core/holdings.ts';
@@ -21,7 +21,13 @@ export interface ExecutedStep {
   readonly expected: string;
   readonly actual: string;
   /** the window the command is about, before and after, and what the model expects there */
-  readonly window?: { readonly fn: string; readonly offset: number; readonly before: string; readonly after: string; readonly model: string };
+  readonly window?: {
+    readonly fn: string;
+    readonly offset: number;
+    readonly before: string;
+    readonly after: string;
+    readonly model: string;
+  };
 }
 
 export interface Execution {
@@ -40,7 +46,10 @@ export interface ExecuteOptions {
 /** Run a scenario's commands against the model and the implementation, checking after each. */
 export function execute(scenario: Scenario, factory: StoreFactory, opts: ExecuteOptions = {}): Execution {
   const suite = suiteByName(scenario.suite);
-  const world = buildWorld(scenario, factory, { ...(opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {}), ...(opts.coverage ? { coverage: opts.coverage } : {}) });
+  const world = buildWorld(scenario, factory, {
+    ...(opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {}),
+    ...(opts.coverage ? { coverage: opts.coverage } : {}),
+  });
   const caller = new Caller(suite);
   const executed: Command[] = [];
   const steps: ExecutedStep[] = [];
@@ -68,8 +77,10 @@ export function execute(scenario: Scenario, factory: StoreFactory, opts: Execute
       const implSays = impl.ok ? 'the implementation returned normally' : `the implementation: ${impl.error}`;
       return done({ check: 'contract', at, message: `${model.violation}; ${implSays}`, ...(fn ? { fn } : {}) });
     }
-    if (!impl.ok && impl.crashed) return done({ check: 'crash', at, message: `the implementation ${impl.error} in \`${describeCommand(cmd)}\`` });
-    if (!impl.ok) return done({ check: 'deadlock', at, message: `the model expected progress; the implementation: ${impl.error}` });
+    if (!impl.ok && impl.crashed)
+      return done({ check: 'crash', at, message: `the implementation ${impl.error} in \`${describeCommand(cmd)}\`` });
+    if (!impl.ok)
+      return done({ check: 'deadlock', at, message: `the model expected progress; the implementation: ${impl.error}` });
     // memory safety first: a use-after-free explains whatever disagreement follows it
     const v =
       checkMemorySafety(world, cursor, at) ??
@@ -155,22 +166,51 @@ function runImpl(cmd: Command, world: World, caller: Caller): ImplResult {
   }
 }
 
-function checkResult(world: World, cmd: Command, outcome: Outcome | null, value: number | null, warnSites: string[], at: number): Violation | null {
+function checkResult(
+  world: World,
+  cmd: Command,
+  outcome: Outcome | null,
+  value: number | null,
+  warnSites: string[],
+  at: number,
+): Violation | null {
   const call = describeCommand(cmd);
   const expectedWarn = outcome?.warn ?? null;
   const unexpected = warnSites.filter((s) => s !== expectedWarn);
-  if (unexpected.length > 0) return { check: 'result', at, message: `${call} hit WARN_ON_ONCE (${unexpected.join(', ')}); the model expects no WARN` };
-  if (expectedWarn && !warnSites.includes(expectedWarn)) return { check: 'result', at, message: `${call}: the model expects WARN ${expectedWarn}; none fired` };
+  if (unexpected.length > 0)
+    return {
+      check: 'result',
+      at,
+      message: `${call} hit WARN_ON_ONCE (${unexpected.join(', ')}); the model expects no WARN`,
+    };
+  if (expectedWarn && !warnSites.includes(expectedWarn))
+    return { check: 'result', at, message: `${call}: the model expects WARN ${expectedWarn}; none fired` };
   if (outcome?.op !== 'get' && outcome?.op !== 'find') return null;
   const expected = outcome.md;
   const actual = mdIndex(world, value ?? 0);
   const fnName = outcome.fn;
-  if (actual !== null && 'bogus' in actual) return { check: 'result', at, fn: fnName, message: `${call} returned a ${actual.bogus}; the model expects ${describeMd(expected)}` };
+  if (actual !== null && 'bogus' in actual)
+    return {
+      check: 'result',
+      at,
+      fn: fnName,
+      message: `${call} returned a ${actual.bogus}; the model expects ${describeMd(expected)}`,
+    };
   const got = actual?.index ?? null;
   if (got === expected) return null;
   const owner = got === null ? '' : ownerNote(world, got);
-  const why = outcome.op === 'get' && outcome.md === null ? ` (${outcome.result})` : !world.windows.has(fnName) && expected === null ? ` (${fnName} has no padding)` : '';
-  return { check: 'result', at, fn: fnName, message: `${call} returned ${describeMd(got)}${owner}; the model expects ${describeMd(expected)}${why}` };
+  const why =
+    outcome.op === 'get' && outcome.md === null
+      ? ` (${outcome.result})`
+      : !world.windows.has(fnName) && expected === null
+        ? ` (${fnName} has no padding)`
+        : '';
+  return {
+    check: 'result',
+    at,
+    fn: fnName,
+    message: `${call} returned ${describeMd(got)}${owner}; the model expects ${describeMd(expected)}${why}`,
+  };
 }
 
 function checkAvailability(world: World, outcome: Outcome | null, at: number): Violation | null {
@@ -190,20 +230,34 @@ function checkWindows(world: World, at: number): Violation | null {
     const actual = implWindow(world, fn);
     const expected = ctx.windows[fn] ?? [];
     if (hex(actual) !== hex(expected)) {
-      return { check: 'window', at, fn, message: `md window of ${fn} at ip-${world.config.insnOffset}: implementation ${hex(actual)}, model expects ${hex(expected)}` };
+      return {
+        check: 'window',
+        at,
+        fn,
+        message: `md window of ${fn} at ip-${world.config.insnOffset}: implementation ${hex(actual)}, model expects ${hex(expected)}`,
+      };
     }
   }
   return null;
 }
 
 /** I6, then the poke decisions: kfunc_md writes a window only where the model's table changes it. */
-function checkWrites(world: World, cursor: { writes: number }, windowsBefore: Readonly<Record<string, readonly number[]>>, at: number): Violation | null {
+function checkWrites(
+  world: World,
+  cursor: { writes: number },
+  windowsBefore: Readonly<Record<string, readonly number[]>>,
+  at: number,
+): Violation | null {
   const writes = world.kernel.textWrites.slice(cursor.writes).filter((w) => !w.foreign);
   cursor.writes = world.kernel.textWrites.length;
   const windows = [...world.windows];
   for (const w of writes) {
     if (!windows.some(([, [s, e]]) => w.addr >= s && w.addr < e)) {
-      return { check: 'I6', at, message: `byte ${where(world, w.addr)} changed ${byte(w.before)} → ${byte(w.after)}: outside every md window` };
+      return {
+        check: 'I6',
+        at,
+        message: `byte ${where(world, w.addr)} changed ${byte(w.before)} → ${byte(w.after)}: outside every md window`,
+      };
     }
   }
   const after = world.oracle.context.windows;
@@ -211,7 +265,12 @@ function checkWrites(world: World, cursor: { writes: number }, windowsBefore: Re
     if (!writes.some((w) => w.addr >= s && w.addr < e)) continue;
     const held = windowsBefore[fn] ?? [];
     if (hex(held) === hex(after[fn] ?? [])) {
-      return { check: 'pokes', at, fn, message: `text_poke into ${fn}'s window, which already held ${hex(held)}: the decision table (spec §2.4) writes nothing there` };
+      return {
+        check: 'pokes',
+        at,
+        fn,
+        message: `text_poke into ${fn}'s window, which already held ${hex(held)}: the decision table (spec §2.4) writes nothing there`,
+      };
     }
   }
   return null;
@@ -237,24 +296,41 @@ function checkInvariants(world: World, cursor: { count: number }, at: number): V
   // I3 first: an index past the capacity also hides its slot from the I2 count
   for (const { fn, index } of installed) {
     if (index >= view.count || view.arrayBase === 0) {
-      return { check: 'I3', at, fn, message: `${fn}'s window holds index ${index} but the capacity is ${view.arrayBase === 0 ? 'unallocated' : view.count}` };
+      return {
+        check: 'I3',
+        at,
+        fn,
+        message: `${fn}'s window holds index ${index} but the capacity is ${view.arrayBase === 0 ? 'unallocated' : view.count}`,
+      };
     }
   }
   const live = view.entries.filter((e) => e.users > 0).length;
-  if (view.used !== live) return { check: 'I2', at, message: `kfunc_md_used is ${view.used} but ${live} slot(s) have users > 0` };
+  if (view.used !== live)
+    return { check: 'I2', at, message: `kfunc_md_used is ${view.used} but ${live} slot(s) have users > 0` };
   for (const { fn, index } of installed) {
-    const entry = view.entries[index]!;
+    const entry = view.entries[index];
     const ip = world.ip.get(fn)!;
     if (entry.func !== ip || entry.users < 1) {
-      return { check: 'I1', at, fn, message: `${fn}'s window holds index ${index}, whose entry has func ${funcName(world, entry.func)} and users ${entry.users}` };
+      return {
+        check: 'I1',
+        at,
+        fn,
+        message: `${fn}'s window holds index ${index}, whose entry has func ${funcName(world, entry.func)} and users ${entry.users}`,
+      };
     }
   }
-  if (view.count < cursor.count) return { check: 'I11', at, message: `capacity shrank from ${cursor.count} to ${view.count}` };
+  if (view.count < cursor.count)
+    return { check: 'I11', at, message: `capacity shrank from ${cursor.count} to ${view.count}` };
   cursor.count = view.count;
   if (ctx.order !== null && (view.count !== ctx.count || view.arrayBase === 0)) {
-    return { check: 'state', at, message: `capacity ${view.count}${view.arrayBase === 0 ? ' (no array)' : ''}; the model expects ${ctx.count}` };
+    return {
+      check: 'state',
+      at,
+      message: `capacity ${view.count}${view.arrayBase === 0 ? ' (no array)' : ''}; the model expects ${ctx.count}`,
+    };
   }
-  if (view.used !== ctx.used) return { check: 'state', at, message: `kfunc_md_used is ${view.used}; the model expects ${ctx.used}` };
+  if (view.used !== ctx.used)
+    return { check: 'state', at, message: `kfunc_md_used is ${view.used}; the model expects ${ctx.used}` };
   return null;
 }
 
@@ -284,7 +360,13 @@ function record(
   if (!fn || !world.windows.has(fn)) return base;
   return {
     ...base,
-    window: { fn, offset: world.config.insnOffset, before: hex(before), after: hex(implWindow(world, fn)), model: hex(world.oracle.context.windows[fn] ?? []) },
+    window: {
+      fn,
+      offset: world.config.insnOffset,
+      before: hex(before),
+      after: hex(implWindow(world, fn)),
+      model: hex(world.oracle.context.windows[fn] ?? []),
+    },
   };
 }
 

@@ -16,8 +16,15 @@ import type { Suite } from './suites.ts';
  * implementation the suites' reach is measured on the scenarios it would
  * have generated next, with the same seed.
  */
-export function sweepModel(config: Configuration, suite: Suite, seed: number, numRuns: number, coverage: Map<string, number>): void {
-  for (const scenario of fc.sample(scenarioArbitrary(config, suite), { seed, numRuns })) runModelOnly(scenario, coverage);
+export function sweepModel(
+  config: Configuration,
+  suite: Suite,
+  seed: number,
+  numRuns: number,
+  coverage: Map<string, number>,
+): void {
+  for (const scenario of fc.sample(scenarioArbitrary(config, suite), { seed, numRuns }))
+    runModelOnly(scenario, coverage);
 }
 
 export function runModelOnly(scenario: Scenario, coverage: Map<string, number>): void {

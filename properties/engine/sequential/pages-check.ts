@@ -14,16 +14,25 @@ export function checkPages(world: World, at: number): Violation | null {
   const live = world.kernel.pages.list().filter((b) => !b.freed);
   if (view.arrayBase !== 0 && order !== null) {
     const current = live.find((b) => b.addr === view.arrayBase);
-    if (!current) return { check: 'pages', at, message: `the current array ${hexAddr(view.arrayBase)} is not a live page block` };
+    if (!current)
+      return { check: 'pages', at, message: `the current array ${hexAddr(view.arrayBase)} is not a live page block` };
     if (current.order !== order) {
-      return { check: 'pages', at, message: `the current array ${hexAddr(view.arrayBase)} is a block of order ${current.order}; the model's capacity needs order ${order}` };
+      return {
+        check: 'pages',
+        at,
+        message: `the current array ${hexAddr(view.arrayBase)} is a block of order ${current.order}; the model's capacity needs order ${order}`,
+      };
     }
   }
   const kept = new Set([view.arrayBase, ...(view.retained ?? [])]);
   const leaked = live.filter((b) => !kept.has(b.addr));
   if (leaked.length > 0) {
     const list = leaked.map((b) => `${hexAddr(b.addr)} (order ${b.order})`).join(', ');
-    return { check: 'pages', at, message: `leak: live page block(s) ${list} are neither the current array nor kept by the store` };
+    return {
+      check: 'pages',
+      at,
+      message: `leak: live page block(s) ${list} are neither the current array nor kept by the store`,
+    };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import type { SlotPolicy } from '../../../model/index.ts';
 import { execute } from './executor.ts';
@@ -33,18 +33,38 @@ export interface PropertyOptions {
 }
 
 /** Check one suite on one configuration: generate, run, shrink, and re-run the minimal case. */
-export function checkProperty(config: Configuration, suite: Suite, factory: StoreFactory, opts: PropertyOptions): PropertyResult {
+export function checkProperty(
+  config: Configuration,
+  suite: Suite,
+  factory: StoreFactory,
+  opts: PropertyOptions,
+): PropertyResult {
   const seed = propertySeed(opts.seed, config.name, suite.name);
-  const exOpts = { ...(opts.coverage ? { coverage: opts.coverage } : {}), ...(opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {}) };
+  const exOpts = {
+    ...(opts.coverage ? { coverage: opts.coverage } : {}),
+    ...(opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {}),
+  };
   const details = fc.check(
     fc.property(scenarioArbitrary(config, suite), (scenario) => execute(scenario, factory, exOpts).violation === null),
     { seed, numRuns: opts.numRuns },
   );
   const base = { config: config.name, suite: suite.name, seed, numRuns: opts.numRuns };
   if (!details.failed || !details.counterexample) {
-    return { ...base, holds: true, counterexample: null, finding: null, path: null, runsUntilFailure: null, shrinks: null };
+    return {
+      ...base,
+      holds: true,
+      counterexample: null,
+      finding: null,
+      path: null,
+      runsUntilFailure: null,
+      shrinks: null,
+    };
   }
-  const counterexample = execute(details.counterexample[0], factory, opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {});
+  const counterexample = execute(
+    details.counterexample[0],
+    factory,
+    opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {},
+  );
   if (opts.coverage) sweepModel(config, suite, seed, opts.numRuns, opts.coverage);
   return {
     ...base,

@@ -1,5 +1,5 @@
 import { runSequential } from '../../../impl/kernel/run.ts';
-import type { TrampolineView } from '../../../impl/store/api.ts';
+import type { TrampolineView } from '../../../impl/contract/index.ts';
 import { ownedIndex } from '../../../model/index.ts';
 import type { Violation } from '../core/checks.ts';
 import { hexAddr, mdIndex } from '../core/world.ts';
@@ -26,25 +26,44 @@ export function checkReaders(world: World, at: number): Violation | null {
     try {
       r = runSequential(world.kernel, world.store.trampoline(ip, { rcu: true }), READER_CPU);
     } catch (err) {
-      return { check: 'reader', at, fn, message: `the trampoline on ${fn} threw ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        check: 'reader',
+        at,
+        fn,
+        message: `the trampoline on ${fn} threw ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     if (!r.ok) return { check: 'reader', at, fn, message: `the trampoline on ${fn} did not return: ${r.deadlock}` };
     const fault = world.kernel.violations[violationsBefore];
-    if (fault) return { check: 'reader', at, fn, message: `the trampoline on ${fn}: ${fault.kind} at ${hexAddr(fault.addr ?? 0)}: ${fault.note}` };
+    if (fault)
+      return {
+        check: 'reader',
+        at,
+        fn,
+        message: `the trampoline on ${fn}: ${fault.kind} at ${hexAddr(fault.addr ?? 0)}: ${fault.note}`,
+      };
     const expected = ownedIndex(ctx, fn);
     const seen = mdIndex(world, r.value.md);
     const seenIndex = seen !== null && 'index' in seen ? seen.index : null;
     const says = (what: string): Violation => ({ check: 'reader', at, fn, message: `the trampoline on ${fn} ${what}` });
     if (seen !== null && 'bogus' in seen) return says(`formed a ${seen.bogus}`);
-    if (seenIndex !== expected) return says(`found ${describe(seenIndex)}; the model says ${fn} owns ${describe(expected)}`);
+    if (seenIndex !== expected)
+      return says(`found ${describe(seenIndex)}; the model says ${fn} owns ${describe(expected)}`);
     if (expected === null) {
       // the API says a miss loads nothing: users and func come back 0
-      if (r.value.users !== 0 || r.value.func !== 0) return says(`found no md but returned users ${r.value.users}, func ${hexAddr(r.value.func)}; a miss returns zeros`);
+      if (r.value.users !== 0 || r.value.func !== 0)
+        return says(
+          `found no md but returned users ${r.value.users}, func ${hexAddr(r.value.func)}; a miss returns zeros`,
+        );
       continue;
     }
-    const users = ctx.slots[expected]!.users;
-    if (r.value.users !== users) return says(`read users ${r.value.users} in md #${expected}; the model expects ${users}`);
-    if (r.value.func !== ip) return says(`read func ${world.nameAt.get(r.value.func) ?? hexAddr(r.value.func)} in md #${expected}; expected ${fn}`);
+    const users = ctx.slots[expected].users;
+    if (r.value.users !== users)
+      return says(`read users ${r.value.users} in md #${expected}; the model expects ${users}`);
+    if (r.value.func !== ip)
+      return says(
+        `read func ${world.nameAt.get(r.value.func) ?? hexAddr(r.value.func)} in md #${expected}; expected ${fn}`,
+      );
   }
   return null;
 }

@@ -5,7 +5,16 @@ import type { CommandOp } from '../core/operations.ts';
  * well-behaved caller on a healthy kernel; each other suite adds one class of
  * fault or misuse, so that every finding is reported under its own cause.
  */
-export type SuiteName = 'contract' | 'alloc-failure' | 'double-put' | 'foreign-bytes' | 'forged-insn' | 'unpadded' | 'put-under-lock' | 'lock-misuse' | 'stale-md';
+export type SuiteName =
+  | 'contract'
+  | 'alloc-failure'
+  | 'double-put'
+  | 'foreign-bytes'
+  | 'forged-insn'
+  | 'unpadded'
+  | 'put-under-lock'
+  | 'lock-misuse'
+  | 'stale-md';
 
 export interface Suite {
   readonly name: SuiteName;
@@ -83,7 +92,8 @@ export const SUITES: readonly Suite[] = [
   },
   {
     name: 'unpadded',
-    description: 'operations on functions without padding (arm64 notrace, x86 asm): the bytes before them belong to the previous function',
+    description:
+      'operations on functions without padding (arm64 notrace, x86 asm): the bytes before them belong to the previous function',
     faulty: true,
     ops: CORE,
     keepsLockContract: true,
@@ -104,7 +114,8 @@ export const SUITES: readonly Suite[] = [
   },
   {
     name: 'lock-misuse',
-    description: 'callers ignore the lock contract: lock, unlock, get, put in any order (get without the mutex, double lock, double put)',
+    description:
+      'callers ignore the lock contract: lock, unlock, get, put in any order (get without the mutex, double lock, double put)',
     faulty: true,
     ops: CORE,
     keepsLockContract: false,

@@ -23,21 +23,26 @@ describe('sequential escapes are caught by the concurrent search', () => {
     expect(Object.keys(KNOWN_ESCAPES)).toEqual([growPublishBeforeCopy.name]);
   });
 
-  it.each(['pct', 'exhaustive'] as const)('grow-publish-before-copy, %s schedules: a reader sees the unfilled array; v4 passes the same run', (strategy) => {
-    const r = searchConcurrent(growPublishBeforeCopy, {
-      gen: { ...DEFAULT_GEN, config: configurationByName('x86-A16'), pokeByteOrder: ASCENDING, readers: 'rcu' },
-      strategy,
-      seed: 1,
-      numRuns: strategy === 'exhaustive' ? 500 : 20_000,
-      timeLimitMs: 60_000,
-      accept: toldApartFrom(v4, v4Races),
-    });
-    expect(r.holds).toBe(false);
-    const run = r.run!;
-    const onV4 = simulate(run.scenario, v4.factory, { slotPolicy: v4.slotPolicy });
-    expect(v4Races.has(labelOf(run.violation))).toBe(false);
-    expect(labelOf(onV4.violation)).not.toBe(labelOf(run.violation));
-    expect(run.scenario.programs.flat().length).toBeLessThanOrEqual(6);
-    console.log(`grow-publish-before-copy (${strategy}): ${labelOf(run.violation)} after ${r.runsUntilFailure} runs, ${Math.round(r.timeToFindMs ?? 0)} ms; v4 on the same run: ${labelOf(onV4.violation)}\n  ${run.violation?.message}`);
-  });
+  it.each(['pct', 'exhaustive'] as const)(
+    'grow-publish-before-copy, %s schedules: a reader sees the unfilled array; v4 passes the same run',
+    (strategy) => {
+      const r = searchConcurrent(growPublishBeforeCopy, {
+        gen: { ...DEFAULT_GEN, config: configurationByName('x86-A16'), pokeByteOrder: ASCENDING, readers: 'rcu' },
+        strategy,
+        seed: 1,
+        numRuns: strategy === 'exhaustive' ? 500 : 20_000,
+        timeLimitMs: 60_000,
+        accept: toldApartFrom(v4, v4Races),
+      });
+      expect(r.holds).toBe(false);
+      const run = r.run!;
+      const onV4 = simulate(run.scenario, v4.factory, { slotPolicy: v4.slotPolicy });
+      expect(v4Races.has(labelOf(run.violation))).toBe(false);
+      expect(labelOf(onV4.violation)).not.toBe(labelOf(run.violation));
+      expect(run.scenario.programs.flat().length).toBeLessThanOrEqual(6);
+      console.log(
+        `grow-publish-before-copy (${strategy}): ${labelOf(run.violation)} after ${r.runsUntilFailure} runs, ${Math.round(r.timeToFindMs ?? 0)} ms; v4 on the same run: ${labelOf(onV4.violation)}\n  ${run.violation?.message}`,
+      );
+    },
+  );
 });

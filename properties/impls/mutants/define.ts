@@ -1,7 +1,7 @@
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
 import type { ArchHooks } from '../../../impl/arch/hooks.ts';
 import { hooksFor } from '../../../impl/arch/select.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { V4Store } from '../../../impl/v4/store.ts';
 import type { Implementation } from '../registry.ts';
 

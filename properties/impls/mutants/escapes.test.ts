@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchHooks } from '../../../impl/arch/hooks.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { kernelWith, lockedGet, run, x86 } from '../../../impl/testing/fixtures.ts';
 import { Stepper } from '../../../impl/testing/stepper.ts';
 import { encodeInsn } from '../../../model/index.ts';
@@ -24,16 +24,28 @@ function forged(config: string, arch: ArchHooks['arch'], index: number, after: S
     config,
     suite: 'forged-insn',
     ...SUITE_GEOMETRY,
-    functions: [{ name: 'f0', padded: true }, { name: 'f1', padded: true }],
+    functions: [
+      { name: 'f0', padded: true },
+      { name: 'f1', padded: true },
+    ],
     commands: [{ op: 'foreign_write', fn: 'f0', bytes: encodeInsn(arch, index) }, ...after],
   };
 }
 
 describe('escapes: what a generator would need', () => {
-  it.each([['x86-A16', 'x86'], ['arm64-md-1,1', 'arm64']] as const)(
+  it.each([
+    ['x86-A16', 'x86'],
+    ['arm64-md-1,1', 'arm64'],
+  ] as const)(
     'no-already-equal: forging the index-0 instruction before the first array exists holds for v4 and catches the mutant (%s)',
     (config, arch) => {
-      const sc = forged(config, arch, 0, [{ op: 'lock' }, { op: 'get', fn: 'f0' }, { op: 'get', fn: 'f1' }, { op: 'unlock' }, { op: 'put', fn: 'f0' }]);
+      const sc = forged(config, arch, 0, [
+        { op: 'lock' },
+        { op: 'get', fn: 'f0' },
+        { op: 'get', fn: 'f1' },
+        { op: 'unlock' },
+        { op: 'put', fn: 'f0' },
+      ]);
       expect(execute(sc, v4).violation).toBeNull();
       expect(execute(sc, noAlreadyEqual.factory).violation).toMatchObject({ check: 'result', at: 2 });
     },
@@ -41,8 +53,14 @@ describe('escapes: what a generator would need', () => {
 
   it('find-no-bound-check: on a forged out-of-range index v4 fails only by its WARN, the mutant by a wild access', () => {
     const sc = forged('x86-A16', 'x86', 0x7fffffff, [{ op: 'lock' }, { op: 'get', fn: 'f0' }, { op: 'unlock' }]);
-    expect(execute(sc, v4).violation).toMatchObject({ check: 'result', message: expect.stringContaining('find-bound') });
-    expect(execute(sc, findNoBoundCheck.factory).violation).toMatchObject({ check: 'I5', message: expect.stringContaining('unmapped') });
+    expect(execute(sc, v4).violation).toMatchObject({
+      check: 'result',
+      message: expect.stringContaining('find-bound'),
+    });
+    expect(execute(sc, findNoBoundCheck.factory).violation).toMatchObject({
+      check: 'I5',
+      message: expect.stringContaining('unmapped'),
+    });
   });
 
   it('grow-publish-before-copy: a reader between the publish and the copy sees garbage; with v4 it sees the entry', () => {

@@ -78,7 +78,20 @@ export class Hunter {
         const v = r.counterexample?.violation;
         if (r.holds || !r.counterexample || !v) continue;
         const how = this.distinguish(ref, r.counterexample);
-        if (how) return { mutant: impl.name, caught: { config: config.name, suite: suite.name, check: v.check, message: v.message, shrunk: r.counterexample.executed.length, how }, tried, referenceFails };
+        if (how)
+          return {
+            mutant: impl.name,
+            caught: {
+              config: config.name,
+              suite: suite.name,
+              check: v.check,
+              message: v.message,
+              shrunk: r.counterexample.executed.length,
+              how,
+            },
+            tried,
+            referenceFails,
+          };
       }
     }
     return { mutant: impl.name, caught: null, tried, referenceFails };
@@ -86,7 +99,9 @@ export class Hunter {
 
   private distinguish(ref: PropertyResult, ex: Execution): Catch['how'] | null {
     if (ref.holds) return 'reference holds';
-    const again = execute({ ...ex.scenario, commands: ex.executed }, this.reference.factory, { slotPolicy: this.reference.slotPolicy });
+    const again = execute({ ...ex.scenario, commands: ex.executed }, this.reference.factory, {
+      slotPolicy: this.reference.slotPolicy,
+    });
     if (!again.violation) return 'reference passes this counterexample';
     return again.violation.check !== ex.violation?.check ? 'reference fails another check' : null;
   }

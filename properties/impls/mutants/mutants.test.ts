@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { allConfigurations, configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../../app/cli/commands/check.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { V4Store } from '../../../impl/v4/store.ts';
 import { renderTable } from '../../app/cli/table.ts';
 import { CHECK_DESCRIPTIONS } from '../../engine/core/checks.ts';
@@ -34,7 +34,9 @@ afterAll(() => {
       ? [r.mutant, `${c.config}/${c.suite}`, c.check, String(c.shrunk), c.how, String(r.tried)]
       : [r.mutant, `ESCAPED (${r.tried} pairs tried)`, '-', '-', '-', String(r.tried)];
   });
-  console.log(`mutants: seed ${DEFAULT_SEED}, ${DEFAULT_RUNS} runs per pair\n${renderTable(['mutant', 'caught on', 'check', 'shrunk cmds', 'told apart by', 'pairs run'], rows)}`);
+  console.log(
+    `mutants: seed ${DEFAULT_SEED}, ${DEFAULT_RUNS} runs per pair\n${renderTable(['mutant', 'caught on', 'check', 'shrunk cmds', 'told apart by', 'pairs run'], rows)}`,
+  );
 });
 
 describe('the hunt procedure', () => {

@@ -20,7 +20,8 @@ export const EXTRA_SUITES: Readonly<Record<string, readonly SuiteName[]>> = {
  */
 export const KNOWN_ESCAPES: Readonly<Record<string, string>> = {
   // a race: the concurrent search catches it, counting only runs v4 passes (concurrent-catch.test.ts)
-  'mutant:grow-publish-before-copy': 'the sequential suites run one CPU: no reader ever runs between the publish and the copy',
+  'mutant:grow-publish-before-copy':
+    'the sequential suites run one CPU: no reader ever runs between the publish and the copy',
 };
 
 export function suitesFor(mutant: string): readonly SuiteName[] {

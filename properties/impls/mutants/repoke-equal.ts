@@ -14,7 +14,8 @@ class RepokeEqual extends V4Store {
     const target = ip - this.hooks.insnOffset;
     yield* this.mem.mutexLock(TEXT_MUTEX);
     let ret: number;
-    if ((yield* this.memcmp(target, insn)) === 0 || (yield* this.memcmp(target, nops)) === 0) ret = yield* this.hooks.poke(target, insn);
+    if ((yield* this.memcmp(target, insn)) === 0 || (yield* this.memcmp(target, nops)) === 0)
+      ret = yield* this.hooks.poke(target, insn);
     else ret = -EBUSY;
     yield* this.mem.mutexUnlock(TEXT_MUTEX);
     return ret;

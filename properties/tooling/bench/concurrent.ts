@@ -46,17 +46,36 @@ export function writersReaders(config = 'x86-A16'): ConcScenario {
       { name: 'f1', padded: true },
     ],
     programs: [
-      [{ op: 'get', fn: 'f0' }, { op: 'put', fn: 'f0' }],
-      [{ op: 'get', fn: 'f1' }, { op: 'put_by_ip', fn: 'f1' }],
-      [{ op: 'tramp', fn: 'f0', rcu: true }, { op: 'tramp', fn: 'f1', rcu: true }],
-      [{ op: 'tramp', fn: 'f1', rcu: true }, { op: 'tramp', fn: 'f0', rcu: true }],
+      [
+        { op: 'get', fn: 'f0' },
+        { op: 'put', fn: 'f0' },
+      ],
+      [
+        { op: 'get', fn: 'f1' },
+        { op: 'put_by_ip', fn: 'f1' },
+      ],
+      [
+        { op: 'tramp', fn: 'f0', rcu: true },
+        { op: 'tramp', fn: 'f1', rcu: true },
+      ],
+      [
+        { op: 'tramp', fn: 'f1', rcu: true },
+        { op: 'tramp', fn: 'f0', rcu: true },
+      ],
     ],
     schedule: { kind: 'segments', segments: [] },
   };
 }
 
 /** Figures for `npm run bench` (never asserted in tests). */
-export function benchConcurrent(opts: { seeds?: readonly number[]; strategies?: readonly StrategyName[]; findings?: readonly string[]; timeLimitMs?: number } = {}): ConcurrentFigures {
+export function benchConcurrent(
+  opts: {
+    seeds?: readonly number[];
+    strategies?: readonly StrategyName[];
+    findings?: readonly string[];
+    timeLimitMs?: number;
+  } = {},
+): ConcurrentFigures {
   const seeds = opts.seeds ?? [1, 2, 3];
   const strategies = opts.strategies ?? ['random', 'pct', 'exhaustive'];
 
@@ -71,8 +90,20 @@ export function benchConcurrent(opts: { seeds?: readonly number[]; strategies?: 
   const secs = (performance.now() - t0) / 1000;
 
   const exhaustive = [1, 2].map((bound) => {
-    const r = explore(writersReaders(), locked, { slotPolicy: 'any-free', preemptionBound: bound, maxExecutions: 1_000_000 });
-    return { impl: 'locked', preemptionBound: bound, schedules: r.executions, pruned: r.pruned, states: r.states, exhausted: r.exhausted, ms: Math.round(r.ms) };
+    const r = explore(writersReaders(), locked, {
+      slotPolicy: 'any-free',
+      preemptionBound: bound,
+      maxExecutions: 1_000_000,
+    });
+    return {
+      impl: 'locked',
+      preemptionBound: bound,
+      schedules: r.executions,
+      pruned: r.pruned,
+      states: r.states,
+      exhausted: r.exhausted,
+      ms: Math.round(r.ms),
+    };
   });
 
   const impl = { name: 'v4', factory: v4, slotPolicy: 'lowest-free' as const };
@@ -80,7 +111,14 @@ export function benchConcurrent(opts: { seeds?: readonly number[]; strategies?: 
     strategies.map((strategy) => {
       const times: number[] = [];
       for (const seed of seeds) {
-        const r = searchConcurrent(impl, { gen: t.gen, strategy, seed, numRuns: strategy === 'exhaustive' ? 1000 : 1_000_000, timeLimitMs: opts.timeLimitMs ?? 60_000, accept: t.accept });
+        const r = searchConcurrent(impl, {
+          gen: t.gen,
+          strategy,
+          seed,
+          numRuns: strategy === 'exhaustive' ? 1000 : 1_000_000,
+          timeLimitMs: opts.timeLimitMs ?? 60_000,
+          accept: t.accept,
+        });
         if (r.timeToFindMs !== null) times.push(r.timeToFindMs);
       }
       return { finding: t.id, strategy, medianMs: median(times), found: times.length, seeds: seeds.length };
@@ -93,5 +131,5 @@ function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return Math.round(s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2);
+  return Math.round(s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2);
 }

@@ -6,7 +6,9 @@ const seq = benchSequential();
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log('sequential (contract suite, x86-A16 + x86-B-kcfi + arm64-callops-6,4)');
 console.log(`  scenarios ${seq.scenarios}, commands ${seq.commands}`);
-console.log(`  model-checked commands/s   ${f(seq.checkedPerSecond)}   (model step + impl op + all byte and invariant checks)`);
+console.log(
+  `  model-checked commands/s   ${f(seq.checkedPerSecond)}   (model step + impl op + all byte and invariant checks)`,
+);
 console.log(`  implementation alone/s     ${f(seq.implOnlyPerSecond)}`);
 console.log(`  ratio checked : alone      ${seq.ratio.toFixed(2)}x`);
 
@@ -25,7 +27,9 @@ console.log(`    ${'finding'.padEnd(10)}${strategies.map((s) => s.padStart(16)).
 for (const finding of findings) {
   const cells = strategies.map((s) => {
     const t = conc.timeToFind.find((x) => x.finding === finding && x.strategy === s);
-    return (t && t.medianMs !== null ? `${f(t.medianMs)} (${t.found}/${t.seeds})` : `– (${t?.found ?? 0}/${t?.seeds ?? 0})`).padStart(16);
+    return (
+      t && t.medianMs !== null ? `${f(t.medianMs)} (${t.found}/${t.seeds})` : `– (${t?.found ?? 0}/${t?.seeds ?? 0})`
+    ).padStart(16);
   });
   console.log(`    ${finding.padEnd(10)}${cells.join('')}`);
 }

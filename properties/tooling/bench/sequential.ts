@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { runSequential } from '../../../impl/kernel/run.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { scenarioArbitrary } from '../../engine/sequential/arbitraries.ts';
@@ -21,7 +21,10 @@ export interface SequentialFigures {
 }
 
 /** Model-checked commands per second beside the implementation alone, on the contract suite. */
-export function benchSequential(configNames: readonly string[] = ['x86-A16', 'x86-B-kcfi', 'arm64-callops-6,4'], perConfig = 300): SequentialFigures {
+export function benchSequential(
+  configNames: readonly string[] = ['x86-A16', 'x86-B-kcfi', 'arm64-callops-6,4'],
+  perConfig = 300,
+): SequentialFigures {
   const scenarios: Scenario[] = configNames.flatMap((name) =>
     fc.sample(scenarioArbitrary(configurationByName(name), suiteByName('contract')), { seed: 1, numRuns: perConfig }),
   );

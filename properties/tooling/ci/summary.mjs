@@ -18,5 +18,7 @@ process.exit(failed > 0 ? 1 : 0);
 
 // a suite that failed to load counts as a failure; one that merely holds failed tests does not count twice
 function countSuitesWithFailedTests(r) {
-  return (r.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  return (r.testResults ?? []).filter(
+    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+  ).length;
 }

@@ -26,7 +26,11 @@ const mutants: Record<string, MutantCatch> = {};
 for (const m of MUTANTS) {
   const caught = hunter.hunt(m, configs, suitesFor(m.name).map(suiteByName)).caught;
   if (!caught) continue;
-  mutants[m.name] = { config: caught.config, suite: caught.suite, outcome: outcomeOf(caught.config, suiteByName(caught.suite), m.factory) };
+  mutants[m.name] = {
+    config: caught.config,
+    suite: caught.suite,
+    outcome: outcomeOf(caught.config, suiteByName(caught.suite), m.factory),
+  };
 }
 
 const races: Record<string, RaceOutcome> = {};

@@ -1,5 +1,5 @@
 import { v4 } from '../../../impl/v4/store.ts';
-import type { StoreFactory } from '../../../impl/store/api.ts';
+import type { StoreFactory } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { checkProperty } from '../../engine/sequential/property.ts';
 import type { Suite } from '../../engine/sequential/suites.ts';

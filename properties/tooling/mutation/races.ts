@@ -27,7 +27,10 @@ export interface RaceOutcome {
 /** One search; `numRuns` is the budget (the baseline's own run count, so a lost race ends quickly). */
 export function raceOutcome(id: string, strategy: StrategyName, numRuns: number): RaceOutcome {
   const t = findingTarget(id);
-  const r = searchConcurrent({ name: 'v4', factory: v4, slotPolicy: 'lowest-free' }, { gen: t.gen, strategy, seed: RACE_SEED, numRuns, maxExecutions: 500, accept: t.accept });
+  const r = searchConcurrent(
+    { name: 'v4', factory: v4, slotPolicy: 'lowest-free' },
+    { gen: t.gen, strategy, seed: RACE_SEED, numRuns, maxExecutions: 500, accept: t.accept },
+  );
   const run = r.run;
   return {
     finding: r.finding?.id ?? null,

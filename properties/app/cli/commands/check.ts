@@ -17,7 +17,13 @@ import { ExitStatus, EXIT_VIOLATION, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../table.ts';
 import { DEFAULT_GEN } from '../../../engine/concurrent/arbitraries.ts';
-import { DEFAULT_CONCURRENT_RUNS, DEFAULT_MAX_EXECUTIONS_CLI, DEFAULT_PREEMPTION_BOUND, parseByteOrder, runConcurrentCheck } from '../concurrent.ts';
+import {
+  DEFAULT_CONCURRENT_RUNS,
+  DEFAULT_MAX_EXECUTIONS_CLI,
+  DEFAULT_PREEMPTION_BOUND,
+  parseByteOrder,
+  runConcurrentCheck,
+} from '../concurrent.ts';
 import type { StrategyName } from '../../../engine/concurrent/scenario.ts';
 import { campaignJson, coverageLines } from '../../report/campaign.ts';
 
@@ -47,42 +53,98 @@ interface CheckOptions {
 export function registerCheck(program: Command, io: CliIo): void {
   program
     .command('check')
-    .description('run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs')
-    .option('--impl <name>', `implementation to check (${implementations().map((i) => i.name).join(', ')})`, 'v4')
+    .description(
+      'run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs',
+    )
+    .option(
+      '--impl <name>',
+      `implementation to check (${implementations()
+        .map((i) => i.name)
+        .join(', ')})`,
+      'v4',
+    )
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x86', 'arm64', 'all']).default('all'))
     .option('--config <name>', 'one configuration (see kfmd configs) or all', 'all')
     .option('--suite <name>', `one property suite (${SUITES.map((s) => s.name).join(', ')}) or all`, 'all')
-    .option('--runs <n>', `generated scenarios per (configuration, suite); concurrent default: ${Object.entries(DEFAULT_CONCURRENT_RUNS).map(([k, v]) => `${v} ${k}`).join(', ')}`, String(DEFAULT_RUNS))
+    .option(
+      '--runs <n>',
+      `generated scenarios per (configuration, suite); concurrent default: ${Object.entries(DEFAULT_CONCURRENT_RUNS)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+      String(DEFAULT_RUNS),
+    )
     .option('--seed <n>', 'seed: the same seed gives the same run, byte for byte', String(DEFAULT_SEED))
     .option('--no-faults', 'only the contract suite: no fault commands, no lock misuse')
     .option('--json', 'machine-readable output for CI')
     .option('--out <dir>', 'where counterexamples are saved', COUNTEREXAMPLE_DIR)
-    .addOption(new Option('--schedule <strategy>', 'concurrent mode: simulated CPUs interleaved by this strategy (without it: the sequential suites)').choices(['random', 'pct', 'exhaustive']))
-    .option('--byte-order <order>', 'concurrent: x86 text_poke byte order (ascending, descending, low-first, or e.g. 1,2,3,4,0)', 'ascending')
-    .option('--entries-per-page <n>', 'concurrent: ENTRIES_PER_PAGE (256 = a real 4 KiB page)', String(DEFAULT_GEN.entriesPerPage))
-    .addOption(new Option('--readers <mode>', 'concurrent: trampolines with rcu_read_lock, without (the author\'s), or both').choices(['rcu', 'norcu', 'both']).default('both'))
+    .addOption(
+      new Option(
+        '--schedule <strategy>',
+        'concurrent mode: simulated CPUs interleaved by this strategy (without it: the sequential suites)',
+      ).choices(['random', 'pct', 'exhaustive']),
+    )
+    .option(
+      '--byte-order <order>',
+      'concurrent: x86 text_poke byte order (ascending, descending, low-first, or e.g. 1,2,3,4,0)',
+      'ascending',
+    )
+    .option(
+      '--entries-per-page <n>',
+      'concurrent: ENTRIES_PER_PAGE (256 = a real 4 KiB page)',
+      String(DEFAULT_GEN.entriesPerPage),
+    )
+    .addOption(
+      new Option('--readers <mode>', "concurrent: trampolines with rcu_read_lock, without (the author's), or both")
+        .choices(['rcu', 'norcu', 'both'])
+        .default('both'),
+    )
     .option('--preemptions <n>', 'exhaustive: preemption bound', String(DEFAULT_PREEMPTION_BOUND))
     .option('--max-schedules <n>', 'exhaustive: schedules per generated scenario', String(DEFAULT_MAX_EXECUTIONS_CLI))
-    .option('--hunt', 'concurrent: search for every known race (D1, D2, D6, D7, unprotected reader) under its own parameters')
+    .option(
+      '--hunt',
+      'concurrent: search for every known race (D1, D2, D6, D7, unprotected reader) under its own parameters',
+    )
     .option('--time-limit <seconds>', 'concurrent --hunt: search time per race', '60')
     .action((opts: CheckOptions, cmd: Command) => {
-      const status = opts.schedule ? concurrent(opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io) : check(opts, io);
+      const status = opts.schedule
+        ? concurrent(opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io)
+        : check(opts, io);
       if (status !== 0) throw new ExitStatus(status);
     });
 }
 
 function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boolean, io: CliIo): number {
   const impl = implementationByName(opts.impl);
-  if (!impl) throw new UsageError(`unknown implementation "${opts.impl}" (known: ${implementations().map((i) => i.name).join(', ')})`);
+  if (!impl)
+    throw new UsageError(
+      `unknown implementation "${opts.impl}" (known: ${implementations()
+        .map((i) => i.name)
+        .join(', ')})`,
+    );
   if (opts.hunt) {
     const runs = defaultRuns ? null : positiveInt(opts.runs, '--runs');
     const timeLimitMs = positiveInt(opts.timeLimit, '--time-limit') * 1000;
-    return runHunt({ impl, strategy, seed: integer(opts.seed, '--seed'), runs, timeLimitMs, json: opts.json === true, out: opts.out }, io);
+    return runHunt(
+      {
+        impl,
+        strategy,
+        seed: integer(opts.seed, '--seed'),
+        runs,
+        timeLimitMs,
+        json: opts.json === true,
+        out: opts.out,
+      },
+      io,
+    );
   }
   const pokeByteOrder = parseByteOrder(opts.byteOrder);
-  if (!pokeByteOrder) throw new UsageError(`--byte-order must be ascending, descending, low-first or a permutation of 0,1,2,3,4, got "${opts.byteOrder}"`);
+  if (!pokeByteOrder)
+    throw new UsageError(
+      `--byte-order must be ascending, descending, low-first or a permutation of 0,1,2,3,4, got "${opts.byteOrder}"`,
+    );
   const entriesPerPage = positiveInt(opts.entriesPerPage, '--entries-per-page');
-  if ((entriesPerPage & (entriesPerPage - 1)) !== 0) throw new UsageError(`--entries-per-page must be a power of two, got ${entriesPerPage}`);
+  if ((entriesPerPage & (entriesPerPage - 1)) !== 0)
+    throw new UsageError(`--entries-per-page must be a power of two, got ${entriesPerPage}`);
   return runConcurrentCheck(
     {
       impl,
@@ -108,13 +170,28 @@ function nonNegativeInt(s: string, flag: string): number {
 
 function check(opts: CheckOptions, io: CliIo): number {
   const impl = implementationByName(opts.impl);
-  if (!impl) throw new UsageError(`unknown implementation "${opts.impl}" (known: ${implementations().map((i) => i.name).join(', ')})`);
+  if (!impl)
+    throw new UsageError(
+      `unknown implementation "${opts.impl}" (known: ${implementations()
+        .map((i) => i.name)
+        .join(', ')})`,
+    );
   const runs = positiveInt(opts.runs, '--runs');
   const seed = integer(opts.seed, '--seed');
   const configs = selectConfigs(opts);
-  const suites: Suite[] = !opts.faults ? [suiteByName('contract')] : opts.suite === 'all' ? [...SUITES] : [suiteOrUsage(opts.suite)];
+  const suites: Suite[] = !opts.faults
+    ? [suiteByName('contract')]
+    : opts.suite === 'all'
+      ? [...SUITES]
+      : [suiteOrUsage(opts.suite)];
   // a progress bar only for a person at a terminal; it draws on stderr so stdout stays clean
-  const bar = !opts.json && process.stdout.isTTY && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'checking {bar} {value}/{total} {last}', stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar =
+    !opts.json && process.stdout.isTTY && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: 'checking {bar} {value}/{total} {last}', stream: process.stderr, clearOnComplete: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
   bar?.start(configs.length * suites.length, 0, { last: '' });
   const campaign = runCampaign(impl, configs, suites, {
     seed,
@@ -153,12 +230,24 @@ function saveAll(c: Campaign, dir: string): Map<string, string> {
   return files;
 }
 
-function textReport(c: Campaign, configs: readonly Configuration[], suites: readonly Suite[], files: Map<string, string>): string {
+function textReport(
+  c: Campaign,
+  configs: readonly Configuration[],
+  suites: readonly Suite[],
+  files: Map<string, string>,
+): string {
   const out: string[] = [];
-  out.push(pc.bold(`kfmd check — implementation ${c.impl}, ${configs.length} configuration(s) × ${suites.length} suite(s), ${c.numRuns} runs each, seed ${c.seed}`));
+  out.push(
+    pc.bold(
+      `kfmd check — implementation ${c.impl}, ${configs.length} configuration(s) × ${suites.length} suite(s), ${c.numRuns} runs each, seed ${c.seed}`,
+    ),
+  );
   out.push('');
   const byKey = new Map(c.results.map((r) => [`${r.config}/${r.suite}`, r]));
-  const rows = configs.map((cfg) => [cfg.name, ...suites.map((s) => cell(summaryLine(byKey.get(`${cfg.name}/${s.name}`)!)))]);
+  const rows = configs.map((cfg) => [
+    cfg.name,
+    ...suites.map((s) => cell(summaryLine(byKey.get(`${cfg.name}/${s.name}`)!))),
+  ]);
   out.push(renderTable(['configuration', ...suites.map((s) => s.name)], rows));
   out.push('');
   // one full counterexample per distinct finding: the shortest; the others by file
@@ -169,25 +258,44 @@ function textReport(c: Campaign, configs: readonly Configuration[], suites: read
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   for (const [key, rs] of groups) {
-    const shortest = [...rs].sort((a, b) => a.counterexample!.executed.length - b.counterexample!.executed.length)[0]!;
+    const shortest = [...rs].sort((a, b) => a.counterexample!.executed.length - b.counterexample!.executed.length)[0];
     const title = shortest.finding ? `${key} — ${shortest.finding.title}` : `${key} — unclassified violation`;
     out.push(pc.red(pc.bold(title)) + pc.dim(`  (${rs.length} propert${rs.length === 1 ? 'y' : 'ies'})`));
     const file = files.get(`${shortest.config}/${shortest.suite}`);
-    out.push(formatCounterexample(shortest.counterexample!, { impl: c.impl, finding: shortest.finding?.id ?? null, seed: shortest.seed, path: shortest.path, ...(file ? { file } : {}) }));
-    const others = rs.filter((r) => r !== shortest).map((r) => `${r.config}/${r.suite} (${r.counterexample!.executed.length} cmds)`);
+    out.push(
+      formatCounterexample(shortest.counterexample!, {
+        impl: c.impl,
+        finding: shortest.finding?.id ?? null,
+        seed: shortest.seed,
+        path: shortest.path,
+        ...(file ? { file } : {}),
+      }),
+    );
+    const others = rs
+      .filter((r) => r !== shortest)
+      .map((r) => `${r.config}/${r.suite} (${r.counterexample!.executed.length} cmds)`);
     const shown = others.slice(0, 6).join(', ');
-    if (others.length) out.push(pc.dim(`  also: ${shown}${others.length > 6 ? `, and ${others.length - 6} more (all saved in the counterexample directory)` : ''}`));
+    if (others.length)
+      out.push(
+        pc.dim(
+          `  also: ${shown}${others.length > 6 ? `, and ${others.length - 6} more (all saved in the counterexample directory)` : ''}`,
+        ),
+      );
     out.push('');
   }
   out.push(...coverageLines(c.coverage));
   out.push('');
   const violated = c.results.filter((r) => !r.holds).length;
   const findings = [...groups.entries()].map(([k, rs]) => `${k} ×${rs.length}`).join(', ');
-  out.push(`${c.results.length} properties: ${c.results.length - violated} hold, ${violated} violated${findings ? ` (${findings})` : ''}`);
+  out.push(
+    `${c.results.length} properties: ${c.results.length - violated} hold, ${violated} violated${findings ? ` (${findings})` : ''}`,
+  );
   const known = [...new Set(c.results.filter((r) => r.finding).map((r) => r.finding!.id))].sort();
   const unnamed = c.results.filter((r) => !r.holds && !r.finding).length;
   if (violated > 0) {
-    out.push(`known defects found (spec §7): ${known.join(', ') || 'none'}; violations no known defect explains: ${unnamed}`);
+    out.push(
+      `known defects found (spec §7): ${known.join(', ') || 'none'}; violations no known defect explains: ${unnamed}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -200,7 +308,8 @@ function selectConfigs(opts: CheckOptions): Configuration[] {
   const all = allConfigurations().filter((c) => opts.arch === 'all' || c.arch === opts.arch);
   if (opts.config === 'all') return [...all];
   const one = configurationByName(opts.config);
-  if (opts.arch !== 'all' && one.arch !== opts.arch) throw new UsageError(`configuration ${one.name} is ${one.arch}, not ${opts.arch}`);
+  if (opts.arch !== 'all' && one.arch !== opts.arch)
+    throw new UsageError(`configuration ${one.name} is ${one.arch}, not ${opts.arch}`);
   return [one];
 }
 
@@ -214,12 +323,14 @@ function suiteOrUsage(name: string): Suite {
 
 function positiveInt(s: string, flag: string): number {
   const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${s}"`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got "${s}"`);
   return n;
 }
 
 function integer(s: string, flag: string): number {
   const n = Number(s);
-  if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(n) || Math.abs(n) > 2 ** 31 - 1) throw new UsageError(`${flag} must be a 32-bit integer, got "${s}"`);
+  if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(n) || Math.abs(n) > 2 ** 31 - 1)
+    throw new UsageError(`${flag} must be a 32-bit integer, got "${s}"`);
   return n;
 }

@@ -59,7 +59,9 @@ function tableRow(c: Configuration): string[] {
 }
 
 function renderText(list: readonly Configuration[]): string {
-  const header = ['name', 'arch', 'entry', 'pad', 'align', 'insn/data', 'byte map (offsets from entry)'].map((h) => pc.bold(h));
+  const header = ['name', 'arch', 'entry', 'pad', 'align', 'insn/data', 'byte map (offsets from entry)'].map((h) =>
+    pc.bold(h),
+  );
   let text = renderTable(header, list.map(tableRow));
   if (list.some((c) => c.overlaps.length > 0)) {
     text += `\n${OVERLAP_MARK} occupants overlap (spec §4.3 case C discrepancy): ${list.find((c) => c.overlaps.length > 0)?.overlaps.join('; ')}\n`;

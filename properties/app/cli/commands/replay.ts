@@ -46,12 +46,21 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
   if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
   const ex = execute(saved.scenario, impl.factory, { slotPolicy: impl.slotPolicy });
   if (!ex.violation) {
-    io.out(`${saved.scenario.config} / ${saved.scenario.suite}: the counterexample no longer fails on ${name} (${ex.executed.length} commands ran)\n`);
+    io.out(
+      `${saved.scenario.config} / ${saved.scenario.suite}: the counterexample no longer fails on ${name} (${ex.executed.length} commands ran)\n`,
+    );
     return 0;
   }
-  const report = formatCounterexample(ex, { impl: name, finding: classify(ex)?.id ?? null, seed: saved.seed, path: saved.path, file: saved.file });
+  const report = formatCounterexample(ex, {
+    impl: name,
+    finding: classify(ex)?.id ?? null,
+    seed: saved.seed,
+    path: saved.path,
+    file: saved.file,
+  });
   io.out(`${report}\n`);
-  if (name === saved.impl && report !== saved.report) io.out('note: the report differs from the one saved with the counterexample\n');
+  if (name === saved.impl && report !== saved.report)
+    io.out('note: the report differs from the one saved with the counterexample\n');
   return EXIT_VIOLATION;
 }
 

@@ -1,0 +1,54 @@
+import type { StoreFactory } from './store.ts';
+
+/**
+ * The version of this contract (the verbs of store.ts and the declarations below). A change
+ * an existing implementation would have to follow bumps it.
+ */
+export const CONTRACT_VERSION = 1;
+
+/**
+ * Where a design keeps a function's index: an instruction in the padding that the model's
+ * decoder reads (v4: `mov $index,%eax` on x86, a raw word on arm64), a pointer in the padding,
+ * or no text at all (a hash table keyed by ip). The text checks read only the first kind.
+ */
+export type IndexLocation = 'padding-insn' | 'padding-pointer' | 'none';
+
+/**
+ * How a slot is chosen: exactly the lowest free one (v4's linear scan), or any free one, judged
+ * by relation (the model accepts every free slot the implementation reports).
+ */
+export type SlotPolicy = 'lowest-free' | 'any-free';
+
+/** A verb either needs kfunc_md_mutex held by its caller, or takes it itself. */
+export type LockRule = 'caller-holds' | 'takes';
+
+/** Which verbs take kfunc_md_mutex themselves and which need it held (kfunc_md_find takes none). */
+export interface LockDiscipline {
+  readonly get: LockRule;
+  readonly put: LockRule;
+  readonly put_by_ip: LockRule;
+}
+
+/** v4's discipline: kfunc_md_get under the caller's kfunc_md_lock(); put and put_by_ip lock themselves. */
+export const V4_LOCKING: LockDiscipline = { get: 'caller-holds', put: 'takes', put_by_ip: 'takes' };
+
+/** What an implementation declares about itself; a check that depends on one adapts to it or says it does not apply. */
+export interface Declarations {
+  readonly index: IndexLocation;
+  readonly slotPolicy: SlotPolicy;
+  readonly locking: LockDiscipline;
+  /** the trampoline readers it offers: under rcu_read_lock(), and without it */
+  readonly readers: { readonly rcu: boolean; readonly norcu: boolean };
+}
+
+/** An implementation the harness can check: the built-in designs, mutants, a user's own. */
+export interface Implementation {
+  /** unique; `mutant:` prefixes the built-in mutants */
+  readonly name: string;
+  readonly description: string;
+  /** the CONTRACT_VERSION it was written against */
+  readonly contract: typeof CONTRACT_VERSION;
+  readonly declares: Declarations;
+  /** a fresh store on a freshly booted kernel: one per scenario */
+  readonly create: StoreFactory;
+}
