@@ -20,7 +20,7 @@ describe('locked store: the sequential contract', () => {
     expect(bytesAt(k, ip(0) - 16, 5)).toEqual([0xb8, 0, 0, 0, 0]);
     expect(run(k, s.find(ip(0)))).toBe(md);
     expect(run(k, lockedGet(s, ip(0)))).toBe(md);
-    expect(s.inspect().entries[0]).toEqual({ users: 2, func: ip(0) });
+    expect(s.inspect().entries[0]).toEqual({ md, users: 2, func: ip(0) });
     run(k, s.put(md));
     run(k, s.putByIp(ip(0)));
     expect(bytesAt(k, ip(0) - 16, 5)).toEqual([0x90, 0x90, 0x90, 0x90, 0x90]);

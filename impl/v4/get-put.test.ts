@@ -4,7 +4,7 @@ import { runSequential } from '../kernel/run.ts';
 import type { Op } from '../kernel/types.ts';
 import { arm64, bytesAt, kernelWith, lockedGet, run, x86 } from '../testing/fixtures.ts';
 import { MD_FUNC, MD_SIZE } from './layout.ts';
-import { V4Store, v4 } from './store.ts';
+import { V4Store, V4_LAYOUT, v4 } from './store.ts';
 
 const NOPS5 = [0x90, 0x90, 0x90, 0x90, 0x90];
 
@@ -18,7 +18,15 @@ function setup(n = 8) {
 describe('v4 get / put basics (x86 case A)', () => {
   it('starts with no array and count = ENTRIES_PER_PAGE', () => {
     const { s } = setup();
-    expect(s.inspect()).toEqual({ arrayBase: 0, count: 4, used: 0, order: 0, entriesPerPage: 4, entries: [] });
+    expect(s.inspect()).toEqual({
+      arrayBase: 0,
+      count: 4,
+      used: 0,
+      order: 0,
+      entriesPerPage: 4,
+      layout: V4_LAYOUT,
+      entries: [],
+    });
   });
 
   it('get installs mov $index at ip-16 and publishes func after it', () => {
@@ -31,8 +39,8 @@ describe('v4 get / put basics (x86 case A)', () => {
     expect(bytesAt(k, ip(1) - 16, 5)).toEqual([0xb8, 1, 0, 0, 0]);
     expect(v.used).toBe(2);
     expect(v.entries.slice(0, 2)).toEqual([
-      { users: 1, func: ip(0) },
-      { users: 1, func: ip(1) },
+      { md: md0, users: 1, func: ip(0) },
+      { md: md1, users: 1, func: ip(1) },
     ]);
     // func is a u64 LE
     expect(bytesAt(k, md1 + MD_FUNC, 8)).toEqual(u64le(ip(1)));
@@ -56,7 +64,7 @@ describe('v4 get / put basics (x86 case A)', () => {
     const b = run(k, lockedGet(s, ip(2)));
     expect(b).toBe(a);
     expect(k.textWrites.length).toBe(writes);
-    expect(s.inspect().entries[0]).toEqual({ users: 2, func: ip(2) });
+    expect(s.inspect().entries[0]).toEqual({ md: a, users: 2, func: ip(2) });
     expect(s.inspect().used).toBe(1);
   });
 

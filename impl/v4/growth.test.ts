@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StoreEntry } from '../contract/index.ts';
 import { FREED_PAGE_BYTE, FRESH_PAGE_BYTE } from '../kernel/pages.ts';
 import { bytesAt, kernelWith, lockedGet, run, x86 } from '../testing/fixtures.ts';
 import { MD_PAD0, MD_SIZE } from './layout.ts';
@@ -43,8 +44,9 @@ describe('v4 array growth', () => {
           // the new slot is the first of the new upper half
           expect(md).toBe(after.arrayBase + before.count * MD_SIZE);
           expect(after.count).toBe(before.count * 2);
-          // old entries copied exactly; the rest of the new upper half has users 0
-          expect(after.entries.slice(0, before.count)).toEqual(before.entries);
+          // old entries copied exactly (at their new addresses); the rest of the new upper half has users 0
+          const fields = (es: readonly StoreEntry[]) => es.map(({ users, func }) => ({ users, func }));
+          expect(fields(after.entries.slice(0, before.count))).toEqual(fields(before.entries));
           expect(after.entries.slice(before.count + 1).every((e) => e.users === 0)).toBe(true);
           snapshots.push(before.count);
         }

@@ -60,8 +60,9 @@ describe('v4 on each x86 layout', () => {
     for (let i = 0; i < 3; i++) run(k, lockedGet(s, k.fn(`f${i}`).ip));
     const asm = k.fn('asm').ip;
     // find(asm) yields f2's slot; get bumps f2's refcount
-    expect(run(k, lockedGet(s, asm))).toBe(s.inspect().arrayBase + 2 * MD_SIZE);
-    expect(s.inspect().entries[2]).toEqual({ users: 2, func: k.fn('f2').ip });
+    const md = s.inspect().arrayBase + 2 * MD_SIZE;
+    expect(run(k, lockedGet(s, asm))).toBe(md);
+    expect(s.inspect().entries[2]).toEqual({ md, users: 2, func: k.fn('f2').ip });
   });
 });
 
@@ -106,9 +107,9 @@ describe('v4 on arm64 layouts', () => {
     });
     const s = v4.create(k);
     run(k, lockedGet(s, k.fn('f0').ip));
-    run(k, lockedGet(s, k.fn('f1').ip));
-    run(k, lockedGet(s, k.fn('nt').ip));
-    expect(s.inspect().entries[1]).toEqual({ users: 2, func: k.fn('f1').ip });
+    const md1 = run(k, lockedGet(s, k.fn('f1').ip));
+    expect(run(k, lockedGet(s, k.fn('nt').ip))).toBe(md1);
+    expect(s.inspect().entries[1]).toEqual({ md: md1, users: 2, func: k.fn('f1').ip });
     // f1's own put no longer removes its instruction
     run(k, s.putByIp(k.fn('f1').ip));
     expect(bytesAt(k, k.fn('f1').ip - 4, 4)).toEqual([1, 0, 0, 0]);
