@@ -7,6 +7,7 @@ import { EFAULT, EINVAL } from '../kernel/types.ts';
 import type { Addr, Op } from '../kernel/types.ts';
 import type { ArchHooks } from './hooks.ts';
 
+/** KFUNC_MD_INSN_SIZE on arm64: AARCH64_INSN_SIZE */
 const INSN_SIZE = 4;
 
 /**
@@ -15,8 +16,11 @@ const INSN_SIZE = 4;
  * readers see the old or the new word and nothing in between.
  */
 export function arm64Hooks(kernel: Kernel, o: Arm64Options): ArchHooks {
+  // CONFIG_FUNCTION_METADATA depends on !CONFIG_CFI_CLANG on arm64
   if (!arm64MetadataBuilt(o)) throw new Error('arm64 FUNCTION_METADATA depends on !CFI_CLANG: kfunc_md is not built');
-  // with CALL_OPS the 8-byte ops literal occupies ip-8..ip-1, so the md word moves to ip-12
+  // with CALL_OPS the 8-byte ops literal occupies ip-8..ip-1, so the md word moves to ip-12:
+  // KFUNC_MD_INSN_OFFSET = KFUNC_MD_DATA_OFFSET = AARCH64_INSN_SIZE * 3 under
+  // CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS, else AARCH64_INSN_SIZE
   const insnOffset = o.callOps ? 12 : 4;
   const mem = kernel.mem;
   // methods read offsets through `this`, so a copy with other offsets ({ ...hooks, insnOffset }) stays coherent
@@ -25,15 +29,19 @@ export function arm64Hooks(kernel: Kernel, o: Arm64Options): ArchHooks {
     insnOffset,
     dataOffset: insnOffset,
     insnSize: INSN_SIZE,
+    /** kfunc_md_arch_exist(ip): !aarch64_insn_is_nop() of the word at ip - KFUNC_MD_INSN_OFFSET */
     *exist(ip: Addr): Op<boolean> {
       return (yield* mem.load32(ip - this.insnOffset)) !== A64_NOP;
     },
+    /** kfunc_md_arch_pretend(insn, index): the index itself is the word */
     pretend(index: number): Uint8Array {
       return Uint8Array.from(u32le(index));
     },
+    /** kfunc_md_arch_nops(insn): aarch64_insn_gen_nop() */
     nops(): Uint8Array {
       return Uint8Array.from(u32le(A64_NOP));
     },
+    /** kfunc_md_arch_poke(ip, insn): aarch64_insn_patch_text_nosync(ip, word): 0, -EINVAL or -EFAULT */
     *poke(target: Addr, bytes: Uint8Array): Op<number> {
       if (target % 4 !== 0) return -EINVAL;
       // copy_to_kernel_nofault through the fixmap fails on anything that is not text

@@ -9,16 +9,17 @@ export interface PatchableEntry {
   readonly before: number;
 }
 
-/** FUNCTION_METADATA depends on !CFI_CLANG. */
+/** CONFIG_FUNCTION_METADATA depends on !CONFIG_CFI_CLANG. */
 export function arm64MetadataBuilt(o: Arm64Options): boolean {
   return !o.cfiClang;
 }
 
-/** CALL_OPS selects FUNCTION_ALIGNMENT_8B. */
+/** CONFIG_FUNCTION_ALIGNMENT: CONFIG_DYNAMIC_FTRACE_WITH_CALL_OPS selects CONFIG_FUNCTION_ALIGNMENT_8B. */
 export function arm64Alignment(o: Arm64Options): 4 | 8 {
   return o.alignment8b || o.callOps ? 8 : 4;
 }
 
+/** arch/arm64/Makefile: the -fpatchable-function-entry=N,M the kernel compiles with. */
 export function arm64PatchableEntry(o: Arm64Options): PatchableEntry {
   if (!arm64MetadataBuilt(o)) {
     // mainline without metadata: CALL_OPS 4,2; WITH_ARGS 2,0; otherwise no patchable entry

@@ -10,7 +10,8 @@ import { DEFAULT_KCFI_HASH } from './x86-encodings.ts';
  * M NOP words before the entry, N-M at it (after `bti c`). Alignment applies to the first
  * pre-entry word (the kCFI hash word when there is one). notrace functions
  * (patchable_function_entry(0,0)) get no words at all, so the previous function's last word
- * sits right before their entry.
+ * sits right before their entry. The N-M words at the entry are the ftrace call site that
+ * ftrace_call_adjust() locates; its arithmetic (D13, §5) is not simulated.
  *
  * Padded:   [filler NOPs][tail][hash?][NOP x M] | [bti c?][NOP x (N-M)] body
  * Unpadded: [filler NOPs][tail][hash?] | [bti c?] body

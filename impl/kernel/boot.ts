@@ -17,6 +17,11 @@ type At = (addr: number) => number;
 /** Stand-in for the percpu __x86_call_depth the thunk's RIP-relative operand points at. */
 const CALL_DEPTH_VAR = 0x32c40;
 
+/**
+ * apply_fineibt() writes fineibt_preamble_start's 16 bytes at ip - FINEIBT_INSN_OFFSET (16 with
+ * CONFIG_CALL_PADDING); callthunks' patch_dest() copies INCREMENT_CALL_DEPTH into the last
+ * SKL_TMPL_SIZE bytes when X86_FEATURE_CALL_DEPTH is set.
+ */
 export function bootX86(
   o: X86Options,
   text: Uint8Array,
@@ -44,7 +49,10 @@ export function bootX86(
   return notes;
 }
 
-/** ftrace init points each CALL_OPS literal (ip-8) at ftrace_nop_ops. */
+/**
+ * ftrace init (ftrace_init_nop) points each CALL_OPS literal (ip-8) at ftrace_nop_ops; at run time
+ * ftrace rewrites it with aarch64_insn_write_literal_u64.
+ */
 export function bootArm64(
   o: Arm64Options,
   text: Uint8Array,

@@ -37,7 +37,7 @@ export type ViolationKind =
   | 'mutex-unlock-not-owner'
   | 'rcu-unlock-unbalanced';
 
-/** Something a real kernel would oops/KASAN/lockdep on. The simulation carries on. */
+/** Something a real kernel would oops/KASAN/lockdep on (or free_pages() would corrupt). The simulation carries on. */
 export interface Violation {
   readonly kind: ViolationKind;
   readonly addr?: Addr;

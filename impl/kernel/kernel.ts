@@ -24,8 +24,11 @@ export interface Kernel {
   readonly options: KernelOptions;
   readonly mem: Memory;
   readonly pages: PageAllocator;
+  /** PAGE_SIZE */
   readonly pageSize: number;
+  /** MAX_PAGE_ORDER */
   readonly maxOrder: number;
+  /** the order in which x86 text_poke() stores the five bytes of kfunc_md_arch_poke */
   readonly pokeByteOrder: readonly number[];
   readonly functions: readonly PlacedFunction[];
   readonly textBase: Addr;
@@ -39,12 +42,13 @@ export interface Kernel {
   readonly bootNotes: readonly string[];
   /** the function called `name` (throws if there is none) */
   fn(name: string): PlacedFunction;
+  /** whether [addr, addr+size) is kernel text (where copy_to_kernel_nofault through the fixmap can write) */
   isText(addr: Addr, size?: number): boolean;
   /** WARN_ON_ONCE(site): recorded, never thrown */
   warn(site: string, message: string): void;
   /** another subsystem writing memory behind kfunc_md's back (logged as foreign) */
   foreignWrite(addr: Addr, bytes: ArrayLike<number>): void;
-  /** a statically initialised kernel variable; returns its address */
+  /** a statically initialised kernel variable (kfunc_md_count, kfunc_mds, ftrace_nop_ops, ...); returns its address */
   defineStatic(name: string, init: readonly number[]): Addr;
   /** address of a variable defined with defineStatic */
   staticAddr(name: string): Addr | undefined;

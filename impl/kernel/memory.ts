@@ -29,11 +29,13 @@ export class Memory {
 
   // ---- loads and stores ------------------------------------------------------------------
 
+  /** A plain 1-byte load (x86 kfunc_md_arch_exist reads the opcode this way). */
   *load8(addr: Addr): Op<number> {
     yield { kind: 'load8', addr, size: 1 };
     return this.loadNow(addr, 1);
   }
 
+  /** A plain u32 load (kfunc_md_get_index, kfunc_md_count, md->users). */
   *load32(addr: Addr): Op<number> {
     yield { kind: 'load32', addr, size: 4 };
     return this.loadNow(addr, 4);
@@ -68,7 +70,7 @@ export class Memory {
 
   // ---- mutexes ---------------------------------------------------------------------------
 
-  /** mutex_lock: re-yields a blocked step until the mutex is free, then takes it. */
+  /** mutex_lock(&name): re-yields a blocked step until the mutex is free, then takes it. */
   *mutexLock(name: string): Op<void> {
     const cpu = this.currentCpu;
     let blocked = this.mutexes.owner(name) !== undefined;
@@ -80,6 +82,7 @@ export class Memory {
     }
   }
 
+  /** mutex_unlock(&name); unlocking a mutex another CPU owns is a violation (lockdep would complain). */
   *mutexUnlock(name: string): Op<void> {
     yield { kind: 'mutex_unlock', lock: name };
     this.tick++;
@@ -95,12 +98,14 @@ export class Memory {
 
   // ---- RCU -------------------------------------------------------------------------------
 
+  /** rcu_read_lock(): enter (or nest) a read-side critical section on this CPU. */
   *rcuReadLock(): Op<void> {
     yield { kind: 'rcu_read_lock' };
     this.tick++;
     this.rcu.readLock(this.currentCpu);
   }
 
+  /** rcu_read_unlock(); an unbalanced one is a violation. */
   *rcuReadUnlock(): Op<void> {
     yield { kind: 'rcu_read_unlock' };
     this.tick++;
@@ -126,13 +131,14 @@ export class Memory {
 
   // ---- pages -----------------------------------------------------------------------------
 
-  /** __get_free_pages: block address, or 0 on failure. Contents are garbage, not zero. */
+  /** __get_free_pages(GFP_KERNEL, order): block address, or 0 on failure. Contents are garbage, not zero. */
   *allocPages(order: number): Op<Addr> {
     yield { kind: 'alloc_pages', order, size: this.pages.pageSize * 2 ** order };
     this.tick++;
     return this.pages.alloc(order);
   }
 
+  /** free_pages(addr, order): a double free, an unknown block or the wrong order is a violation. */
   *freePages(addr: Addr, order: number): Op<void> {
     yield { kind: 'free_pages', addr, order, size: this.pages.pageSize * 2 ** order };
     this.tick++;
@@ -181,7 +187,7 @@ export class Memory {
   }
 
   /**
-   * Write bytes without a scheduling point. Boot-time rewrites use log=false; a foreign
+   * Write bytes without a scheduling point. Boot-time rewrites (text_poke_early) use log=false; a foreign
    * subsystem's write is logged with foreign=true so the harness can tell it from kfunc_md's.
    */
   writeDirect(addr: Addr, bytes: ArrayLike<number>, log: boolean): void {

@@ -1,5 +1,5 @@
 /**
- * Owners of the kernel's sleeping mutexes (kfunc_md_mutex, text_mutex, ...), by name.
+ * Owners of the kernel's sleeping mutexes (struct mutex: kfunc_md_mutex, text_mutex, ...), by name.
  * Non-recursive, like struct mutex: taking a mutex you hold blocks forever.
  */
 export class MutexTable {
@@ -27,5 +27,5 @@ export class MutexTable {
   }
 }
 
-/** The kernel-wide mutex serialising text patching. */
+/** text_mutex (include/linux/memory.h): the kernel-wide mutex serialising text patching. */
 export const TEXT_MUTEX = 'text_mutex';

@@ -29,7 +29,9 @@ export class PageAllocator {
 
   constructor(
     private readonly space: AddressSpace,
+    /** PAGE_SIZE */
     readonly pageSize: number,
+    /** MAX_PAGE_ORDER: a larger order fails like the buddy allocator does */
     readonly maxOrder: number,
     base: Addr,
   ) {
@@ -41,7 +43,7 @@ export class PageAllocator {
     this.failCount = n;
   }
 
-  /** Returns the block address, or 0 (NULL) on failure. */
+  /** __get_free_pages(): returns the block address, or 0 (NULL) on failure. */
   alloc(order: number): Addr {
     this.attempts++;
     if (this.failCount > 0) {
@@ -58,6 +60,7 @@ export class PageAllocator {
     return addr;
   }
 
+  /** free_pages(addr, order) */
   free(addr: Addr, order: number): FreeResult {
     const seg = this.blocks.get(addr);
     if (!seg) return 'unknown';

@@ -17,13 +17,14 @@ export class RcuState {
     return this.nesting.get(cpu) ?? 0;
   }
 
+  /** rcu_read_lock() on `cpu` */
   readLock(cpu: number): void {
     const d = this.depth(cpu);
     if (d === 0) this.section.set(cpu, this.nextSection++);
     this.nesting.set(cpu, d + 1);
   }
 
-  /** false when unbalanced (no section to leave). */
+  /** rcu_read_unlock() on `cpu`; false when unbalanced (no section to leave). */
   readUnlock(cpu: number): boolean {
     const d = this.depth(cpu);
     if (d === 0) return false;
@@ -49,6 +50,7 @@ export class RcuState {
       .map(([reader]) => reader);
   }
 
+  /** synchronize_rcu() on `cpu` returns: one more grace period has elapsed. */
   endSync(cpu: number): void {
     this.waits.delete(cpu);
     this.gracePeriods++;

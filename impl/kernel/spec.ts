@@ -3,9 +3,9 @@ import type { KernelOptions } from './options.ts';
 /** One function as the compiler saw it. */
 export interface FunctionSpec {
   readonly name: string;
-  /** false = no patchable-entry padding at all (x86 top-level asm, arm64 notrace) */
+  /** false = no patchable-entry padding at all (x86 top-level asm, arm64 notrace = patchable_function_entry(0,0)) */
   readonly padded: boolean;
-  /** x86 kCFI type hash (the `mov $hash` immediate and the FineIBT hash) */
+  /** x86 kCFI type hash (the `mov $hash` immediate at __cfi_<name> and the FineIBT hash) */
   readonly kcfiHash?: number;
   /**
    * Last bytes of the previous function's body. They are placed directly before this
@@ -13,7 +13,7 @@ export interface FunctionSpec {
    * just long enough for that. Default: none on x86, a `ret` word on arm64.
    */
   readonly tail?: readonly number[];
-  /** rel32 of the call-depth thunk's %gs-relative operand (default derived from the ip) */
+  /** rel32 of the call-depth thunk's %gs-relative __x86_call_depth operand (default derived from the ip) */
   readonly thunkRel32?: number;
   /**
    * bytes at the entry (after `bti c` / ftrace NOPs on arm64). Default: x86 `lea (%rdi,%rsi),%eax;
@@ -25,11 +25,11 @@ export interface FunctionSpec {
 export interface KernelSpec {
   readonly options: KernelOptions;
   readonly functions: readonly FunctionSpec[];
-  /** default 4096; ENTRIES_PER_PAGE = pageSize / 16, so tests use small pages to grow quickly */
+  /** PAGE_SIZE, default 4096; ENTRIES_PER_PAGE = pageSize / 16, so tests use small pages to grow quickly */
   readonly pageSize?: number;
   /** MAX_PAGE_ORDER, default 10 */
   readonly maxOrder?: number;
-  /** order in which x86 text_poke stores the 5 bytes, default [0,1,2,3,4] */
+  /** order in which x86 text_poke() stores the 5 bytes, default [0,1,2,3,4] */
   readonly pokeByteOrder?: readonly number[];
 }
 

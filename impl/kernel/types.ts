@@ -44,7 +44,7 @@ export interface Step {
 /** An operation yielding Steps and finally returning T. Compose with `yield*`. */
 export type Op<T> = Generator<Step, T, void>;
 
-/** Negative errno values returned by text pokes (the kernel's -EBUSY etc.). */
+/** Negative errno values returned by text pokes (the kernel's -EBUSY, -EINVAL, -EFAULT of errno-base.h). */
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EINVAL = 22;

@@ -3,6 +3,7 @@ import { u32le } from './le.ts';
 
 /** x86 byte encodings the simulated compiler, assembler and boot code emit. */
 
+/** BYTES_NOP1 */
 export const X86_NOP = 0x90;
 /** `mov $imm32, %eax`: the kCFI preamble and the kfunc_md instruction share this opcode. */
 export const X86_MOV_EAX = 0xb8;
@@ -35,12 +36,17 @@ export function x86Filler(n: number): number[] {
   return out;
 }
 
+/** The kCFI preamble clang emits at the __cfi_<name> symbol: `mov $hash, %eax` (CONFIG_CFI_CLANG). */
 export function kcfiPreamble(hash: number): number[] {
   return [X86_MOV_EAX, ...u32le(hash)];
 }
 
-/** The 16-byte FineIBT preamble that boot writes at ip-16, in the chosen historical encoding. */
+/**
+ * The 16-byte FineIBT preamble that boot writes at ip-16, in the chosen historical encoding:
+ * alternative.c's fineibt_preamble_start template, copied by apply_fineibt().
+ */
 export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
+  // ENDBR64, what is_endbr() recognises
   const endbr = [0xf3, 0x0f, 0x1e, 0xfa];
   const h = u32le(hash);
   if (encoding === 'pre2025') return [...endbr, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
@@ -48,10 +54,14 @@ export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number
   return [...endbr, 0x2d, ...h, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd];
 }
 
-/** `sarq $5, %gs:__x86_call_depth(%rip)` with a RIP-relative operand: 9 bytes. */
+/**
+ * INCREMENT_CALL_DEPTH, `sarq $5, %gs:__x86_call_depth(%rip)` with a RIP-relative operand: 9 bytes
+ * (callthunks.c's skl_call_thunk_template).
+ */
 export function callDepthThunk(rel32: number): number[] {
   return [0x65, 0x48, 0xc1, 0x3d, ...u32le(rel32), 0x05];
 }
+/** SKL_TMPL_SIZE */
 export const CALL_DEPTH_THUNK_SIZE = 9;
 
 /** Default function body: `lea (%rdi,%rsi),%eax; ret`. */

@@ -5,7 +5,8 @@ import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_NOP, kcfiPreamble, x86Filler }
 
 /**
  * Lay x86 functions out as gcc/clang + gas would with -fpatchable-function-entry=PB,PB and
- * -falign-functions=A (spec real-layouts.md): alignment applies to the start of the block
+ * -falign-functions=A (spec real-layouts.md), PB = CONFIG_FUNCTION_PADDING_BYTES and
+ * A = CONFIG_FUNCTION_ALIGNMENT: alignment applies to the start of the block
  * before the entry (the kCFI mov when present), the gap before it is multi-byte NOP filler.
  *
  * Padded, no CFI:  [filler][tail][90 x PB] | entry

@@ -22,9 +22,13 @@ export interface LockedSlot {
  *   is bounded: the retired arrays together are smaller than the current one.
  */
 export class SlotArray {
+  /** ENTRIES_PER_PAGE */
   readonly perPage: number;
+  /** &kfunc_md_count */
   readonly countAddr: Addr;
+  /** &kfunc_md_used */
   readonly usedAddr: Addr;
+  /** &kfunc_mds */
   readonly mdsAddr: Addr;
   /** slots released since the last grace period */
   private readonly releasedAddr: Addr;
@@ -69,7 +73,10 @@ export class SlotArray {
     return index < count ? mds + index * this.layout.size : 0;
   }
 
-  /** The lowest free slot, creating or doubling the array if needed; null on allocation failure or at the maximum order. */
+  /**
+   * kfunc_md_get_next's counterpart: the lowest free slot, creating or doubling the array if needed;
+   * null on allocation failure or at MAX_PAGE_ORDER.
+   */
   *allocate(): Op<LockedSlot | null> {
     let mds = yield* this.mem.load64(this.mdsAddr);
     if (!mds) {
@@ -106,12 +113,14 @@ export class SlotArray {
     yield* this.mem.store32(this.releasedAddr, n + 1);
   }
 
+  /** synchronize_rcu() before handing out a slot released since the last grace period. */
   private *graceIfReleased(): Op<void> {
     if ((yield* this.mem.load32(this.releasedAddr)) === 0) return;
     yield* this.mem.synchronizeRcu();
     yield* this.mem.store32(this.releasedAddr, 0);
   }
 
+  /** __get_free_pages(kfunc_md_page_order()), users = 0, rcu_assign_pointer(kfunc_mds). */
   private *firstArray(): Op<Addr> {
     const count = yield* this.mem.load32(this.countAddr);
     const mds = yield* this.mem.allocPages(orderOf(count, this.perPage));

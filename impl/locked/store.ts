@@ -37,15 +37,17 @@ export class LockedStore implements KfuncMdStore {
     this.padded = new Set(kernel.functions.filter((f) => f.padded).map((f) => f.ip));
   }
 
+  /** kfunc_md_lock(): mutex_lock(&kfunc_md_mutex) */
   *lock(): Op<void> {
     yield* this.mem.mutexLock(KFUNC_MD_MUTEX);
   }
 
+  /** kfunc_md_unlock(): mutex_unlock(&kfunc_md_mutex) */
   *unlock(): Op<void> {
     yield* this.mem.mutexUnlock(KFUNC_MD_MUTEX);
   }
 
-  /** The caller holds kfunc_md_mutex (the kernel contract, as for v4). */
+  /** kfunc_md_get(ip): the caller holds kfunc_md_mutex (the kernel contract, as for v4). */
   *get(ip: Addr): Op<Addr> {
     if (!this.padded.has(ip)) return 0;
     const owned = yield* this.owned(ip);
@@ -64,6 +66,7 @@ export class LockedStore implements KfuncMdStore {
     return slot.md;
   }
 
+  /** kfunc_md_put(md): takes kfunc_md_mutex; a pointer into a retired array names the same slot. */
   *put(md: Addr): Op<void> {
     yield* this.lock();
     const index = this.slots.indexOf(md);
@@ -72,6 +75,7 @@ export class LockedStore implements KfuncMdStore {
     yield* this.unlock();
   }
 
+  /** kfunc_md_put_by_ip(ip): takes kfunc_md_mutex. */
   *putByIp(ip: Addr): Op<void> {
     yield* this.lock();
     const owned = yield* this.owned(ip);
@@ -79,7 +83,7 @@ export class LockedStore implements KfuncMdStore {
     yield* this.unlock();
   }
 
-  /** Under the mutex, unless this CPU already holds it (get calls it that way). */
+  /** kfunc_md_find(ip): under the mutex, unless this CPU already holds it (get calls it that way). */
   *find(ip: Addr): Op<Addr> {
     const mine = this.mem.mutexes.owner(KFUNC_MD_MUTEX) === this.mem.currentCpu;
     if (!mine) yield* this.lock();
@@ -134,7 +138,7 @@ export class LockedStore implements KfuncMdStore {
     return { md, index, users };
   }
 
-  /** __put for slot `index`: mutex held. */
+  /** __kfunc_md_put for slot `index`: mutex held. */
   private *release(index: number): Op<void> {
     const md = yield* this.slots.mdOf(index);
     const users = md ? toI32(yield* this.mem.load32(md + this.layout.users)) : 0;

@@ -14,7 +14,7 @@ export class TextWindow {
     private readonly hooks: ArchHooks,
   ) {}
 
-  /** install: already equal -> 0; NOPs -> poke; anything else -> -EBUSY */
+  /** kfunc_md_text_poke(ip, insn, nop): already equal -> 0; NOPs -> kfunc_md_arch_poke; anything else -> -EBUSY */
   *install(ip: Addr, insn: Uint8Array): Op<number> {
     const target = ip - this.hooks.insnOffset;
     yield* this.mem.mutexLock(TEXT_MUTEX);
@@ -25,7 +25,10 @@ export class TextWindow {
     return ret;
   }
 
-  /** Write the NOPs back only over our own instruction: foreign bytes are someone else's. */
+  /**
+   * kfunc_md_text_poke(ip, NULL, nop), but stricter: write the NOPs back only over our own
+   * instruction; foreign bytes are someone else's.
+   */
   *restoreIfHolds(ip: Addr, insn: Uint8Array): Op<void> {
     const target = ip - this.hooks.insnOffset;
     yield* this.mem.mutexLock(TEXT_MUTEX);

@@ -29,10 +29,13 @@ export interface Slot {
 export class V4Store implements KfuncMdStore {
   readonly name: string = 'v4';
   protected readonly mem: Memory;
+  /** ENTRIES_PER_PAGE */
   protected readonly perPage: number;
-  /** addresses of the globals kfunc_md_count (u32), kfunc_md_used (u32), kfunc_mds (pointer) */
+  /** &kfunc_md_count: static u32, the capacity, starts at ENTRIES_PER_PAGE */
   protected readonly countAddr: Addr;
+  /** &kfunc_md_used: static u32, slots handed out */
   protected readonly usedAddr: Addr;
+  /** &kfunc_mds: struct kfunc_md __rcu *, the array, NULL until the first kfunc_md_get */
   protected readonly mdsAddr: Addr;
 
   constructor(
@@ -48,15 +51,21 @@ export class V4Store implements KfuncMdStore {
 
   // ---- public API --------------------------------------------------------------------------
 
+  /** kfunc_md_lock(): mutex_lock(&kfunc_md_mutex) */
   *lock(): Op<void> {
     yield* this.mem.mutexLock(KFUNC_MD_MUTEX);
   }
 
+  /** kfunc_md_unlock(): mutex_unlock(&kfunc_md_mutex) */
   *unlock(): Op<void> {
     yield* this.mem.mutexUnlock(KFUNC_MD_MUTEX);
   }
 
-  /** No NULL-array check, no md->func == ip check, no users check: exactly v4. */
+  /**
+   * kfunc_md_find(ip): kfunc_md_arch_exist, kfunc_md_get_index, WARN_ON_ONCE(index >= kfunc_md_count),
+   * then rcu_dereference(kfunc_mds) + index.
+   * No NULL-array check, no md->func == ip check, no users check: exactly v4.
+   */
   *find(ip: Addr): Op<Addr> {
     if (!(yield* this.hooks.exist(ip))) return 0;
     const index = yield* this.getIndex(ip);
@@ -69,6 +78,7 @@ export class V4Store implements KfuncMdStore {
     return mds + index * MD_SIZE;
   }
 
+  /** kfunc_md_get(ip): caller holds kfunc_md_lock(); find, else kfunc_md_get_next + kfunc_md_text_poke */
   *get(ip: Addr): Op<Addr> {
     const found = yield* this.find(ip);
     if (found) {
@@ -90,12 +100,14 @@ export class V4Store implements KfuncMdStore {
     return slot.md;
   }
 
+  /** kfunc_md_put(md): mutex_lock(&kfunc_md_mutex); __kfunc_md_put(md); mutex_unlock */
   *put(md: Addr): Op<void> {
     yield* this.lock();
     yield* this.putLocked(md);
     yield* this.unlock();
   }
 
+  /** kfunc_md_put_by_ip(ip): under kfunc_md_mutex, kfunc_md_find(ip) and __kfunc_md_put if found */
   *putByIp(ip: Addr): Op<void> {
     yield* this.lock();
     const md = yield* this.find(ip);
@@ -103,6 +115,7 @@ export class V4Store implements KfuncMdStore {
     yield* this.unlock();
   }
 
+  /** The global trampoline's reader (bpf_global_caller): [rcu_read_lock()] kfunc_md_find(ip), md->users, md->func */
   *trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView> {
     if (opts.rcu) yield* this.mem.rcuReadLock();
     const md = yield* this.find(ip);
@@ -136,12 +149,12 @@ export class V4Store implements KfuncMdStore {
 
   // ---- internals (one step each, for mutants) -----------------------------------------------
 
-  /** get_index: a plain native-endian u32 load from the padding. */
+  /** kfunc_md_get_index(ip): *(u32 *)(ip - KFUNC_MD_DATA_OFFSET), a plain native-endian load from the padding. */
   protected *getIndex(ip: Addr): Op<number> {
     return yield* this.mem.load32(ip - this.hooks.dataOffset);
   }
 
-  /** The internal "get_next": caller holds kfunc_md_mutex. */
+  /** kfunc_md_get_next(&index), the internal allocator: caller holds kfunc_md_mutex. */
   protected *allocSlot(): Op<Slot | null> {
     let mds = yield* this.mem.load64(this.mdsAddr);
     if (!mds) {
@@ -161,7 +174,10 @@ export class V4Store implements KfuncMdStore {
     return yield* this.claim(grown, count);
   }
 
-  /** First use: one block sized for kfunc_md_count entries; only users is initialised. */
+  /**
+   * First use: one block sized for kfunc_md_count entries; only users is initialised.
+   * __get_free_pages(GFP_KERNEL, kfunc_md_page_order()), kfunc_md_init, rcu_assign_pointer(kfunc_mds).
+   */
   protected *firstArray(): Op<Addr> {
     const count = yield* this.mem.load32(this.countAddr);
     const mds = yield* this.mem.allocPages(orderOf(count, this.perPage));
@@ -172,7 +188,7 @@ export class V4Store implements KfuncMdStore {
     return mds;
   }
 
-  /** Linear scan from 0 for users == 0; -1 if none. */
+  /** Linear scan from 0 for users == 0 (kfunc_md_get_next, when kfunc_md_used < kfunc_md_count); -1 if none. */
   protected *scanFree(mds: Addr, count: number): Op<number> {
     // Stryker disable next-line EqualityOperator: the scan runs only when a free slot exists below count (equivalent mutant)
     for (let i = 0; i < count; i++) {
@@ -186,6 +202,8 @@ export class V4Store implements KfuncMdStore {
    * Double the array: allocate order+1, copy, clear the new half's users, publish, wait a
    * grace period, free the old block (with the old order), then double kfunc_md_count.
    * Returns the new array, or 0 with nothing changed if the allocation fails.
+   * kfunc_md_get_next: __get_free_pages(order + 1), memcpy, kfunc_md_init, rcu_assign_pointer,
+   * synchronize_rcu, free_pages(mds, order), kfunc_md_count <<= 1.
    */
   protected *grow(mds: Addr, count: number): Op<Addr> {
     const order = orderOf(count, this.perPage);
@@ -200,13 +218,16 @@ export class V4Store implements KfuncMdStore {
     return fresh;
   }
 
-  /** The grown-out array: wait until no reader can still hold it, then free it with its own order. */
+  /**
+   * The grown-out array: wait until no reader can still hold it, then free it with its own order:
+   * synchronize_rcu(); free_pages(old, order).
+   */
   protected *retire(old: Addr, order: number): Op<void> {
     yield* this.mem.synchronizeRcu();
     yield* this.mem.freePages(old, order);
   }
 
-  /** used++, users++ on the chosen slot. */
+  /** kfunc_md_used++, mds[i].users++ on the chosen slot. */
   protected *claim(mds: Addr, index: number): Op<Slot> {
     const md = mds + index * MD_SIZE;
     yield* this.addUsed(1);
@@ -215,7 +236,8 @@ export class V4Store implements KfuncMdStore {
   }
 
   /**
-   * memcpy in 4-byte words: exact for any bit pattern (garbage func fields exceed 2^53).
+   * memcpy(new_mds, mds, kfunc_md_count * sizeof(*new_mds)) in 4-byte words: exact for any bit
+   * pattern (garbage func fields exceed 2^53).
    * The granularity is invisible to readers: the new array is published only afterwards.
    */
   protected *copy(dst: Addr, src: Addr, bytes: number): Op<void> {
@@ -224,11 +246,13 @@ export class V4Store implements KfuncMdStore {
     }
   }
 
+  /** kfunc_md_init(mds, start, end): users = 0 for each entry, nothing else (pad0 and func stay garbage). */
   protected *initUsers(mds: Addr, from: number, to: number): Op<void> {
     // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     for (let i = from; i < to; i++) yield* this.mem.store32(mds + i * MD_SIZE + MD_USERS, 0);
   }
 
+  /** md->users++ (a plain read-modify-write of the int) */
   protected *incUsers(md: Addr): Op<void> {
     // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent
     const users = yield* this.mem.load32(md + MD_USERS);
@@ -236,12 +260,15 @@ export class V4Store implements KfuncMdStore {
     yield* this.mem.store32(md + MD_USERS, toI32(users) + 1);
   }
 
+  /** kfunc_md_used += delta */
   protected *addUsed(delta: number): Op<void> {
     const used = yield* this.mem.load32(this.usedAddr);
     yield* this.mem.store32(this.usedAddr, used + delta);
   }
 
   /**
+   * kfunc_md_text_poke(ip, insn, nop): target = ip - KFUNC_MD_INSN_OFFSET, mutex_lock(&text_mutex),
+   * then kfunc_md_arch_poke as the decision table says.
    * The decision table of spec §2.4, under text_mutex (taken inside kfunc_md_mutex):
    * install: equal -> 0; NOPs -> poke; else -EBUSY. restore (insn null): NOPs -> 0; else poke NOPs.
    */
@@ -261,7 +288,7 @@ export class V4Store implements KfuncMdStore {
     return ret;
   }
 
-  /** memcmp against live text: byte loads, stopping at the first difference. */
+  /** memcmp(target, bytes, KFUNC_MD_INSN_SIZE) against live text: byte loads, stopping at the first difference. */
   protected *memcmp(addr: Addr, bytes: Uint8Array): Op<number> {
     for (let i = 0; i < bytes.length; i++) {
       const d = (yield* this.mem.load8(addr + i)) - bytes[i];
@@ -270,7 +297,10 @@ export class V4Store implements KfuncMdStore {
     return 0;
   }
 
-  /** __put: caller holds kfunc_md_mutex. True when the slot was released and NOPs restored. */
+  /**
+   * __kfunc_md_put(md): caller holds kfunc_md_mutex. True when the slot was released and NOPs restored.
+   * WARN_ON_ONCE(md->users <= 0); users--; kfunc_md_arch_exist(md->func); kfunc_md_text_poke(func, NULL, nops).
+   */
   // Stryker disable BooleanLiteral: like the kernel's, the result is unused by put and put_by_ip (equivalent mutants)
   protected *putLocked(md: Addr): Op<boolean> {
     // Stryker disable next-line ArithmeticOperator: users is at offset 0 (MD_USERS), so the mutant md - 0 is equivalent

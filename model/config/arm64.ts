@@ -8,10 +8,12 @@ import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
 
+/** AARCH64_INSN_SIZE, also KFUNC_MD_INSN_SIZE */
 const WORD = 4;
 
 /** Why these options are not a v4 configuration, or null when they are. */
 export function rejectArm64(o: Arm64Options): string | null {
+  // CONFIG_FUNCTION_METADATA depends on !CONFIG_CFI_CLANG
   if (o.cfiClang) return 'FUNCTION_METADATA depends on !CFI_CLANG';
   if (o.callOps && !o.withArgs) {
     return 'DYNAMIC_FTRACE_WITH_CALL_OPS needs DYNAMIC_FTRACE_WITH_ARGS (arm64 selects HAVE_DYNAMIC_FTRACE_WITH_CALL_OPS only then)';
@@ -25,6 +27,7 @@ interface Shape {
   readonly text: string;
   readonly n: number;
   readonly m: number;
+  /** KFUNC_MD_INSN_OFFSET (== KFUNC_MD_DATA_OFFSET on arm64) */
   readonly insnOffset: number;
   readonly placed: readonly Occupant[];
 }

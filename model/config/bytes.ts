@@ -5,8 +5,9 @@
 import type { FineIbtEncoding } from './options.ts';
 import { ConfigError } from './configuration.ts';
 
+/** BYTES_NOP1 */
 export const X86_NOP = 0x90;
-/** A64 `nop` (0xd503201f) as it sits in memory. */
+/** A64 `nop` (0xd503201f, aarch64_insn_gen_nop()) as it sits in memory. */
 export const ARM64_NOP: readonly number[] = [0x1f, 0x20, 0x03, 0xd5];
 /** A64 `bti c` (0xd503245f) as it sits in memory. */
 export const ARM64_BTI_C: readonly number[] = [0x5f, 0x24, 0x03, 0xd5];
@@ -29,18 +30,22 @@ export function le64(value: bigint): number[] {
   return out;
 }
 
-/** kCFI preamble `movl $hash,%eax`; plain kCFI uses %eax, i.e. opcode B8. */
+/** kCFI preamble `movl $hash,%eax` at __cfi_<name>; plain kCFI uses %eax, i.e. opcode B8. */
 export function kcfiMov(hash: number): number[] {
   return [0xb8, ...le32(hash)];
 }
 
-/** Call-depth thunk `sarq $5, %gs:__x86_call_depth(%rip)`, RIP-relative form, 9 bytes. */
+/** Call-depth thunk INCREMENT_CALL_DEPTH, `sarq $5, %gs:__x86_call_depth(%rip)`, RIP-relative form, 9 bytes. */
 export function callDepthThunk(rel32: number): number[] {
   return [0x65, 0x48, 0xc1, 0x3d, ...le32(rel32), 0x05];
 }
 
-/** The 16-byte FineIBT preamble written over the last 16 padding bytes at boot. */
+/**
+ * The 16-byte FineIBT preamble (fineibt_preamble_start) that apply_fineibt() writes over the last
+ * 16 padding bytes at boot.
+ */
 export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
+  // ENDBR64, what is_endbr() recognises
   const endbr64 = [0xf3, 0x0f, 0x1e, 0xfa];
   const h = le32(hash);
   switch (encoding) {

@@ -19,7 +19,7 @@ export interface CompilerLayoutInput {
   readonly arch: 'x86' | 'arm64';
   /** -fpatchable-function-entry=N,M, or null when the flag is absent. */
   readonly patchable: PatchableEntry | null;
-  /** false for functions the flag skips: patchable_function_entry(0,0), top-level asm(). */
+  /** false for functions the flag skips: patchable_function_entry(0,0) (arm64 notrace), top-level asm(). */
   readonly padded: boolean;
   /** -falign-functions (or the compiler's guaranteed default). */
   readonly alignment: number;

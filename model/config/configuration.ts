@@ -9,17 +9,17 @@ export interface Configuration {
   readonly options: KernelOptions;
   /** One line for humans. */
   readonly description: string;
-  /** The -fpatchable-function-entry=N,M value the kernel compiles with, e.g. '27,27'. */
+  /** The -fpatchable-function-entry=N,M value the kernel compiles with, e.g. '27,27' (x86: N = M = PB). */
   readonly patchableEntry: string;
   /** Bytes before the entry covered by occupants (kCFI mov included, so 16 for PB 11). */
   readonly paddingBytes: number;
   /** CONFIG_FUNCTION_ALIGNMENT in bytes. */
   readonly alignment: number;
-  /** INSN_OFFSET: the md instruction starts at ip - insnOffset. */
+  /** KFUNC_MD_INSN_OFFSET: the md instruction starts at ip - insnOffset. */
   readonly insnOffset: number;
-  /** DATA_OFFSET: the u32 index is read at ip - dataOffset. */
+  /** KFUNC_MD_DATA_OFFSET: the u32 index is read at ip - dataOffset. */
   readonly dataOffset: number;
-  /** 5 on x86 (B8 imm32), 4 on arm64 (one word). */
+  /** KFUNC_MD_INSN_SIZE: 5 on x86 (B8 imm32), 4 on arm64 (one word). */
   readonly insnSize: number;
   /** Sorted by start; together they cover [-paddingBytes, 0). */
   readonly occupants: readonly Occupant[];

@@ -1,6 +1,7 @@
 /**
  * Kernel configuration options that select a padding layout (Kconfig symbols plus the
- * boot-time choices that change bytes). impl/ declares the same shape on its own side
+ * boot-time choices that change bytes). CONFIG_FUNCTION_METADATA itself is always on; on x86 it
+ * selects CONFIG_CALL_PADDING. impl/ declares the same shape on its own side
  * (impl/kernel/options.ts): the harness passes one to the other, and the compiler checks
  * they still agree.
  */
@@ -18,13 +19,15 @@ export interface X86Options {
   readonly callThunks: boolean;
   /** CONFIG_FINEIBT built in */
   readonly fineibt: boolean;
-  /** boot-time cfi= mode */
+  /** boot-time cfi= mode (cfi=kcfi, cfi=fineibt; 'off' without CONFIG_CFI_CLANG) */
   readonly cfiMode: X86CfiMode;
   /** X86_FEATURE_CALL_DEPTH set at boot (retbleed=stuff): thunks written into the padding */
   readonly thunksActive: boolean;
   /** CONFIG_FUNCTION_ALIGNMENT */
   readonly functionAlignment: 16 | 32 | 64;
+  /** what CONFIG_FUNCTION_PADDING_BYTES the case-C KFUNC_MD_INSN_OFFSET macro is read with */
   readonly caseCReading: CaseCReading;
+  /** which fineibt_preamble_start layout apply_fineibt() copies */
   readonly fineibtEncoding: FineIbtEncoding;
 }
 

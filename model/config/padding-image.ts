@@ -12,7 +12,7 @@ import { ARM64_NOP, X86_NOP, callDepthThunk, fineibtPreamble, kcfiMov, le32, le6
 export interface PaddingParams {
   /** kCFI type hash (u32); also copied into the FineIBT preamble. */
   readonly kcfiHash: number;
-  /** rel32 of the call-depth thunk's %gs-relative operand (differs per function). */
+  /** rel32 of the call-depth thunk's %gs-relative __x86_call_depth operand (differs per function). */
   readonly thunkRel32: number;
   /** arm64 CALL_OPS literal: address of the ftrace_ops (ftrace_nop_ops after init). */
   readonly callOpsLiteral: bigint;
@@ -26,7 +26,10 @@ export const DEFAULT_PADDING_PARAMS: PaddingParams = Object.freeze({
   callOpsLiteral: 0xffff_8000_8123_4560n,
 });
 
-/** Occupants that boot-time code writes; the compiler left NOPs there. */
+/**
+ * Occupants that boot-time code writes (apply_fineibt, callthunks' patch_dest, ftrace_init_nop);
+ * the compiler left NOPs there.
+ */
 const BOOT_WRITTEN: ReadonlySet<OccupantKind> = new Set(['thunk', 'fineibt', 'callops']);
 
 function nopFill(config: Configuration): Uint8Array {

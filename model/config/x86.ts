@@ -11,13 +11,20 @@ import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
 
+/** KFUNC_MD_INSN_SIZE */
 const INSN_SIZE = 5;
+/** SKL_TMPL_SIZE: the INCREMENT_CALL_DEPTH thunk callthunks copies into the padding */
 const THUNK_SIZE = 9;
+/** fineibt_preamble_size */
 const FINEIBT_SIZE = 16;
+/** the kCFI `mov $hash,%eax` at __cfi_<name> */
 const KCFI_SIZE = 5;
 const SELECT_32B = 'FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B if (CFI_CLANG && CALL_THUNKS) || FINEIBT';
 
-/** A: no CFI. B: kCFI alone. C: kCFI with call thunks, or FineIBT built. */
+/**
+ * A: no CFI. B: kCFI alone. C: kCFI with call thunks, or FineIBT built
+ * (!CONFIG_CFI_CLANG; CONFIG_CFI_CLANG alone; CONFIG_CFI_CLANG && (CONFIG_CALL_THUNKS || CONFIG_FINEIBT)).
+ */
 export type X86Case = 'A' | 'B' | 'C';
 
 export function x86Case(o: X86Options): X86Case {
@@ -65,6 +72,7 @@ interface Shape {
   readonly description: string;
   readonly pb: number; // FUNCTION_PADDING_BYTES given to the compiler
   readonly paddingBytes: number;
+  /** KFUNC_MD_INSN_OFFSET */
   readonly insnOffset: number;
   readonly placed: readonly Occupant[];
 }
@@ -146,6 +154,7 @@ export function buildX86(o: X86Options): Configuration {
     paddingBytes: s.paddingBytes,
     alignment: o.functionAlignment,
     insnOffset: s.insnOffset,
+    // KFUNC_MD_DATA_OFFSET = KFUNC_MD_INSN_OFFSET - 1: the index follows the B8 opcode
     dataOffset: s.insnOffset - 1,
     insnSize: INSN_SIZE,
     occupants,

@@ -7,14 +7,17 @@ export type Arch = 'x86' | 'arm64';
 export type DecodedWindow =
   { readonly kind: 'nops' } | { readonly kind: 'insn'; readonly index: number } | { readonly kind: 'foreign' };
 
+/** KFUNC_MD_INSN_SIZE */
 export function insnSize(arch: Arch): number {
   return arch === 'x86' ? X86_INSN_SIZE : ARM64_INSN_SIZE;
 }
 
+/** kfunc_md_arch_pretend(insn, index) */
 export function encodeInsn(arch: Arch, index: number): number[] {
   return arch === 'x86' ? encodeX86(index) : encodeArm64(index);
 }
 
+/** kfunc_md_arch_nops(insn) */
 export function nopPattern(arch: Arch): number[] {
   return arch === 'x86' ? x86Nops() : arm64Nops();
 }
@@ -23,6 +26,7 @@ export function nopPattern(arch: Arch): number[] {
  * Strict decoding: x86 windows are NOPs only if all five bytes are 0x90 and an
  * instruction only if they start with B8; arm64 words are NOPs or raw indices
  * (every other word reads as an index, which is what the hardware format allows).
+ * Stricter than kfunc_md_arch_exist, which on x86 tests the opcode byte alone.
  */
 export function decodeWindow(arch: Arch, bytes: readonly number[]): DecodedWindow {
   if (arch === 'x86') {

@@ -6,7 +6,8 @@ import type { FindKind, PutKind } from './semantics.ts';
 
 /**
  * The kfunc_md specification as an xstate machine. States carry the lock
- * contract (get needs kfunc_md_mutex held; put/put_by_ip take it themselves);
+ * contract (kfunc_md_get needs kfunc_md_mutex held via kfunc_md_lock; kfunc_md_put and
+ * kfunc_md_put_by_ip take it themselves);
  * every outcome of every operation is its own guarded transition, so the
  * machine's graph is also the coverage map of the suites.
  */

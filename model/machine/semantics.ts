@@ -23,12 +23,14 @@ export function ownedIndex(ctx: ModelContext, fn: string): number | null {
 
 export type FindKind = 'find-hit' | 'find-no-padding' | 'find-miss';
 
+/** kfunc_md_find(ip), as the specification means it (owned slots only) */
 export function planFind(ctx: ModelContext, fn: string): Plan<FindKind> {
   const md = ownedIndex(ctx, fn);
   const kind: FindKind = !ctx.padded[fn] ? 'find-no-padding' : md === null ? 'find-miss' : 'find-hit';
   return { kind, next: withOutcome(ctx, { op: 'find', fn, md, warn: null }) };
 }
 
+/** kfunc_md_get(ip): existing md, or kfunc_md_get_next + kfunc_md_text_poke */
 export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): Plan<GetResult> {
   const done = (c: ModelContext, result: GetResult, md: number | null): Plan<GetResult> => ({
     kind: result,
@@ -74,7 +76,10 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): 
 
 export type PutKind = 'put-released-restored' | 'put-released-left' | 'put-dropped-ref' | 'put-double' | 'put-no-md';
 
-/** put(md) for a slot index the store handed out (caller holds no lock). */
+/**
+ * kfunc_md_put(md), i.e. __kfunc_md_put under kfunc_md_mutex, for a slot index the store handed
+ * out (caller holds no lock).
+ */
 export function planPut(
   ctx: ModelContext,
   index: number,
@@ -106,6 +111,7 @@ export function planPut(
   return out(restoredCtx, 'put-released-restored', 'released', true, null);
 }
 
+/** kfunc_md_put_by_ip(ip) */
 export function planPutByIp(ctx: ModelContext, fn: string): Plan<PutKind> {
   const md = ownedIndex(ctx, fn);
   if (md === null) {
@@ -137,10 +143,12 @@ function ebusyCause(ctx: ModelContext, fn: string): 'boot' | 'foreign-write' {
   return ctx.touched[fn] ? 'foreign-write' : 'boot';
 }
 
+/** kfunc_md_get_next's first use: an order-0 array of ENTRIES_PER_PAGE free slots */
 function createArray(ctx: ModelContext): ModelContext {
   return { ...ctx, order: 0, count: ctx.entriesPerPage, slots: fresh(ctx.entriesPerPage) };
 }
 
+/** kfunc_md_get_next's growth: order + 1, kfunc_md_count doubles, the upper half free */
 function growArray(ctx: ModelContext): ModelContext {
   return { ...ctx, order: ctx.order! + 1, count: ctx.count * 2, slots: [...ctx.slots, ...fresh(ctx.count)] };
 }

@@ -1,6 +1,6 @@
 import type { ModelContext, Slot } from './types.ts';
 
-/** The slot a get would use, and whether the array must be created or grown first. */
+/** The slot a get would use (kfunc_md_get_next), and whether the array must be created or grown first. */
 export type SlotChoice =
   | { readonly kind: 'first'; readonly index: number }
   | { readonly kind: 'free'; readonly index: number }

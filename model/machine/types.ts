@@ -21,9 +21,11 @@ export interface ModelInput {
   readonly functions: readonly ModelFunction[];
 }
 
+/** One struct kfunc_md, abstracted. */
 export interface Slot {
+  /** struct kfunc_md.users */
   readonly users: number;
-  /** the function this slot was last handed to; stale once users reaches 0 */
+  /** struct kfunc_md.func: the function this slot was last handed to; stale once users reaches 0 */
   readonly func: string | null;
 }
 
@@ -65,7 +67,9 @@ export type Outcome =
 
 export interface ModelContext {
   readonly arch: Arch;
+  /** ENTRIES_PER_PAGE */
   readonly entriesPerPage: number;
+  /** MAX_PAGE_ORDER */
   readonly maxOrder: number;
   readonly slotPolicy: SlotPolicy;
   readonly padded: Readonly<Record<string, boolean>>;
@@ -73,11 +77,11 @@ export interface ModelContext {
   readonly windows: Readonly<Record<string, readonly number[]>>;
   /** windows a foreign write has reached (faults, as opposed to layout) */
   readonly touched: Readonly<Record<string, boolean>>;
-  /** page order of the array; null before the first allocation */
+  /** page order of the array (kfunc_md_page_order()); null before the first allocation */
   readonly order: number | null;
   /** kfunc_md_count: capacity, starts at one page of entries and only grows */
   readonly count: number;
-  /** the array's slots (empty before the first allocation) */
+  /** the array's slots, kfunc_mds (empty before the first allocation) */
   readonly slots: readonly Slot[];
   /** kfunc_md_used */
   readonly used: number;
