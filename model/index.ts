@@ -3,7 +3,7 @@ export * from './machine/types.ts';
 export { kfuncMdMachine, initialContext } from './machine/machine.ts';
 export * from './machine/machine.ts';
 export { Oracle } from './machine/oracle.ts';
-export type { ModelState, StepResult } from './machine/oracle.ts';
+export type { ModelSnapshot, ModelState, StepResult } from './machine/oracle.ts';
 export { allEdgeIds, edgeId } from './machine/graph.ts';
 export { decideInstall, decideRestore } from './machine/poke.ts';
 export type { PokeDecision } from './machine/poke.ts';

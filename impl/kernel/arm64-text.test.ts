@@ -4,7 +4,7 @@ import { createKernel } from './kernel.ts';
 import { u32le, u64le } from './le.ts';
 import type { Arm64Options } from './options.ts';
 import type { FunctionSpec } from './spec.ts';
-import { arm64, bytesAt, padded } from '../testing/fixtures.ts';
+import { arm64, bytesAt, padded, staticAddrOf } from '../testing/fixtures.ts';
 
 const NOP = [0x1f, 0x20, 0x03, 0xd5];
 const BTI = [0x5f, 0x24, 0x03, 0xd5];
@@ -59,7 +59,7 @@ describe('arm64 text placement', () => {
 
   it('6,4 CALL_OPS: spare NOP, md NOP, 8-aligned ops literal, two NOPs at the entry', () => {
     const k = boot(arm64({ withArgs: true, callOps: true, alignment8b: true }));
-    const ops = k.staticAddr('ftrace_nop_ops')!;
+    const ops = staticAddrOf(k, 'ftrace_nop_ops');
     for (const f of k.functions) {
       expect((f.ip - 8) % 8).toBe(0);
       expect(f.blockStart).toBe(f.ip - 16);

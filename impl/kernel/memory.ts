@@ -244,7 +244,7 @@ export class Memory {
     for (let i = 0; i < bytes.length; i++) {
       const off = addr - seg.base + i;
       const before = seg.bytes[off];
-      seg.bytes[off] = bytes[i]!;
+      seg.bytes[off] = bytes[i];
       if (seg.kind === 'text') {
         this.events.textWrites.push({ addr: addr + i, before, after: bytes[i], cpu, step: this.tick, foreign: false });
       }

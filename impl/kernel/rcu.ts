@@ -35,8 +35,10 @@ export class RcuState {
   /** Start of synchronize_rcu() on `cpu`: remember who is inside a section right now. */
   beginSync(cpu: number): void {
     const snapshot = new Map<number, number>();
-    for (const [reader, d] of this.nesting) {
-      if (d > 0) snapshot.set(reader, this.section.get(reader)!);
+    // every CPU inside a section got its serial at its outermost rcu_read_lock(), and both maps
+    // were first keyed in that same call, so this visits the readers in nesting's order
+    for (const [reader, sec] of this.section) {
+      if (this.depth(reader) > 0) snapshot.set(reader, sec);
     }
     this.waits.set(cpu, snapshot);
   }

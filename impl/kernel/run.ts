@@ -8,6 +8,8 @@ export type RunResult<T> =
       /** one line: who waits for what, or why the run was cut off */
       readonly deadlock: string;
       readonly reason: 'deadlock' | 'runaway';
+      /** deadlock: the mutex the CPU blocked on (kfunc_md_mutex, text_mutex), when it blocked on one */
+      readonly lock?: string;
       readonly steps: number;
     };
 
@@ -38,6 +40,7 @@ export function runSequential<T>(
         ok: false,
         reason: 'deadlock',
         deadlock: why.startsWith('self-deadlock') ? why : `deadlock: ${why}`,
+        ...(step.lock !== undefined ? { lock: step.lock } : {}),
         steps,
       };
     }

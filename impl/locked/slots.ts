@@ -86,7 +86,8 @@ export class SlotArray {
     yield* this.graceIfReleased();
     const count = yield* this.mem.load32(this.countAddr);
     for (let i = 0; i < count; i++) {
-      if (toI32(yield* this.mem.load32(mds + i * this.layout.size + this.layout.users)) === 0) return { md: mds + i * this.layout.size, index: i };
+      if (toI32(yield* this.mem.load32(mds + i * this.layout.size + this.layout.users)) === 0)
+        return { md: mds + i * this.layout.size, index: i };
     }
     const grown = yield* this.grow(mds, count);
     return grown ? { md: grown + count * this.layout.size, index: count } : null;

@@ -77,7 +77,7 @@ describe('locked store: safe by construction', () => {
     writer.runUntil((st) => st.kind === 'store8' && st.addr === ip(0) - 14); // mid-poke
     const reader = new Stepper(k, 1, s.trampoline(ip(0), { rcu: true }));
     expect(reader.pending).toMatchObject({ kind: 'mutex_lock', lock: KFUNC_MD_MUTEX, blocked: true });
-    expect(k.mem.stillBlocked(1, reader.pending!)).toBe(true);
+    expect(k.mem.stillBlocked(1, reader.next())).toBe(true);
     const md = writer.finish();
     reader.resume();
     expect(reader.finish()).toEqual({ md, users: 1, func: ip(0) });

@@ -158,7 +158,8 @@ export class LockedStore implements KfuncMdStore {
 /** The correct-by-construction reference; its slot choice is judged by relation. */
 export const locked: Implementation = {
   name: 'locked',
-  description: 'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept',
+  description:
+    'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept',
   contract: CONTRACT_VERSION,
   declares: { index: 'padding-insn', slotPolicy: 'any-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
   create: (kernel) => new LockedStore(kernel),

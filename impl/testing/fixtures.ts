@@ -57,6 +57,13 @@ export function* lockedGet(
   return md;
 }
 
+/** The address of a kernel static (kfunc_mds, ftrace_nop_ops, ...); throws if it was never defined. */
+export function staticAddrOf(kernel: Kernel, name: string): number {
+  const addr = kernel.staticAddr(name);
+  if (addr === undefined) throw new Error(`no static ${name}`);
+  return addr;
+}
+
 export function bytesAt(kernel: Kernel, addr: number, n: number): number[] {
   return [...kernel.mem.peekBytes(addr, n)];
 }

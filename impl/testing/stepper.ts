@@ -29,9 +29,16 @@ export class Stepper<T> {
     }
   }
 
+  /** The step this CPU will perform when resumed; throws once the op has finished. */
+  next(): Step {
+    if (this.pending === undefined) throw new Error(`cpu${this.cpu} has finished: no pending step`);
+    return this.pending;
+  }
+
   /** Resume until the pending step matches (not performing it), or the op finishes. */
   runUntil(pred: (s: Step) => boolean, limit = 1_000_000): void {
-    for (let i = 0; !this.done && !pred(this.pending!); i++) {
+    // pending is undefined exactly when done
+    for (let i = 0; this.pending !== undefined && !pred(this.pending); i++) {
       if (i >= limit) throw new Error('runUntil: limit reached');
       this.resume();
     }

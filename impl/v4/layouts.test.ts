@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createKernel } from '../kernel/kernel.ts';
 import { u32le, u64le } from '../kernel/le.ts';
-import { arm64, bytesAt, kernelWith, lockedGet, padded, run, x86, x86CaseC } from '../testing/fixtures.ts';
+import {
+  arm64,
+  bytesAt,
+  kernelWith,
+  lockedGet,
+  padded,
+  run,
+  staticAddrOf,
+  x86,
+  x86CaseC,
+} from '../testing/fixtures.ts';
 import { MD_SIZE } from './layout.ts';
 import { v4 } from './store.ts';
 
@@ -81,7 +91,7 @@ describe('v4 on arm64 layouts', () => {
     const ip = k.fn('f1').ip;
     run(k, lockedGet(s, k.fn('f0').ip));
     run(k, lockedGet(s, ip));
-    expect(bytesAt(k, ip - 12, 12)).toEqual([1, 0, 0, 0, ...u64le(k.staticAddr('ftrace_nop_ops')!)]);
+    expect(bytesAt(k, ip - 12, 12)).toEqual([1, 0, 0, 0, ...u64le(staticAddrOf(k, 'ftrace_nop_ops'))]);
     run(k, s.putByIp(ip));
     expect(bytesAt(k, ip - 12, 4)).toEqual([0x1f, 0x20, 0x03, 0xd5]);
   });

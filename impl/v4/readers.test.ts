@@ -22,10 +22,10 @@ describe('trampoline reader against array growth', () => {
     reader.runUntil((st) => st.kind === 'load32' && st.addr === oldBase + 16 + MD_USERS);
     const writer = new Stepper(k, 0, lockedGet(s, ip(4)));
     writer.runUntil((st) => st.kind === 'sync_rcu' && st.blocked === true);
-    expect(writer.pending!.note).toBe('cpu0 waits in synchronize_rcu for the RCU read-side section of cpu1');
-    expect(k.mem.stillBlocked(0, writer.pending!)).toBe(true);
+    expect(writer.next().note).toBe('cpu0 waits in synchronize_rcu for the RCU read-side section of cpu1');
+    expect(k.mem.stillBlocked(0, writer.next())).toBe(true);
     expect(reader.finish()).toEqual({ md: oldBase + 16, users: 1, func: ip(1) });
-    expect(k.mem.stillBlocked(0, writer.pending!)).toBe(false);
+    expect(k.mem.stillBlocked(0, writer.next())).toBe(false);
     writer.finish();
     expect(s.inspect().count).toBe(8);
     expect(k.violations).toHaveLength(0);

@@ -144,7 +144,15 @@ export class V4Store implements KfuncMdStore {
         entries.push({ md, users: toI32(mem.peek32(md + MD_USERS)), func: mem.peek64(md + MD_FUNC) });
       }
     }
-    return { arrayBase, count, used, order: orderOf(count, this.perPage), entriesPerPage: this.perPage, layout: V4_LAYOUT, entries };
+    return {
+      arrayBase,
+      count,
+      used,
+      order: orderOf(count, this.perPage),
+      entriesPerPage: this.perPage,
+      layout: V4_LAYOUT,
+      entries,
+    };
   }
 
   // ---- internals (one step each, for mutants) -----------------------------------------------
@@ -328,6 +336,11 @@ export const v4: Implementation = {
   name: 'v4',
   description: 'the seed design (kfunc_md v4, March 2025), faithful to spec §2',
   contract: CONTRACT_VERSION,
-  declares: { index: 'padding-insn', slotPolicy: 'lowest-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
+  declares: {
+    index: 'padding-insn',
+    slotPolicy: 'lowest-free',
+    locking: V4_LOCKING,
+    readers: { rcu: true, norcu: true },
+  },
   create: (kernel) => new V4Store(kernel),
 };

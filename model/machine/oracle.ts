@@ -19,8 +19,11 @@ export interface StepResult {
  * records which transitions fired. Expected results and expected bytes both
  * come from here.
  */
+/** An immutable state of the model: the linearizability search forks from such snapshots. */
+export type ModelSnapshot = SnapshotFrom<typeof kfuncMdMachine>;
+
 export class Oracle {
-  private snapshot: SnapshotFrom<typeof kfuncMdMachine>;
+  private snapshot: ModelSnapshot;
   /** edge id → times taken */
   readonly taken: Map<string, number>;
 
@@ -38,6 +41,20 @@ export class Oracle {
 
   get context(): ModelContext {
     return this.snapshot.context;
+  }
+
+  /** The model's current state, immutable. */
+  get current(): ModelSnapshot {
+    return this.snapshot;
+  }
+
+  /**
+   * The state after `event` from `from`, as a pure step: this oracle does not move and no
+   * coverage is counted. The snapshot's context says what the model predicts (outcome) or
+   * why it stopped (violation).
+   */
+  peek(from: ModelSnapshot, event: ModelEvent): ModelSnapshot {
+    return kfuncMdMachine.transition(from, event, this.scope);
   }
 
   get state(): ModelState {

@@ -54,7 +54,8 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): 
     return done({ ...ctx, pendingAllocFailures: ctx.pendingAllocFailures - 1 }, 'enomem', null);
   }
   // the array exists (created or grown) from here on, whatever the poke says
-  const grown = choice.kind === 'first' ? createArray(ctx) : choice.kind === 'grow' ? growArray(ctx) : ctx;
+  const grown =
+    choice.kind === 'first' ? createArray(ctx) : choice.kind === 'grow' ? growArray(ctx, choice.order) : ctx;
   const insn = encodeInsn(ctx.arch, choice.index);
   const decision = decideInstall(ctx.windows[fn], insn, nopPattern(ctx.arch));
   if (decision.result === 'EBUSY') return done(grown, 'ebusy', null);
@@ -100,7 +101,9 @@ export function planPut(
   if (!slot || slot.users <= 0) return out(ctx, 'put-double', 'double-put', false, 'put-users');
   if (slot.users > 1)
     return out(withSlot(ctx, index, { ...slot, users: slot.users - 1 }), 'put-dropped-ref', 'dropped-ref', false, null);
-  const fn = slot.func!;
+  const fn = slot.func;
+  // planGet gives a slot users > 0 only together with its function
+  if (fn === null) throw new Error(`slot ${index} has users ${slot.users} but no function`);
   const released: ModelContext = { ...withSlot(ctx, index, { ...slot, users: 0 }), used: ctx.used - 1 };
   // only a window that still holds this slot's instruction is ours to restore
   const ours = ctx.padded[fn] === true && sameInsn(ctx, fn, index);
@@ -149,8 +152,8 @@ function createArray(ctx: ModelContext): ModelContext {
 }
 
 /** kfunc_md_get_next's growth: order + 1, kfunc_md_count doubles, the upper half free */
-function growArray(ctx: ModelContext): ModelContext {
-  return { ...ctx, order: ctx.order! + 1, count: ctx.count * 2, slots: [...ctx.slots, ...fresh(ctx.count)] };
+function growArray(ctx: ModelContext, order: number): ModelContext {
+  return { ...ctx, order, count: ctx.count * 2, slots: [...ctx.slots, ...fresh(ctx.count)] };
 }
 
 function withSlot(ctx: ModelContext, index: number, slot: Slot): ModelContext {

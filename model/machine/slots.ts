@@ -4,7 +4,7 @@ import type { ModelContext, Slot } from './types.ts';
 export type SlotChoice =
   | { readonly kind: 'first'; readonly index: number }
   | { readonly kind: 'free'; readonly index: number }
-  | { readonly kind: 'grow'; readonly index: number }
+  | { readonly kind: 'grow'; readonly index: number; readonly order: number }
   | { readonly kind: 'max-order' };
 
 export function chooseSlot(ctx: ModelContext, observedIndex: number | undefined): SlotChoice {
@@ -13,9 +13,9 @@ export function chooseSlot(ctx: ModelContext, observedIndex: number | undefined)
   const free = freeIndices(ctx.slots);
   if (free.length > 0) return { kind: 'free', index: pick(free, ctx, observedIndex) };
   if (ctx.order + 1 > ctx.maxOrder) return { kind: 'max-order' };
-  // after doubling the whole upper half is free; v4 hands out its first entry
+  // after doubling (to order + 1) the whole upper half is free; v4 hands out its first entry
   const upper = Array.from({ length: ctx.count }, (_, i) => ctx.count + i);
-  return { kind: 'grow', index: pick(upper, ctx, observedIndex) };
+  return { kind: 'grow', index: pick(upper, ctx, observedIndex), order: ctx.order + 1 };
 }
 
 export function fresh(n: number): Slot[] {

@@ -1,22 +1,22 @@
 import pc from 'picocolors';
 import type { Configuration } from '../../../model/config/index.ts';
-import type { Implementation } from '../../impls/registry.ts';
-import { propertySeed } from '../../engine/sequential/property.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import { propertySeed } from '../../engine/core/defaults.ts';
 import { renderTable } from './table.ts';
 import type { CliIo } from './io.ts';
 import { EXIT_VIOLATION } from './errors.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import type { ConcGenOptions } from '../../engine/concurrent/arbitraries.ts';
 import { DEFAULT_MAX_EXECUTIONS, DEFAULT_PREEMPTION_BOUND } from '../../engine/concurrent/explore.ts';
-import type { ConcCounterexampleFile } from '../../engine/concurrent/file.ts';
-import { labelOf } from '../../engine/concurrent/findings.ts';
-import { cpuCount, opCount } from '../../engine/concurrent/scenario.ts';
-import type { StrategyName } from '../../engine/concurrent/scenario.ts';
+import type { ConcurrentCounterexample } from '../../engine/core/counterexample.ts';
+import { labelOf } from '../../engine/concurrent/classify.ts';
+import { cpuCount, opCount } from '../../engine/core/scenario.ts';
+import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
-import { encodeDecisions } from '../../engine/concurrent/file.ts';
-import { saveSearchResult } from '../report/save.ts';
+import { encodeDecisions } from '../../engine/core/counterexample.ts';
+import { saveConcurrentResult } from '../report/save.ts';
 import { formatConcReport } from '../report/timeline.ts';
 
 /** Concurrent-mode settings of `kfmd check --schedule …` (already parsed). */
@@ -74,7 +74,7 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
       preemptionBound: c.preemptionBound,
       maxExecutions: c.maxExecutions,
     });
-    results.push({ config, r, file: r.run?.violation ? saveSearchResult(c.out, c.impl.name, r) : null });
+    results.push({ config, r, file: saveConcurrentResult(c.out, c.impl.name, r) });
   }
   if (c.json) io.out(`${JSON.stringify(jsonReport(c, results), null, 2)}\n`);
   else io.out(textReport(c, results));
@@ -190,8 +190,8 @@ function jsonReport(
 }
 
 /** `kfmd replay` of a concurrent counterexample: the same scenario and schedule, the same report. */
-export function replayConcurrent(saved: ConcCounterexampleFile, impl: Implementation, io: CliIo): number {
-  const run = simulate(saved.scenario, impl.factory, { slotPolicy: impl.slotPolicy, record: true });
+export function replayConcurrent(saved: ConcurrentCounterexample, impl: Implementation, io: CliIo): number {
+  const run = simulate(saved.scenario, impl, { record: true });
   if (!run.violation) {
     io.out(
       `${saved.scenario.config} / concurrent ${saved.strategy}: the counterexample no longer fails on ${impl.name} (${run.steps} steps)\n`,

@@ -2,11 +2,11 @@ import pc from 'picocolors';
 import { EXIT_VIOLATION } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { renderTable } from './table.ts';
-import { propertySeed } from '../../engine/sequential/property.ts';
-import type { Implementation } from '../../impls/registry.ts';
-import { saveSearchResult } from '../report/save.ts';
-import { cpuCount, opCount } from '../../engine/concurrent/scenario.ts';
-import type { StrategyName } from '../../engine/concurrent/scenario.ts';
+import { propertySeed } from '../../engine/core/defaults.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import { saveConcurrentResult } from '../report/save.ts';
+import { cpuCount, opCount } from '../../engine/core/scenario.ts';
+import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
 import { FINDING_TARGETS } from '../../engine/concurrent/targets.ts';
@@ -50,7 +50,7 @@ export function runHunt(h: HuntSettings, io: CliIo): number {
     return {
       target,
       r,
-      file: r.run?.violation ? saveSearchResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`) : null,
+      file: saveConcurrentResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`),
     };
   });
   if (h.json) io.out(`${JSON.stringify(hunted.map(json), null, 2)}\n`);

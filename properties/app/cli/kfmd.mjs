@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `kfmd` executable: teach Node to load TypeScript (tsx), then hand over to main.ts.
-import { register } from 'tsx/esm/api';
+// `kfmd` executable. In a source checkout (main.ts next to this file) it teaches Node to load
+// TypeScript (tsx) and hands over to main.ts, so no build step is needed. In an installed package
+// (only compiled JavaScript shipped) it imports dist/properties/app/cli/main.js, without tsx.
+import { existsSync } from 'node:fs';
 
 // A closed pipe (`kfmd configs | head`) is not an error worth a stack trace.
 process.stdout.on('error', (err) => {
@@ -8,12 +10,21 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-register();
+const source = new URL('./main.ts', import.meta.url);
 try {
-  const { run } = await import('./main.ts');
+  let main;
+  if (existsSync(source)) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    main = source.href;
+  } else {
+    // this file is <package>/properties/app/cli/kfmd.mjs; the build mirrors the tree under <package>/dist/
+    main = new URL('../../../dist/properties/app/cli/main.js', import.meta.url).href;
+  }
+  const { run } = await import(main);
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  // Only reached if main.ts itself cannot load; run() reports everything else.
+  // Only reached if main itself cannot load; run() reports everything else.
   process.stderr.write(`kfmd: internal error: ${String(err instanceof Error ? err.message : err).split('\n')[0]}\n`);
   process.exitCode = 3;
 }

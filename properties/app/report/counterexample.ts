@@ -1,7 +1,6 @@
-import { describeCommand } from '../../engine/core/operations.ts';
 import type { Execution } from '../../engine/sequential/executor.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
-import { CHECK_DESCRIPTIONS } from '../../engine/core/checks.ts';
+import { describeCheck } from '../../engine/core/checks.ts';
 
 /**
  * A counterexample as a kernel developer reads it: the calls in order, what
@@ -16,7 +15,7 @@ export function formatCounterexample(
   if (!v) return `${ex.scenario.config} / ${ex.scenario.suite}: holds (${ex.executed.length} commands)`;
   const lines: string[] = [];
   const label = meta.finding ? `${meta.finding}: ` : '';
-  lines.push(`✗ ${ex.scenario.config} / ${ex.scenario.suite} — ${label}${CHECK_DESCRIPTIONS[v.check]}`);
+  lines.push(`✗ ${ex.scenario.config} / ${ex.scenario.suite} — ${label}${describeCheck(v.check)}`);
   lines.push(`  ${v.message}`);
   const fns = ex.scenario.functions.map((f) =>
     f.padded ? f.name : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`,
@@ -45,12 +44,11 @@ export function formatCounterexample(
 }
 
 export function summaryLine(r: PropertyResult): string {
-  if (r.holds) return 'holds';
+  if (r.status === 'holds') return 'holds';
+  if (r.status === 'not-applicable') return 'n/a';
   return r.finding ? r.finding.id : (r.counterexample?.violation?.check ?? 'violated');
 }
 
 function hexBytes(bytes: readonly number[]): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
 }
-
-export { describeCommand };

@@ -1,7 +1,8 @@
-import { classifyConc } from '../../engine/concurrent/findings.ts';
-import { describeOp, describeSchedule } from '../../engine/concurrent/scenario.ts';
+import { classifyConcurrent } from '../../engine/concurrent/classify.ts';
+import { describeCheck } from '../../engine/core/checks.ts';
+import { describeOperation } from '../../engine/core/operations.ts';
+import { describeSchedule } from '../../engine/core/scenario.ts';
 import type { ConcRun, TimelineEntry } from '../../engine/concurrent/simulate.ts';
-import { CONC_CHECK_DESCRIPTIONS } from '../../engine/core/violation.ts';
 
 export interface ReportMeta {
   readonly impl: string;
@@ -23,8 +24,8 @@ export function formatConcReport(run: ConcRun, meta: ReportMeta): string {
   const s = run.scenario;
   const v = run.violation;
   const lines: string[] = [];
-  const finding = classifyConc(v);
-  const head = v ? `${finding ? `${finding.id}: ` : ''}${CONC_CHECK_DESCRIPTIONS[v.check]}` : 'holds';
+  const finding = classifyConcurrent(v);
+  const head = v ? `${finding ? `${finding.id}: ` : ''}${describeCheck(v.check)}` : 'holds';
   lines.push(`${v ? '✗' : '✓'} ${s.config} / concurrent ${meta.strategy} — ${head}`);
   if (v) lines.push(`  ${v.message}`);
   if (finding) lines.push(`  (${finding.title})`);
@@ -34,15 +35,17 @@ export function formatConcReport(run: ConcRun, meta: ReportMeta): string {
   lines.push(
     `  implementation ${meta.impl}; functions ${s.functions.map((f) => f.name).join(', ')}; ENTRIES_PER_PAGE ${s.entriesPerPage}, MAX_PAGE_ORDER ${s.maxOrder}; ${arch}`,
   );
-  lines.push(`  programs: ${s.programs.map((p, i) => `cpu${i}: ${p.map(describeOp).join('; ') || '-'}`).join(' | ')}`);
+  lines.push(
+    `  programs: ${s.programs.map((p, i) => `cpu${i}: ${p.map(describeOperation).join(' ') || '-'}`).join(' | ')}`,
+  );
   lines.push(
     `  schedule: ${describeSchedule(s.schedule)} (${run.steps} steps, ${run.preemptions} preemption${run.preemptions === 1 ? '' : 's'})`,
   );
   lines.push(`  md windows at boot: ${run.bootWindows.map((w) => `${w.fn} ${w.bytes}`).join(', ')}`);
-  lines.push(...table(run, v?.step ?? -1));
+  lines.push(...table(run, v?.at ?? -1));
   if (v?.check === 'linearizability')
     lines.push(
-      `  history: ${run.history.map((h) => `cpu${h.cpu} ${describeOp(h.op)} [${h.call}, ${h.ret ?? '∞'}]`).join('; ')}`,
+      `  history: ${run.history.map((h) => `cpu${h.cpu} ${describeOperation(h.op)} [${h.call}, ${h.ret ?? '∞'}]`).join('; ')}`,
     );
   const seed = meta.seed !== undefined ? `seed ${meta.seed}${meta.path ? `, path ${meta.path}` : ''}; ` : '';
   lines.push(`  ${seed}replay: ${meta.file ? `kfmd replay ${meta.file}` : 'not saved'}`);

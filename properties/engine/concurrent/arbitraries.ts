@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Configuration } from '../../../model/config/index.ts';
-import type { ConcOp, ConcOpKind, ConcScenario, ScheduleSpec } from './scenario.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import type { ConcurrentScenario, ScheduleSpec } from '../core/scenario.ts';
 
 /** What a concurrent property generates from, fixed per property. */
 export interface ConcGenOptions {
@@ -12,7 +13,7 @@ export interface ConcGenOptions {
   readonly functions: number;
   readonly maxCpus: number;
   readonly maxOpsPerCpu: number;
-  readonly ops: readonly ConcOpKind[];
+  readonly ops: readonly ConcurrentOperation['op'][];
   /** which trampolines readers run: with rcu_read_lock, without (the author's), or either */
   readonly readers: 'rcu' | 'norcu' | 'both';
   /** PCT bug depth d: d-1 priority change points */
@@ -26,7 +27,7 @@ export const DEFAULT_GEN: Omit<ConcGenOptions, 'config' | 'pokeByteOrder'> = {
   functions: 2,
   maxCpus: 3,
   maxOpsPerCpu: 3,
-  ops: ['get', 'put', 'put_by_ip', 'tramp'],
+  ops: ['locked_get', 'put', 'put_by_ip', 'tramp'],
   readers: 'both',
   pctDepth: 3,
 };
@@ -38,7 +39,7 @@ export const DEFAULT_GEN: Omit<ConcGenOptions, 'config' | 'pokeByteOrder'> = {
 export function concScenarioArbitrary(
   g: ConcGenOptions,
   strategy: 'random' | 'pct' | 'none',
-): fc.Arbitrary<ConcScenario> {
+): fc.Arbitrary<ConcurrentScenario> {
   const names = Array.from({ length: g.functions }, (_, i) => `f${i}`);
   const functions = names.map((name) => ({ name, padded: true }));
   const programs = fc.array(fc.array(opArbitrary(g, names), { minLength: 1, maxLength: g.maxOpsPerCpu }), {
@@ -47,7 +48,7 @@ export function concScenarioArbitrary(
   });
   return fc
     .record({ programs, schedule: scheduleArbitrary(g, strategy) })
-    .map(({ programs, schedule }): ConcScenario => ({
+    .map(({ programs, schedule }): ConcurrentScenario => ({
       config: g.config.name,
       entriesPerPage: g.entriesPerPage,
       maxOrder: g.maxOrder,
@@ -58,15 +59,18 @@ export function concScenarioArbitrary(
     }));
 }
 
-function opArbitrary(g: ConcGenOptions, names: readonly string[]): fc.Arbitrary<ConcOp> {
+function opArbitrary(g: ConcGenOptions, names: readonly string[]): fc.Arbitrary<ConcurrentOperation> {
   const fn = fc.constantFrom(...names);
   const rcu = g.readers === 'both' ? fc.boolean() : fc.constant(g.readers === 'rcu');
   // gets and readers are what races need most; puts only matter after a get
-  const byKind: Record<ConcOpKind, fc.WeightedArbitrary<ConcOp>> = {
-    get: { weight: 3, arbitrary: fn.map((f): ConcOp => ({ op: 'get', fn: f })) },
-    put: { weight: 2, arbitrary: fn.map((f): ConcOp => ({ op: 'put', fn: f })) },
-    put_by_ip: { weight: 1, arbitrary: fn.map((f): ConcOp => ({ op: 'put_by_ip', fn: f })) },
-    tramp: { weight: 3, arbitrary: fc.tuple(fn, rcu).map(([f, r]): ConcOp => ({ op: 'tramp', fn: f, rcu: r })) },
+  const byKind: Record<ConcurrentOperation['op'], fc.WeightedArbitrary<ConcurrentOperation>> = {
+    locked_get: { weight: 3, arbitrary: fn.map((f): ConcurrentOperation => ({ op: 'locked_get', fn: f })) },
+    put: { weight: 2, arbitrary: fn.map((f): ConcurrentOperation => ({ op: 'put', fn: f })) },
+    put_by_ip: { weight: 1, arbitrary: fn.map((f): ConcurrentOperation => ({ op: 'put_by_ip', fn: f })) },
+    tramp: {
+      weight: 3,
+      arbitrary: fc.tuple(fn, rcu).map(([f, r]): ConcurrentOperation => ({ op: 'tramp', fn: f, rcu: r })),
+    },
   };
   return fc.oneof(...g.ops.map((k) => byKind[k]));
 }

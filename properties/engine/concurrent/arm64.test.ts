@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { v4 } from '../../../impl/v4/store.ts';
 import { allConfigurations } from '../../../model/config/index.ts';
 import { explore } from './explore.ts';
-import { labelOf } from './findings.ts';
-import type { ConcScenario } from './scenario.ts';
+import { labelOf } from './classify.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import type { ConcRun } from './simulate.ts';
 import { findingTarget } from './targets.ts';
@@ -34,7 +34,7 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
   it.each(ARM64.map((c) => c.name))(
     '%s: every interleaving of install/remove against two readers (≤ 2 preemptions)',
     (config) => {
-      const scenario: ConcScenario = {
+      const scenario: ConcurrentScenario = {
         config,
         entriesPerPage: 1,
         maxOrder: 2,
@@ -63,7 +63,7 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
   );
 
   it('the same exhaustive search on x86 does find the torn read', () => {
-    const scenario: ConcScenario = {
+    const scenario: ConcurrentScenario = {
       config: 'x86-A16',
       entriesPerPage: 1,
       maxOrder: 2,

@@ -1,9 +1,10 @@
 import type { Op, Step } from '../../../impl/kernel/types.ts';
 import type { KfuncMdStore, TrampolineView } from '../../../impl/contract/index.ts';
 import type { HistoryOp, OpResult } from './history.ts';
-import type { ConcOp } from './scenario.ts';
-import { slotOf } from './world.ts';
-import type { ConcWorld } from './world.ts';
+import { Holdings } from '../core/holdings.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import { slotOf } from '../core/world.ts';
+import type { World } from '../core/world.ts';
 
 export type OpValue = number | TrampolineView | void;
 
@@ -18,52 +19,47 @@ export class Cpu {
   current: HistoryOp | null = null;
   /** the current operation has performed at least one step */
   started = false;
-  readonly refs = new Map<string, number>();
-  readonly latest = new Map<string, { readonly md: number; readonly index: number }>();
+  /** what this CPU's caller holds: its references and the md of its latest get of each function */
+  readonly holdings = new Holdings();
 
   constructor(
     readonly id: number,
-    readonly program: readonly ConcOp[],
+    readonly program: readonly ConcurrentOperation[],
   ) {}
 
   get done(): boolean {
     return this.gen === null && this.pc >= this.program.length;
   }
 
-  holds(fn: string): boolean {
-    return (this.refs.get(fn) ?? 0) > 0;
-  }
-
   /** After an operation returned: what the caller now holds. */
-  settle(op: ConcOp, value: OpValue, index: number | null): void {
-    if (op.op === 'get' && typeof value === 'number' && value !== 0 && index !== null) {
-      this.refs.set(op.fn, (this.refs.get(op.fn) ?? 0) + 1);
-      this.latest.set(op.fn, { md: value, index });
+  settle(op: ConcurrentOperation, value: OpValue, index: number | null, base: number): void {
+    if (op.op === 'locked_get' && typeof value === 'number' && value !== 0 && index !== null) {
+      this.holdings.gotMd(op.fn, { md: value, base, index });
     }
-    if ((op.op === 'put' || op.op === 'put_by_ip') && this.holds(op.fn))
-      this.refs.set(op.fn, this.refs.get(op.fn)! - 1);
+    if (op.op === 'put' || op.op === 'put_by_ip') this.holdings.droppedRef(op.fn);
   }
 }
 
 /** The generator for an operation, or null when the caller may not issue it now (put of nothing). */
 export function opGenerator(
   store: KfuncMdStore,
-  world: ConcWorld,
+  world: World,
   cpu: Cpu,
-  op: ConcOp,
+  op: ConcurrentOperation,
 ): { gen: Op<OpValue>; putIndex?: number } | null {
   const ip = world.ip.get(op.fn);
   if (ip === undefined) return null;
   switch (op.op) {
-    case 'get':
+    case 'locked_get':
       return { gen: lockedGet(store, ip) };
     case 'put': {
-      const held = cpu.latest.get(op.fn);
-      if (!cpu.holds(op.fn) || !held) return null;
+      // the pointer as get returned it: a CPU does not rebase it across growth (D6)
+      const held = cpu.holdings.latest(op.fn);
+      if (!cpu.holdings.holds(op.fn) || !held) return null;
       return { gen: store.put(held.md), putIndex: held.index };
     }
     case 'put_by_ip':
-      return cpu.holds(op.fn) ? { gen: store.putByIp(ip) } : null;
+      return cpu.holdings.holds(op.fn) ? { gen: store.putByIp(ip) } : null;
     case 'tramp':
       return { gen: store.trampoline(ip, { rcu: op.rcu }) };
   }
@@ -77,11 +73,10 @@ function* lockedGet(store: KfuncMdStore, ip: number): Op<number> {
 }
 
 /** The response as the model can judge it. */
-export function resultOf(world: ConcWorld, op: ConcOp, value: OpValue, warned: boolean): OpResult {
-  const index = (md: number): number | null | 'bogus' =>
-    md === 0 ? null : (slotOf(world.kernel, md)?.index ?? 'bogus');
+export function resultOf(world: World, op: ConcurrentOperation, value: OpValue, warned: boolean): OpResult {
+  const index = (md: number): number | null | 'bogus' => (md === 0 ? null : (slotOf(world, md)?.index ?? 'bogus'));
   switch (op.op) {
-    case 'get':
+    case 'locked_get':
       return { kind: 'get', index: index(typeof value === 'number' ? value : 0) };
     case 'put':
     case 'put_by_ip':

@@ -1,5 +1,5 @@
-import { labelOf } from './findings.ts';
-import type { ConcImpl } from './search.ts';
+import { labelOf } from './classify.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun } from './simulate.ts';
 
@@ -10,11 +10,14 @@ import type { ConcRun } from './simulate.ts';
  * fail it the same way. The search then goes on past the reference's races to the
  * candidate's own bug.
  */
-export function toldApartFrom(reference: ConcImpl, referenceFindings: ReadonlySet<string>): (run: ConcRun) => boolean {
+export function toldApartFrom(
+  reference: Implementation,
+  referenceFindings: ReadonlySet<string>,
+): (run: ConcRun) => boolean {
   return (run) => {
     const label = labelOf(run.violation);
     if (!run.violation || referenceFindings.has(label)) return false;
-    const ref = simulate(run.scenario, reference.factory, { slotPolicy: reference.slotPolicy });
+    const ref = simulate(run.scenario, reference);
     return labelOf(ref.violation) !== label;
   };
 }

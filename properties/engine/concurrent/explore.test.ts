@@ -7,12 +7,13 @@ import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/c
 import { KFUNC_MD_MUTEX } from '../../../impl/v4/layout.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { explore } from './explore.ts';
-import { labelOf } from './findings.ts';
-import type { ConcOp, ConcScenario } from './scenario.ts';
+import { labelOf } from './classify.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { schedulerFor } from './schedulers.ts';
 import { simulate } from './simulate.ts';
 
-function scenario(programs: ConcOp[][], extra: Partial<ConcScenario> = {}): ConcScenario {
+function scenario(programs: ConcurrentOperation[][], extra: Partial<ConcurrentScenario> = {}): ConcurrentScenario {
   return {
     config: 'x86-A16',
     entriesPerPage: 1,
@@ -28,7 +29,7 @@ function scenario(programs: ConcOp[][], extra: Partial<ConcScenario> = {}): Conc
   };
 }
 
-const reader = (fn = 'f0'): ConcOp => ({ op: 'tramp', fn, rcu: true });
+const reader = (fn = 'f0'): ConcurrentOperation => ({ op: 'tramp', fn, rcu: true });
 
 describe('exhaustive enumeration', () => {
   it('enumerates exactly the C(6,3) = 20 interleavings of two 3-step readers', () => {

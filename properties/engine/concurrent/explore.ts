@@ -1,13 +1,12 @@
-import type { StoreFactory } from '../../../impl/contract/index.ts';
-import type { SlotPolicy } from '../../../model/index.ts';
-import type { ConcScenario } from './scenario.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { nonPreemptive } from './schedulers.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun, Control } from './simulate.ts';
-import { modelInputFor } from './world.ts';
+import { modelInputFor } from '../core/world.ts';
+import { ModelSpec } from './lin-model.ts';
 
 export interface ExploreOptions {
-  readonly slotPolicy: SlotPolicy;
   /** at most this many preemptions per schedule (iterative context bounding: 0, 1, … up to it) */
   readonly preemptionBound?: number;
   /** the first bound to search (default 0); equal to preemptionBound, one plain bounded search */
@@ -50,12 +49,13 @@ interface Frame {
  * without preemption; backtracking takes the next alternative at the deepest open decision.
  * Bounds grow 0, 1, …, so what is found first has the fewest preemptions.
  */
-export function explore(scenario: ConcScenario, factory: StoreFactory, opts: ExploreOptions): ExploreResult {
+export function explore(scenario: ConcurrentScenario, impl: Implementation, opts: ExploreOptions = {}): ExploreResult {
   const started = performance.now();
   const maxBound = opts.preemptionBound ?? DEFAULT_PREEMPTION_BOUND;
   const maxExecutions = opts.maxExecutions ?? DEFAULT_MAX_EXECUTIONS;
   const caching = opts.stateCaching ?? true;
-  const modelInput = modelInputFor(scenario, opts.slotPolicy);
+  // every schedule of one scenario is judged by one spec: its memo carries over
+  const spec = new ModelSpec(modelInputFor(scenario, impl.declares.slotPolicy));
   let executions = 0;
   let pruned = 0;
   let states = 0;
@@ -100,16 +100,15 @@ export function explore(scenario: ConcScenario, factory: StoreFactory, opts: Exp
           return first;
         },
       };
-      const run = simulate(scenario, factory, {
-        slotPolicy: opts.slotPolicy,
+      const run = simulate(scenario, impl, {
         control,
-        modelInput,
+        spec,
         ...(opts.linearizability === false ? { linearizability: false } : {}),
       });
       executions++;
       if (run.pruned) pruned++;
       if (run.violation && (opts.accept?.(run) ?? true)) {
-        const trace: ConcScenario = { ...scenario, schedule: { kind: 'trace', decisions: run.decisions } };
+        const trace: ConcurrentScenario = { ...scenario, schedule: { kind: 'trace', decisions: run.decisions } };
         return done({ ...run, scenario: trace }, bound, false);
       }
       while (frames.length > 0 && frames[frames.length - 1].idx + 1 >= frames[frames.length - 1].alts.length)

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { v4 } from '../../../impl/v4/store.ts';
 import { configurationByName } from '../../../model/config/index.ts';
-import { CONC_FINDINGS, labelOf } from './findings.ts';
-import { cpuCount, opCount } from './scenario.ts';
-import type { StrategyName } from './scenario.ts';
+import { CONC_FINDINGS, labelOf } from './classify.ts';
+import { cpuCount, opCount } from '../core/scenario.ts';
+import type { StrategyName } from '../core/scenario.ts';
 import { explore } from './explore.ts';
-import type { ConcScenario } from './scenario.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import type { ConcSearchResult } from './search.ts';
 import { simulate } from './simulate.ts';
@@ -72,7 +72,7 @@ describe('the timelines say what happened', () => {
   });
 
   it('D1 with reuse: the slot the reader indexed now belongs to another function', () => {
-    const scenario: ConcScenario = {
+    const scenario: ConcurrentScenario = {
       ...findingTarget('D1').gen,
       config: 'x86-A16',
       functions: [

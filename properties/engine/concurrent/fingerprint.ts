@@ -139,11 +139,10 @@ export class Fingerprinter {
         .mix(c.gen ? 1 : 0)
         .str(this.trail(c.id).digest());
       h.str(mem.mutexes.heldBy(c.id).join(',')).mix(mem.rcu.depth(c.id)).str(mem.rcu.pendingReaders(c.id).join(','));
-      for (const [fn, n] of c.refs)
-        if (n > 0)
-          h.str(fn)
-            .mix(n)
-            .mix(c.latest.get(fn)?.md ?? 0);
+      for (const [fn, n, latest] of c.holdings.held())
+        h.str(fn)
+          .mix(n)
+          .mix(latest?.md ?? 0);
     }
     return h.str(watch.key()).digest();
   }

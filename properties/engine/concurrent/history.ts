@@ -1,4 +1,4 @@
-import type { ConcOp } from './scenario.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
 
 /**
  * A completed (or pending) operation as the linearizability checker sees it. Times are in
@@ -10,7 +10,7 @@ export interface HistoryOp {
   readonly cpu: number;
   /** position in the CPU's program */
   readonly index: number;
-  readonly op: ConcOp;
+  readonly op: ConcurrentOperation;
   /** set when the first step is performed */
   call: number;
   /** null while pending (the run stopped first) */

@@ -4,7 +4,7 @@ import { locked } from '../../../impl/locked/store.ts';
 import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
-import { labelOf } from './findings.ts';
+import { labelOf } from './classify.ts';
 import { searchConcurrent } from './search.ts';
 import { simulate } from './simulate.ts';
 import { formatConcReport } from '../../app/report/timeline.ts';
@@ -13,8 +13,9 @@ import { modelSpec } from './lin-model.ts';
 import { checkLinearizable } from './linearizability.ts';
 import type { SequentialSpec, TimedOp } from './linearizability.ts';
 import { partitionByFunction } from './partition.ts';
-import type { ConcOp, ConcScenario } from './scenario.ts';
-import { modelInputFor } from './world.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
+import { modelInputFor } from '../core/world.ts';
 
 // a toy register, to test the search itself
 type RegOp = { kind: 'w'; v: number } | { kind: 'r'; v: number };
@@ -83,7 +84,7 @@ describe('the Wing–Gong/Lowe search', () => {
 });
 
 // the kfunc_md model through xstate's transition(), on hand-written histories
-const scenario: ConcScenario = {
+const scenario: ConcurrentScenario = {
   config: 'x86-A16',
   entriesPerPage: 2,
   maxOrder: 1,
@@ -96,7 +97,14 @@ const scenario: ConcScenario = {
   schedule: { kind: 'segments', segments: [] },
 };
 let id = 0;
-function h(cpu: number, op: ConcOp, call: number, ret: number | null, result: OpResult, putIndex?: number): HistoryOp {
+function h(
+  cpu: number,
+  op: ConcurrentOperation,
+  call: number,
+  ret: number | null,
+  result: OpResult,
+  putIndex?: number,
+): HistoryOp {
   return { id: id++, cpu, index: 0, op, call, ret, result, ...(putIndex !== undefined ? { putIndex } : {}) };
 }
 const check = (ops: HistoryOp[], policy: 'lowest-free' | 'any-free' = 'lowest-free') =>
@@ -183,7 +191,7 @@ const blindReaders: StoreFactory = (kernel) => {
 
 describe('linearizability in a run', () => {
   it('catches what no safety check can: a reader missing an md installed before it started', () => {
-    const s: ConcScenario = {
+    const s: ConcurrentScenario = {
       ...scenario,
       programs: [[{ op: 'get', fn: 'f0' }], [{ op: 'tramp', fn: 'f0', rcu: true }]],
     };

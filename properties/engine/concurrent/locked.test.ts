@@ -5,7 +5,7 @@ import { suiteByName } from '../sequential/suites.ts';
 import { implementationByName } from '../../impls/registry.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
 import { DEFAULT_CONCURRENT_RUNS } from '../../app/cli/concurrent.ts';
-import { ASCENDING } from './scenario.ts';
+import { ASCENDING } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import { LOW_BYTE_FIRST } from './targets.ts';
 

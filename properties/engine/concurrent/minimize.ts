@@ -1,9 +1,10 @@
-import type { StoreFactory } from '../../../impl/contract/index.ts';
-import type { SlotPolicy } from '../../../model/index.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import { modelInputFor } from '../core/world.ts';
+import { ModelSpecs } from './lin-model.ts';
 import { explore } from './explore.ts';
-import { labelOf } from './findings.ts';
-import { cpuCount, opCount } from './scenario.ts';
-import type { ConcScenario } from './scenario.ts';
+import { labelOf } from './classify.ts';
+import { cpuCount, opCount } from '../core/scenario.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun } from './simulate.ts';
 
@@ -16,27 +17,28 @@ const REALIGN_BOUND = 2;
  * reaches, its schedule as segments.
  */
 export function minimizeFailure(
-  shrunk: ConcScenario,
-  impl: { readonly factory: StoreFactory; readonly slotPolicy: SlotPolicy },
+  shrunk: ConcurrentScenario,
+  impl: Implementation,
   accept: (run: ConcRun) => boolean,
-): ConcScenario {
-  const sim = (s: ConcScenario): ConcRun => simulate(s, impl.factory, { slotPolicy: impl.slotPolicy });
+): ConcurrentScenario {
+  const specs = new ModelSpecs();
+  const sim = (s: ConcurrentScenario): ConcRun =>
+    simulate(s, impl, { spec: specs.get(modelInputFor(s, impl.declares.slotPolicy)) });
   const first = sim(shrunk);
   const label = labelOf(first.violation);
   const same = (run: ConcRun): boolean => run.violation !== null && accept(run) && labelOf(run.violation) === label;
-  const replays = (candidate: ConcScenario): ConcRun | null => {
+  const replays = (candidate: ConcurrentScenario): ConcRun | null => {
     const run = sim(candidate);
     return same(run) ? run : null;
   };
   // a smaller program may need its preemptions elsewhere: a small exhaustive search re-aligns them, once per program
   const realigned = new Map<string, ConcRun | null>();
-  const fails = (candidate: ConcScenario): ConcRun | null => {
+  const fails = (candidate: ConcurrentScenario): ConcRun | null => {
     const direct = replays(candidate);
     if (direct) return direct;
     const key = JSON.stringify(candidate.programs);
     if (!realigned.has(key)) {
-      const again = explore(candidate, impl.factory, {
-        slotPolicy: impl.slotPolicy,
+      const again = explore(candidate, impl, {
         accept: same,
         preemptionBound: REALIGN_BOUND,
         maxExecutions: REALIGN_EXECUTIONS,
@@ -52,7 +54,7 @@ export function minimizeFailure(
  * The interleaving of a run as "run CPU k for n scheduling points" segments, whatever found
  * it: unlike PCT's global change points or a trace, segments are edited below point by point.
  */
-export function asSegments(scenario: ConcScenario, pointDecisions: readonly number[]): ConcScenario {
+export function asSegments(scenario: ConcurrentScenario, pointDecisions: readonly number[]): ConcurrentScenario {
   return { ...scenario, schedule: { kind: 'segments', segments: runs(pointDecisions) } };
 }
 
@@ -75,8 +77,8 @@ function runs(decisions: readonly number[]): { cpu: number; steps: number }[] {
  */
 export function minimize(
   start: ConcRun,
-  fails: (s: ConcScenario) => ConcRun | null,
-  replays: (s: ConcScenario) => ConcRun | null,
+  fails: (s: ConcurrentScenario) => ConcRun | null,
+  replays: (s: ConcurrentScenario) => ConcRun | null,
   maxAttempts = 300,
 ): ConcRun {
   let best = start;
@@ -96,7 +98,10 @@ export function minimize(
   // trailing segments the no-preemption default would reproduce anyway
   const segs = runs(best.pointDecisions);
   for (let n = 0; n < segs.length; n++) {
-    const trimmed: ConcScenario = { ...best.scenario, schedule: { kind: 'segments', segments: segs.slice(0, n) } };
+    const trimmed: ConcurrentScenario = {
+      ...best.scenario,
+      schedule: { kind: 'segments', segments: segs.slice(0, n) },
+    };
     const run = replays(trimmed);
     if (run && run.decisions.join() === best.decisions.join()) return run;
   }
@@ -112,7 +117,7 @@ function smaller(a: ConcRun, b: ConcRun): boolean {
   return false;
 }
 
-function* candidates(run: ConcRun): Generator<ConcScenario> {
+function* candidates(run: ConcRun): Generator<ConcurrentScenario> {
   const s = run.scenario;
   const dec = run.pointDecisions;
   const n = s.programs.length;

@@ -5,13 +5,13 @@ import type { TrampolineView } from '../../../impl/contract/index.ts';
 import { decodeWindow } from '../../../model/index.ts';
 import { hexAddr } from '../core/world.ts';
 import type { Cpu } from './cpu.ts';
-import type { ConcOp } from './scenario.ts';
-import { describeOp } from './scenario.ts';
-import type { ConcViolation, ViolationDetail } from '../core/violation.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import { describeOperation } from '../core/operations.ts';
+import type { Violation, ViolationDetail } from '../core/violation.ts';
 import { WindowWatch, hexOf } from './windows.ts';
 import type { Observation } from './windows.ts';
-import { slotOf } from './world.ts';
-import type { ConcWorld } from './world.ts';
+import { slotOf } from '../core/world.ts';
+import type { World } from '../core/world.ts';
 
 const NONE: readonly string[] = [];
 
@@ -33,32 +33,32 @@ export class Monitor {
   private readonly overlappedGet = new Set<number>();
 
   constructor(
-    private readonly world: ConcWorld,
+    private readonly world: World,
     private readonly cpus: readonly Cpu[],
   ) {
     this.watch = new WindowWatch(world.kernel.mem, world.windows);
   }
 
   /** A new operation is about to run on `cpu` (I5: the pointer a put passes must be live). */
-  opStarting(cpu: Cpu, op: ConcOp, step: number): ConcViolation | null {
+  opStarting(cpu: Cpu, op: ConcurrentOperation, step: number): Violation | null {
     this.watch.forget(cpu.id);
     this.torn.delete(cpu.id);
     this.overlappedGet.delete(cpu.id);
     if (op.op !== 'put') return null;
-    const held = cpu.latest.get(op.fn);
-    const slot = held ? slotOf(this.world.kernel, held.md) : null;
+    const held = cpu.holdings.latest(op.fn);
+    const slot = held ? slotOf(this.world, held.md) : null;
     if (!held || !slot?.freed) return null;
     return this.violate(
       'I5',
       step,
       cpu.id,
-      `cpu${cpu.id} ${describeOp(op)}: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`,
+      `cpu${cpu.id} ${describeOperation(op)}: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`,
       { op: 'put', fn: op.fn },
     );
   }
 
   /** Checks after `cpu` performed `step`; returns the windows whose bytes it changed. */
-  afterStep(cpu: Cpu, step: Step, at: number): { violation: ConcViolation | null; touched: readonly string[] } {
+  afterStep(cpu: Cpu, step: Step, at: number): { violation: Violation | null; touched: readonly string[] } {
     const { kernel } = this.world;
     const op = cpu.current?.op;
     const detail: ViolationDetail = op ? { op: op.op, fn: op.fn, ...(op.op === 'tramp' ? { rcu: op.rcu } : {}) } : {};
@@ -66,8 +66,8 @@ export class Monitor {
     if (kernel.violations.length > this.violations) {
       const v = kernel.violations[this.violations];
       this.violations = kernel.violations.length;
-      const during = op ? ` during ${describeOp(op)}` : '';
-      return { violation: this.violate('memory', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, detail), touched: [] };
+      const during = op ? ` during ${describeOperation(op)}` : '';
+      return { violation: this.violate('I5', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, detail), touched: [] };
     }
     let touched: readonly string[] = NONE;
     const k = step.kind;
@@ -105,12 +105,12 @@ export class Monitor {
   }
 
   /** The trampoline returned: the md it used must be the function's own (I1, I4). */
-  opReturned(cpu: Cpu, op: ConcOp, value: unknown, at: number): ConcViolation | null {
+  opReturned(cpu: Cpu, op: ConcurrentOperation, value: unknown, at: number): Violation | null {
     if (op.op !== 'tramp') return null;
     const view = value as TrampolineView;
     if (view.md === 0) return null;
-    const ip = this.world.ip.get(op.fn)!;
-    const slot = slotOf(this.world.kernel, view.md);
+    const ip = this.world.ip.get(op.fn);
+    const slot = slotOf(this.world, view.md);
     const getInFlight = this.overlappedGet.has(cpu.id);
     const detail: ViolationDetail = { op: 'tramp', fn: op.fn, rcu: op.rcu, getInFlight, uninitialised: view.users < 0 };
     if (!slot)
@@ -118,7 +118,7 @@ export class Monitor {
         'I1',
         at,
         cpu.id,
-        `cpu${cpu.id} ${describeOp(op)} got md ${hexAddr(view.md)}, which points into no array`,
+        `cpu${cpu.id} ${describeOperation(op)} got md ${hexAddr(view.md)}, which points into no array`,
         detail,
       );
     if (view.func === ip && view.users >= 1) return null;
@@ -133,17 +133,19 @@ export class Monitor {
       'I1',
       at,
       cpu.id,
-      `cpu${cpu.id} ${describeOp(op)} got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`,
+      `cpu${cpu.id} ${describeOperation(op)} got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`,
       detail,
     );
   }
 
   private getInFlight(reader: Cpu, fn: string): boolean {
-    return this.cpus.some((c) => c !== reader && c.started && c.current?.op.op === 'get' && c.current.op.fn === fn);
+    return this.cpus.some(
+      (c) => c !== reader && c.started && c.current?.op.op === 'locked_get' && c.current.op.fn === fn,
+    );
   }
 
   /** A CPU about to take a mutex it already holds. */
-  selfDeadlock(cpu: Cpu, at: number): ConcViolation | null {
+  selfDeadlock(cpu: Cpu, at: number): Violation | null {
     const s = cpu.pending;
     if (s?.kind !== 'mutex_lock' || s.lock === undefined || this.world.kernel.mem.mutexes.owner(s.lock) !== cpu.id)
       return null;
@@ -152,19 +154,21 @@ export class Monitor {
       'I9',
       at,
       cpu.id,
-      `self-deadlock: cpu${cpu.id}${op ? ` in ${describeOp(op)}` : ''} takes ${s.lock} while holding it`,
-      op ? { op: op.op, fn: op.fn } : {},
+      `self-deadlock: cpu${cpu.id}${op ? ` in ${describeOperation(op)}` : ''} takes ${s.lock} while holding it`,
+      { ...(op ? { op: op.op, fn: op.fn } : {}), lock: s.lock },
     );
   }
 
   /** Nobody can run: say who holds what and who waits for what. */
-  deadlock(at: number): ConcViolation {
+  deadlock(at: number): Violation {
     const mem = this.world.kernel.mem;
+    // the mutex the first blocked CPU waits for names the deadlock (kfunc_md_mutex: D10)
+    const waitedFor = this.cpus.find((c) => !c.done && c.pending?.lock !== undefined)?.pending?.lock;
     const waits = this.cpus
       .filter((c) => !c.done)
       .map(
         (c) =>
-          `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in ${describeOp(c.current.op)})` : ''}`,
+          `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in ${describeOperation(c.current.op)})` : ''}`,
       );
     const holds = this.cpus
       .map((c) => [c.id, mem.mutexes.heldBy(c.id)] as const)
@@ -175,11 +179,11 @@ export class Monitor {
       at,
       null,
       `deadlock: ${waits.join('; ')}${holds.length ? `; ${holds.join('; ')}` : ''}`,
-      {},
+      waitedFor !== undefined ? { lock: waitedFor } : {},
     );
   }
 
-  private observed(cpu: Cpu, o: Observation, at: number, detail: ViolationDetail): ConcViolation | null {
+  private observed(cpu: Cpu, o: Observation, at: number, detail: ViolationDetail): Violation | null {
     if (!o.torn) return null;
     this.torn.set(cpu.id, o);
     const decoded = decodeWindow(this.world.config.arch, o.bytes);
@@ -195,7 +199,7 @@ export class Monitor {
     );
   }
 
-  private lockOrder(cpu: number, lock: string, at: number, detail: ViolationDetail): ConcViolation | null {
+  private lockOrder(cpu: number, lock: string, at: number, detail: ViolationDetail): Violation | null {
     const rank = LOCK_RANK[lock];
     if (rank === undefined) return null;
     const above = this.world.kernel.mem.mutexes.heldBy(cpu).filter((l) => l !== lock && (LOCK_RANK[l] ?? -1) > rank);
@@ -205,17 +209,17 @@ export class Monitor {
       at,
       cpu,
       `lock order inverted: cpu${cpu} takes ${lock} while holding ${above.join(', ')}`,
-      detail,
+      { ...detail, lock },
     );
   }
 
   private violate(
-    check: ConcViolation['check'],
-    step: number,
+    check: Violation['check'],
+    at: number,
     cpu: number | null,
     message: string,
     detail: ViolationDetail,
-  ): ConcViolation {
-    return { check, step, cpu, message, detail };
+  ): Violation {
+    return { check, at, cpu, message, detail };
   }
 }

@@ -22,7 +22,7 @@ export function partitionByFunction(
   };
   for (const h of ops) {
     const r = h.result;
-    if (h.op.op === 'get') {
+    if (h.op.op === 'locked_get') {
       if (r?.kind !== 'get' || typeof r.index !== 'number' || r.index >= entriesPerPage) return undefined;
       note(h.op.fn, r.index);
     }

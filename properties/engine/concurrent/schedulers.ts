@@ -1,10 +1,16 @@
-import type { ConcOp, ScheduleSpec } from './scenario.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
+import type { ScheduleSpec } from '../core/scenario.ts';
 
 /** Typical scheduling points per operation (private array initialisation does not count). */
-const POINTS: Readonly<Record<ConcOp['op'], number>> = { get: 30, put: 20, put_by_ip: 22, tramp: 7 };
+const POINTS: Readonly<Record<ConcurrentOperation['op'], number>> = {
+  locked_get: 30,
+  put: 20,
+  put_by_ip: 22,
+  tramp: 7,
+};
 
 /** PCT's k: the scheduling points a run of these programs has, roughly. */
-export function estimatePoints(programs: readonly (readonly ConcOp[])[]): number {
+export function estimatePoints(programs: readonly (readonly ConcurrentOperation[])[]): number {
   return Math.max(
     1,
     programs.flat().reduce((n, op) => n + POINTS[op.op], 0),
@@ -26,7 +32,7 @@ export function nonPreemptive(runnable: readonly number[], current: number | nul
   return current !== null && runnable.includes(current) ? current : runnable[0];
 }
 
-export function schedulerFor(spec: ScheduleSpec, programs: readonly (readonly ConcOp[])[]): Scheduler {
+export function schedulerFor(spec: ScheduleSpec, programs: readonly (readonly ConcurrentOperation[])[]): Scheduler {
   const cpus = programs.length;
   switch (spec.kind) {
     case 'segments':

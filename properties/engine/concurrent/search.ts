@@ -1,22 +1,17 @@
 import fc from 'fast-check';
-import type { StoreFactory } from '../../../impl/contract/index.ts';
-import type { SlotPolicy } from '../../../model/index.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import type { Finding } from '../core/findings.ts';
+import { modelInputFor } from '../core/world.ts';
 import { concScenarioArbitrary } from './arbitraries.ts';
 import type { ConcGenOptions } from './arbitraries.ts';
 import { explore } from './explore.ts';
 import type { ExploreResult } from './explore.ts';
-import { classifyConc } from './findings.ts';
+import { classifyConcurrent } from './classify.ts';
 import { minimizeFailure } from './minimize.ts';
-import type { ConcFinding } from './findings.ts';
-import type { ConcScenario, StrategyName } from './scenario.ts';
+import { ModelSpecs } from './lin-model.ts';
+import type { ConcurrentScenario, StrategyName } from '../core/scenario.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun } from './simulate.ts';
-
-export interface ConcImpl {
-  readonly name: string;
-  readonly factory: StoreFactory;
-  readonly slotPolicy: SlotPolicy;
-}
 
 export interface ConcSearchOptions {
   readonly gen: ConcGenOptions;
@@ -40,7 +35,7 @@ export interface ConcSearchResult {
   readonly holds: boolean;
   /** the shrunk counterexample, run once more with a timeline */
   readonly run: ConcRun | null;
-  readonly finding: ConcFinding | null;
+  readonly finding: Finding | null;
   readonly path: string | null;
   readonly runsUntilFailure: number | null;
   readonly shrinks: number | null;
@@ -62,7 +57,7 @@ export interface ConcSearchResult {
  * (or, for exhaustive, enumerates its schedules), shrinks a failure as a whole, and the
  * minimal case is run again with a timeline for the report.
  */
-export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcSearchResult {
+export function searchConcurrent(impl: Implementation, opts: ConcSearchOptions): ConcSearchResult {
   const started = performance.now();
   const accept = opts.accept ?? (() => true);
   let firstFailure: number | null = null;
@@ -74,7 +69,8 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
   let lastFound: { key: string; run: ConcRun } | null = null;
   const exhaustive = opts.strategy === 'exhaustive';
 
-  const predicate = (scenario: ConcScenario): boolean => {
+  const specs = new ModelSpecs();
+  const predicate = (scenario: ConcurrentScenario): boolean => {
     let bad: ConcRun | null = null;
     if (exhaustive) {
       last = exploreFor(scenario, impl, opts, accept);
@@ -83,7 +79,7 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
       bad = last.found;
       if (bad) lastFound = { key: JSON.stringify(scenario), run: bad };
     } else {
-      const run = simulate(scenario, impl.factory, { slotPolicy: impl.slotPolicy });
+      const run = simulate(scenario, impl, { spec: specs.get(modelInputFor(scenario, impl.declares.slotPolicy)) });
       if (run.lin?.verdict === 'unknown') unknown++;
       if (run.violation && accept(run)) bad = run;
     }
@@ -121,12 +117,12 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
   const minimal = details.counterexample[0];
   const shrunk = exhaustive ? traceFor(minimal, lastFound, impl, opts, accept) : minimal;
   const scenario = minimizeFailure(shrunk, impl, accept);
-  const run = simulate(scenario, impl.factory, { slotPolicy: impl.slotPolicy, record: true });
+  const run = simulate(scenario, impl, { record: true });
   return {
     ...base,
     holds: false,
     run,
-    finding: classifyConc(run.violation),
+    finding: classifyConcurrent(run.violation),
     path: details.counterexamplePath,
     runsUntilFailure: details.numRuns,
     shrinks: details.numShrinks,
@@ -137,24 +133,23 @@ export function searchConcurrent(impl: ConcImpl, opts: ConcSearchOptions): ConcS
 
 /** The violating schedule of an exhaustive counterexample (searched again if it was not the last one found). */
 function traceFor(
-  minimal: ConcScenario,
+  minimal: ConcurrentScenario,
   lastFound: { key: string; run: ConcRun } | null,
-  impl: ConcImpl,
+  impl: Implementation,
   opts: ConcSearchOptions,
   accept: (run: ConcRun) => boolean,
-): ConcScenario {
+): ConcurrentScenario {
   if (lastFound?.key === JSON.stringify(minimal)) return lastFound.run.scenario;
   return exploreFor(minimal, impl, opts, accept).found?.scenario ?? minimal;
 }
 
 function exploreFor(
-  scenario: ConcScenario,
-  impl: ConcImpl,
+  scenario: ConcurrentScenario,
+  impl: Implementation,
   opts: ConcSearchOptions,
   accept: (run: ConcRun) => boolean,
 ): ExploreResult {
-  return explore(scenario, impl.factory, {
-    slotPolicy: impl.slotPolicy,
+  return explore(scenario, impl, {
     accept,
     ...(opts.preemptionBound !== undefined ? { preemptionBound: opts.preemptionBound } : {}),
     ...(opts.maxExecutions !== undefined ? { maxExecutions: opts.maxExecutions } : {}),

@@ -1,21 +1,20 @@
 import type { Step } from '../../../impl/kernel/types.ts';
-import type { StoreFactory } from '../../../impl/contract/index.ts';
-import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
 import { Cpu, opGenerator, resultOf } from './cpu.ts';
 import type { OpValue } from './cpu.ts';
 import { Fingerprinter } from './fingerprint.ts';
 import type { HistoryOp } from './history.ts';
 import { describeResult } from './history.ts';
-import { checkHistory, linViolation } from './lin-model.ts';
+import { ModelSpec, checkHistory, linViolation } from './lin-model.ts';
 import type { LinResult } from './linearizability.ts';
 import { Monitor } from './monitor.ts';
 import { PrivateBlocks } from './private-blocks.ts';
-import { describeOp } from './scenario.ts';
-import type { ConcScenario } from './scenario.ts';
+import { describeOperation } from '../core/operations.ts';
+import type { ConcurrentScenario } from '../core/scenario.ts';
 import { schedulerFor } from './schedulers.ts';
 import { describeStep } from './step-text.ts';
-import type { ConcViolation } from '../core/violation.ts';
-import { buildConcWorld, modelInputFor, staticNames } from './world.ts';
+import type { Violation } from '../core/violation.ts';
+import { bootWorld, modelInputFor, staticNames } from '../core/world.ts';
 import { hexOf } from './windows.ts';
 
 /** One line of the per-CPU timeline. */
@@ -37,7 +36,6 @@ export interface Control {
 }
 
 export interface SimOptions {
-  readonly slotPolicy: SlotPolicy;
   /** keep a timeline (for reports) */
   readonly record?: boolean;
   /** check linearizability at the end (default true) */
@@ -45,12 +43,13 @@ export interface SimOptions {
   readonly linBudget?: number;
   readonly maxSteps?: number;
   readonly control?: Control;
-  readonly modelInput?: ModelInput;
+  /** the model as a sequential spec, shared across runs of the same setup (its memo is reused) */
+  readonly spec?: ModelSpec;
 }
 
 export interface ConcRun {
-  readonly scenario: ConcScenario;
-  readonly violation: ConcViolation | null;
+  readonly scenario: ConcurrentScenario;
+  readonly violation: Violation | null;
   readonly lin: LinResult | null;
   readonly history: readonly HistoryOp[];
   /** the CPU that performed each step */
@@ -75,8 +74,8 @@ export const DEFAULT_MAX_STEPS = 200_000;
  * the scheduler choosing who goes next among the runnable CPUs; the monitor checks after every
  * step, the linearizability checker at the end.
  */
-export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: SimOptions): ConcRun {
-  const world = buildConcWorld(scenario, factory);
+export function simulate(scenario: ConcurrentScenario, impl: Implementation, opts: SimOptions = {}): ConcRun {
+  const world = bootWorld(scenario, impl);
   const { kernel, store } = world;
   const mem = kernel.mem;
   const cpus = scenario.programs.map((p, i) => new Cpu(i, p));
@@ -89,7 +88,7 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
   const timeline: TimelineEntry[] = [];
   const bootWindows = [...world.windows].map(([fn, [s, e]]) => ({ fn, bytes: hexOf(mem.peekBytes(s, e - s)) }));
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
-  let violation: ConcViolation | null = null;
+  let violation: Violation | null = null;
   let current: number | null = null;
   let preemptions = 0;
   let pruned = false;
@@ -128,7 +127,7 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
       warnMark.set(cpu.id, warnsBy(cpu.id));
       cpu.gen = made.gen;
       fp?.opStarted(cpu);
-      if (opts.record) pendingBegin.set(cpu.id, describeOp(op));
+      if (opts.record) pendingBegin.set(cpu.id, describeOperation(op));
       mem.currentCpu = cpu.id;
       const r = made.gen.next();
       if (r.done) finish(cpu, r.value, 2 * step);
@@ -141,7 +140,8 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
     const warned = warnsBy(cpu.id) > (warnMark.get(cpu.id) ?? 0);
     h.ret = time;
     h.result = resultOf(world, h.op, value, warned);
-    cpu.settle(h.op, value, h.result.kind === 'get' && typeof h.result.index === 'number' ? h.result.index : null);
+    const index = h.result.kind === 'get' && typeof h.result.index === 'number' ? h.result.index : null;
+    cpu.settle(h.op, value, index, world.store.inspect().arrayBase);
     fp?.opReturned(cpu, describeResult(h.result));
     violation ??= monitor.opReturned(cpu, h.op, value, step);
     cpu.gen = null;
@@ -222,7 +222,7 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
       if (opts.record)
         timeline[timeline.length - 1] = {
           ...timeline[timeline.length - 1],
-          ends: `${describeOp(h.op)} → ${describeResult(h.result)}`,
+          ends: `${describeOperation(h.op)} → ${describeResult(h.result)}`,
         };
     } else {
       cpu.pending = r.value;
@@ -233,13 +233,9 @@ export function simulate(scenario: ConcScenario, factory: StoreFactory, opts: Si
 
   let lin: LinResult | null = null;
   if (!violation && !pruned && opts.linearizability !== false) {
-    lin = checkHistory(
-      history,
-      opts.modelInput ?? modelInputFor(scenario, opts.slotPolicy),
-      opts.slotPolicy,
-      scenario.entriesPerPage,
-      opts.linBudget,
-    );
+    const slotPolicy = impl.declares.slotPolicy;
+    const spec = opts.spec ?? new ModelSpec(modelInputFor(scenario, slotPolicy));
+    lin = checkHistory(history, spec, slotPolicy, opts.linBudget);
     if (lin.verdict === 'violation') violation = linViolation(history, lin, step);
   }
   return {

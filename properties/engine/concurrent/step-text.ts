@@ -1,11 +1,11 @@
 import type { Step } from '../../../impl/kernel/types.ts';
 import { hexAddr } from '../core/world.ts';
-import { nameAddress } from './world.ts';
-import type { ConcWorld } from './world.ts';
+import { nameAddress } from '../core/world.ts';
+import type { World } from '../core/world.ts';
 
 /** One performed step in a few words, after it happened (loads show the value read). */
 export function describeStep(
-  world: ConcWorld,
+  world: World,
   statics: ReadonlyMap<number, string>,
   cpu: number,
   step: Step,

@@ -1,8 +1,8 @@
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
 import type { ConcGenOptions } from './arbitraries.ts';
-import { labelOf } from './findings.ts';
-import { ASCENDING } from './scenario.ts';
+import { labelOf } from './classify.ts';
+import { ASCENDING } from '../core/scenario.ts';
 import type { ConcRun } from './simulate.ts';
 
 /**

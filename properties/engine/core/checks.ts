@@ -1,45 +1,123 @@
-/** The checks made after every command, in the order they are made. */
-export type CheckName =
-  | 'contract' // the model names a self-deadlock or an API contract violation
-  | 'deadlock' // the implementation hung where the model expected progress
-  | 'crash' // the implementation threw
-  | 'result' // md identity/index, NULL, WARN or not
-  | 'I7' // the md window is free at boot (never overlaps kCFI/FineIBT/thunk/CALL_OPS)
-  | 'window' // every md window, decoded with the model's decoder, holds what the model expects
-  | 'I6' // no byte outside the md windows changes
-  | 'pokes' // a window is poked only where the model's decision table writes it
-  | 'I5' // no access to freed memory
-  | 'I3' // an installed index < capacity
-  | 'I2' // used == number of live slots
-  | 'I1' // an installed index → that entry's func is the function and users ≥ 1
-  | 'I11' // capacity never shrinks
-  | 'state' // capacity and used agree with the model
-  | 'reader' // the trampoline sees the md the model says the function owns (I1/I4, quiescent)
-  | 'pages'; // the current array is a live block of the model's order; no other block leaks
+import type { Declarations } from '../../../impl/contract/index.ts';
 
-export const CHECK_DESCRIPTIONS: Readonly<Record<CheckName, string>> = {
-  contract: 'the caller keeps the lock contract (the model names self-deadlocks and misuse)',
-  deadlock: 'the implementation makes progress where the model does',
-  crash: 'the implementation does not throw',
-  result: 'results agree with the model: md identity and index, NULL, WARN fired or not',
-  I7: 'I7: the md window is free at boot (no overlap with kCFI, FineIBT, thunk, CALL_OPS)',
-  window: 'every md window decodes (model decoder) to what the model expects',
-  I6: 'I6: no byte outside the md windows is modified',
-  pokes: 'a window is text_poked only when the decision table (spec §2.4) changes it: no needless poke',
-  I5: 'I5: no access to freed memory',
-  I2: 'I2: used equals the number of live slots',
-  I1: 'I1: an installed index names an entry whose func is the function, users ≥ 1',
-  I3: 'I3: every installed index is below the capacity',
-  I11: 'I11: capacity never shrinks; growth past the maximum order fails cleanly',
-  state: 'capacity and used agree with the model',
-  reader: 'the trampoline on every function finds the md the model says it owns, with its users and func',
-  pages: 'the current array is a live page block of the order the model expects; no other block is leaked',
-};
+export type Mode = 'sequential' | 'concurrent';
 
-export interface Violation {
-  readonly check: CheckName;
-  readonly message: string;
-  /** index into the executed commands of the command after which it was seen (-1: at boot) */
-  readonly at: number;
-  readonly fn?: string;
+interface CheckEntry {
+  readonly name: string;
+  readonly modes: readonly Mode[];
+  readonly says: string;
+  /** null when the check applies to an implementation that declares `d`, else why it does not */
+  readonly appliesTo?: (d: Declarations) => string | null;
+}
+
+const textIndex = (d: Declarations): string | null =>
+  d.index === 'padding-insn'
+    ? null
+    : `it reads an index instruction in the padding; the implementation keeps its index in '${d.index}'`;
+
+/**
+ * Every check kfmd makes, in the order the sequential driver makes them after a command (then
+ * the concurrent-only ones); each says in which mode it runs. Check names come from here.
+ */
+export const CHECKS = [
+  {
+    name: 'contract',
+    modes: ['sequential'],
+    says: 'the caller keeps the lock contract (the model names self-deadlocks and misuse)',
+  },
+  { name: 'deadlock', modes: ['sequential'], says: 'the implementation makes progress where the model does' },
+  { name: 'crash', modes: ['sequential'], says: 'the implementation does not throw' },
+  { name: 'I5', modes: ['sequential', 'concurrent'], says: 'I5: no access to freed memory' },
+  {
+    name: 'result',
+    modes: ['sequential'],
+    says: 'results agree with the model: md identity and index, NULL, WARN fired or not',
+  },
+  {
+    name: 'I7',
+    modes: ['sequential'],
+    says: 'I7: the md window is free at boot (no overlap with kCFI, FineIBT, thunk, CALL_OPS)',
+    appliesTo: textIndex,
+  },
+  {
+    name: 'window',
+    modes: ['sequential'],
+    says: 'every md window decodes (model decoder) to what the model expects',
+    appliesTo: textIndex,
+  },
+  { name: 'I6', modes: ['sequential'], says: 'I6: no byte outside the md windows is modified', appliesTo: textIndex },
+  {
+    name: 'pokes',
+    modes: ['sequential'],
+    says: 'a window is text_poked only when the decision table (spec §2.4) changes it: no needless poke',
+    appliesTo: textIndex,
+  },
+  { name: 'I3', modes: ['sequential'], says: 'I3: every installed index is below the capacity', appliesTo: textIndex },
+  { name: 'I2', modes: ['sequential'], says: 'I2: used equals the number of live slots' },
+  {
+    name: 'I1',
+    modes: ['sequential', 'concurrent'],
+    says: 'I1/I4: the md an index leads to (in a window, or as a reader obtains it) has func == the function and users ≥ 1',
+  },
+  {
+    name: 'I11',
+    modes: ['sequential'],
+    says: 'I11: capacity never shrinks; growth past the maximum order fails cleanly',
+  },
+  { name: 'state', modes: ['sequential'], says: 'capacity and used agree with the model' },
+  {
+    name: 'reader',
+    modes: ['sequential'],
+    says: 'the trampoline on every function finds the md the model says it owns, with its users and func',
+  },
+  {
+    name: 'pages',
+    modes: ['sequential'],
+    says: 'the current array is a live page block of the order the model expects; no other block is leaked',
+  },
+  { name: 'warn', modes: ['concurrent'], says: 'no WARN_ON_ONCE fires' },
+  {
+    name: 'I8',
+    modes: ['concurrent'],
+    says: 'I8: no reader decodes a half-written instruction as a valid index',
+    appliesTo: textIndex,
+  },
+  {
+    name: 'I9',
+    modes: ['concurrent'],
+    says: 'I9: lock order kfunc_md_mutex → text_mutex, no self-deadlock, no deadlock',
+  },
+  {
+    name: 'linearizability',
+    modes: ['concurrent'],
+    says: 'linearizability: the operations agree with the model in some order consistent with real time',
+  },
+] as const satisfies readonly CheckEntry[];
+
+export type CheckName = (typeof CHECKS)[number]['name'];
+
+const BY_NAME: ReadonlyMap<string, CheckEntry> = new Map(CHECKS.map((c) => [c.name, c]));
+
+export function checksOf(mode: Mode): readonly CheckName[] {
+  return CHECKS.filter((c) => (c.modes as readonly Mode[]).includes(mode)).map((c) => c.name);
+}
+
+export function describeCheck(name: CheckName): string {
+  return BY_NAME.get(name)?.says ?? name;
+}
+
+/** null when `name` applies to an implementation declaring `d`, else why not (reported as not applicable). */
+export function inapplicable(name: CheckName, d: Declarations): string | null {
+  return BY_NAME.get(name)?.appliesTo?.(d) ?? null;
+}
+
+/** The checks of a mode that do not apply to `d`, with the reason for each. */
+export function inapplicableChecks(
+  mode: Mode,
+  d: Declarations,
+): readonly { readonly check: CheckName; readonly why: string }[] {
+  return checksOf(mode).flatMap((check) => {
+    const why = inapplicable(check, d);
+    return why === null ? [] : [{ check, why }];
+  });
 }

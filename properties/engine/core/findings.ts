@@ -1,75 +1,128 @@
-import type { Execution } from '../sequential/executor.ts';
+import type { Mode } from './checks.ts';
+import type { SuiteName } from './scenario.ts';
+import type { Violation } from './violation.ts';
 
-/**
- * Names for the known defects of the seed design (spec §7). The properties are
- * generic; this table only labels what they find, so a report can say "D3"
- * instead of "I2 violated". A violation no entry matches is reported as new.
- */
-export interface KnownDefect {
-  readonly id: string;
-  readonly title: string;
-  matches(ex: Execution): boolean;
+/** What a finding's classifier may look at besides the violation itself: never its message. */
+export interface FindingContext {
+  readonly mode: Mode;
+  /** sequential: the suite whose generator made the scenario */
+  readonly suite?: SuiteName;
+  /** the function of the operation at which the violation was seen */
+  readonly fnAt: string | null;
+  /** functions of the scenario without padding */
+  readonly unpadded: ReadonlySet<string>;
 }
 
-const unpaddedNames = (ex: Execution): Set<string> =>
-  new Set(ex.scenario.functions.filter((f) => !f.padded).map((f) => f.name));
+/**
+ * Names for the known defects (spec §7, §6). The checks are generic; this catalogue only labels
+ * what they find, so a report can say "D3" instead of "I2 violated". It is ordered: the first
+ * entry whose classifier matches names the violation; one no entry matches is reported as new.
+ */
+export interface Finding {
+  readonly id: string;
+  readonly title: string;
+  readonly modes: readonly Mode[];
+  matches(v: Violation, ctx: FindingContext): boolean;
+}
 
-export const KNOWN_DEFECTS: readonly KnownDefect[] = [
+const KFUNC_MD_MUTEX = 'kfunc_md_mutex';
+const d = (v: Violation) => v.detail ?? {};
+const isPut = (v: Violation): boolean => d(v).op === 'put' || d(v).op === 'put_by_ip';
+
+export const FINDINGS: readonly Finding[] = [
   {
     id: 'D10',
     title: 'lock contract: put/put_by_ip take kfunc_md_mutex themselves, so calling them with it held self-deadlocks',
-    matches: (ex) =>
-      (ex.violation?.check === 'contract' && ex.violation.message.includes('self-deadlock')) ||
-      (ex.violation?.check === 'deadlock' && ex.scenario.suite !== 'contract'),
+    modes: ['sequential', 'concurrent'],
+    matches: (v, ctx) =>
+      (v.check === 'contract' && d(v).contract === 'self-deadlock') ||
+      (v.check === 'deadlock' && d(v).lock === KFUNC_MD_MUTEX && ctx.suite !== 'contract') ||
+      (v.check === 'I9' && d(v).lock === KFUNC_MD_MUTEX),
   },
   {
     id: 'D10u',
     title: 'lock contract unchecked: get without kfunc_md_mutex (a data race), unlock without holding it',
-    matches: (ex) => ex.violation?.check === 'contract',
+    modes: ['sequential'],
+    matches: (v) => v.check === 'contract' && d(v).contract === 'misuse',
   },
   {
     id: 'D12',
     title: 'case C, Kconfig reading, FineIBT: the md window overlaps the FineIBT preamble, every get fails with -EBUSY',
-    matches: (ex) => ex.violation?.check === 'I7',
+    modes: ['sequential'],
+    matches: (v) => v.check === 'I7',
   },
   {
     id: 'D3',
     title: 'used-counter leak: __put skips used-- when exist() is false after a foreign write (then needless growth)',
-    matches: (ex) =>
-      ex.scenario.suite === 'foreign-bytes' &&
-      (ex.violation?.check === 'I2' || (ex.violation?.check === 'state' && ex.violation.message.includes('used'))),
+    modes: ['sequential'],
+    matches: (v, ctx) =>
+      ctx.suite === 'foreign-bytes' && (v.check === 'I2' || (v.check === 'state' && d(v).field === 'used')),
   },
   {
     id: 'D8',
     title: "false-positive exist() on a function without padding: another function's md, or a WARN",
-    matches: (ex) => {
-      const v = ex.violation;
-      if (!v) return false;
-      const cmd = ex.executed[v.at];
-      return cmd !== undefined && 'fn' in cmd && unpaddedNames(ex).has(cmd.fn);
-    },
+    modes: ['sequential'],
+    matches: (_v, ctx) => ctx.mode === 'sequential' && ctx.fnAt !== null && ctx.unpadded.has(ctx.fnAt),
   },
   {
     id: 'D6',
     title: 'md pointer held across growth: put(md) touches the freed array',
-    matches: (ex) => ex.scenario.suite === 'stale-md' && ex.violation?.check === 'I5',
+    modes: ['sequential', 'concurrent'],
+    matches: (v, ctx) => v.check === 'I5' && (ctx.mode === 'sequential' ? ctx.suite === 'stale-md' : isPut(v)),
   },
   {
     id: 'D8b',
     title: 'false-positive exist() on a forged instruction: find/get trust any B8 / non-NOP word (no md->func check)',
+    modes: ['sequential'],
     // on arm64 every non-NOP word reads as an index, so plain foreign code in a window is a forged index too
-    matches: (ex) =>
-      ex.scenario.suite === 'forged-insn' ||
-      (ex.scenario.suite === 'foreign-bytes' && ex.violation?.check === 'result'),
+    matches: (v, ctx) => ctx.suite === 'forged-insn' || (ctx.suite === 'foreign-bytes' && v.check === 'result'),
   },
   {
     id: 'D3b',
     title: 'restore overwrites foreign bytes: __put pokes NOPs over a window someone else rewrote',
-    matches: (ex) => ex.scenario.suite === 'foreign-bytes' && ex.violation?.check === 'window',
+    modes: ['sequential'],
+    matches: (v, ctx) => ctx.suite === 'foreign-bytes' && v.check === 'window',
+  },
+  {
+    id: 'D1',
+    title:
+      "slot reuse without a grace period: a reader holding an index sees a released or reused entry (another function's md)",
+    modes: ['concurrent'],
+    // a released or reused entry: users >= 0 (an entry nobody initialised is another bug)
+    matches: (v, ctx) =>
+      ctx.mode === 'concurrent' && v.check === 'I1' && d(v).getInFlight !== true && d(v).uninitialised !== true,
+  },
+  {
+    id: 'D2',
+    title: 'md->func published after the instruction: a reader sees the new index with a stale or uninitialised func',
+    modes: ['concurrent'],
+    matches: (v, ctx) => ctx.mode === 'concurrent' && v.check === 'I1' && d(v).getInFlight === true,
+  },
+  {
+    id: 'D7-warn',
+    title: "torn x86 5-byte text_poke: a reader decodes a half-written index, caught by find's bound check (WARN)",
+    modes: ['concurrent'],
+    matches: (v) => v.check === 'warn' && d(v).site === 'find-bound' && d(v).torn === true,
+  },
+  {
+    id: 'D7-index',
+    title: 'torn x86 5-byte text_poke: a reader decodes a half-written index below the capacity (a wrong md, silently)',
+    modes: ['concurrent'],
+    matches: (v) => v.check === 'I8',
+  },
+  {
+    id: 'NORCU',
+    title: 'global trampoline without rcu_read_lock: it reads the array that growth freed (spec §6, I4)',
+    modes: ['concurrent'],
+    matches: (v, ctx) => ctx.mode === 'concurrent' && v.check === 'I5' && d(v).op === 'tramp' && d(v).rcu === false,
   },
 ];
 
-export function classify(ex: Execution): KnownDefect | null {
-  if (!ex.violation) return null;
-  return KNOWN_DEFECTS.find((d) => d.matches(ex)) ?? null;
+export function classify(v: Violation | null, ctx: FindingContext): Finding | null {
+  if (!v) return null;
+  return FINDINGS.find((f) => f.modes.includes(ctx.mode) && f.matches(v, ctx)) ?? null;
+}
+
+export function findingById(id: string): Finding | undefined {
+  return FINDINGS.find((f) => f.id === id);
 }

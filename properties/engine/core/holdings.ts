@@ -1,52 +1,54 @@
-import type { Command } from './operations.ts';
-import type { Suite } from '../sequential/suites.ts';
+/** An md pointer a caller got from kfunc_md_get, with the array base at that time and the slot it names. */
+export interface HeldMd {
+  readonly md: number;
+  readonly base: number;
+  readonly index: number;
+}
 
 /**
- * What the calling kernel code holds between commands: the lock, and the md
- * pointers it got from get (with the array base at that time, so a careful
- * caller can rebase after growth and a careless one cannot).
+ * What one caller (the sequential caller, or one simulated CPU) holds between operations:
+ * kfunc_md_mutex or not, its references per function, and the md pointer of its latest get of
+ * each function (with the array base then, so a careful caller can rebase after growth and a
+ * careless one cannot).
  */
-export class Caller {
+export class Holdings {
   locked = false;
-  readonly refs = new Map<string, number>();
-  readonly held = new Map<string, { readonly md: number; readonly base: number; readonly index: number }>();
-  readonly everHeld = new Set<string>();
+  private readonly refs = new Map<string, number>();
+  private readonly latestMd = new Map<string, HeldMd>();
+  private readonly ever = new Set<string>();
 
-  constructor(private readonly suite: Suite) {}
-
-  /** May this caller issue cmd now? Commands that may not are skipped (and not reported). */
-  allows(cmd: Command, padded: (fn: string) => boolean, pendingAllocFailures: number): boolean {
-    const contract = this.suite.keepsLockContract;
-    switch (cmd.op) {
-      case 'lock':
-        return !contract || !this.locked;
-      case 'unlock':
-        return !contract || this.locked;
-      case 'get':
-        return !contract || this.locked;
-      case 'put':
-        if (contract && this.locked && !this.suite.putUnderLock) return false;
-        return contract && !this.suite.doublePut ? (this.refs.get(cmd.fn) ?? 0) > 0 : this.everHeld.has(cmd.fn);
-      case 'put_by_ip':
-        // also without a reference: v4 documents put_by_ip of a function with no md as a no-op
-        return !(contract && this.locked && !this.suite.putUnderLock);
-      case 'find':
-        return true;
-      case 'fail_alloc':
-        return pendingAllocFailures === 0;
-      case 'foreign_write':
-        return padded(cmd.fn);
-    }
+  /** kfunc_md_get returned an md for fn */
+  gotMd(fn: string, held: HeldMd): void {
+    this.refs.set(fn, this.references(fn) + 1);
+    this.latestMd.set(fn, held);
+    this.ever.add(fn);
   }
 
-  gotMd(fn: string, md: number, base: number, index: number): void {
-    this.refs.set(fn, (this.refs.get(fn) ?? 0) + 1);
-    this.held.set(fn, { md, base, index });
-    this.everHeld.add(fn);
-  }
-
+  /** a put or put_by_ip of fn returned: one reference fewer (never below zero) */
   droppedRef(fn: string): void {
-    const n = this.refs.get(fn) ?? 0;
+    const n = this.references(fn);
     if (n > 0) this.refs.set(fn, n - 1);
+  }
+
+  references(fn: string): number {
+    return this.refs.get(fn) ?? 0;
+  }
+
+  holds(fn: string): boolean {
+    return this.references(fn) > 0;
+  }
+
+  /** the md of the latest get of fn, held or not any more */
+  latest(fn: string): HeldMd | undefined {
+    return this.latestMd.get(fn);
+  }
+
+  /** fn, references, latest md: every function with a reference, in the order first got (state hashing) */
+  *held(): Iterable<readonly [string, number, HeldMd | undefined]> {
+    for (const [fn, n] of this.refs) if (n > 0) yield [fn, n, this.latestMd.get(fn)];
+  }
+
+  everHeld(fn: string): boolean {
+    return this.ever.has(fn);
   }
 }

@@ -1,46 +1,77 @@
 /**
- * The operations a property can issue, as plain data: fast-check generates
- * them, the executor runs them, counterexample files store them, and
- * `kfmd replay` runs them again. Everything here serialises to JSON.
+ * The operations kfmd issues, as plain JSON data, in one vocabulary for both drivers:
+ * fast-check generates them, the sequential executor and the simulated CPUs run them,
+ * counterexample files store them and `kfmd replay` runs them again. Each is described once,
+ * as the C a kernel developer would write (describeOperation).
  */
-export type Command =
+export type Operation =
+  /** kfunc_md_lock() */
   | { readonly op: 'lock' }
+  /** kfunc_md_unlock() */
   | { readonly op: 'unlock' }
+  /** md_fn = kfunc_md_get(fn), the caller holding kfunc_md_mutex (or not: the lock-misuse suite) */
   | { readonly op: 'get'; readonly fn: string }
-  /** put the md the caller got from its latest get of fn; `stale` passes the pointer as it was then, across any growth since (D6) */
+  /** kfunc_md_lock(); md_fn = kfunc_md_get(fn); kfunc_md_unlock(); as one operation (a CPU's writer) */
+  | { readonly op: 'locked_get'; readonly fn: string }
+  /** kfunc_md_put(md_fn) with the md from the caller's latest get of fn; `stale` passes it as it was then, across any growth since (D6) */
   | { readonly op: 'put'; readonly fn: string; readonly stale?: boolean }
+  /** kfunc_md_put_by_ip(fn) */
   | { readonly op: 'put_by_ip'; readonly fn: string }
+  /** kfunc_md_find(fn) */
   | { readonly op: 'find'; readonly fn: string }
-  /** the next page allocation fails */
+  /** the global trampoline's reader: [rcu_read_lock();] md = kfunc_md_find(fn); md->users; md->func [; rcu_read_unlock();] */
+  | { readonly op: 'tramp'; readonly fn: string; readonly rcu: boolean }
+  /** a fault: the next page allocation fails */
   | { readonly op: 'fail_alloc' }
-  /** another subsystem writes these bytes over fn's md window */
+  /** a fault: another subsystem writes these bytes over fn's md window */
   | { readonly op: 'foreign_write'; readonly fn: string; readonly bytes: readonly number[] };
 
-export type CommandOp = Command['op'];
+export type OperationKind = Operation['op'];
 
-/** A command written as a kernel developer would write the call. */
-export function describeCommand(cmd: Command): string {
-  switch (cmd.op) {
+/** What a simulated CPU may run: the model judges each as one atomic operation (no bare lock/unlock across CPUs). */
+export const CONCURRENT_OPERATIONS = [
+  'locked_get',
+  'put',
+  'put_by_ip',
+  'tramp',
+] as const satisfies readonly OperationKind[];
+export type ConcurrentOperation = Extract<Operation, { readonly op: (typeof CONCURRENT_OPERATIONS)[number] }>;
+
+/** The function an operation is about, if any. */
+export function operationFn(op: Operation): string | null {
+  return 'fn' in op ? op.fn : null;
+}
+
+/** An operation written as a kernel developer would write the call. */
+export function describeOperation(op: Operation): string {
+  switch (op.op) {
     case 'lock':
       return 'kfunc_md_lock();';
     case 'unlock':
       return 'kfunc_md_unlock();';
     case 'get':
-      return `md_${cmd.fn} = kfunc_md_get(${cmd.fn});`;
+      return `md_${op.fn} = kfunc_md_get(${op.fn});`;
+    case 'locked_get':
+      return `kfunc_md_lock(); md_${op.fn} = kfunc_md_get(${op.fn}); kfunc_md_unlock();`;
     case 'put':
-      return cmd.stale ? `kfunc_md_put(md_${cmd.fn}); /* pointer held across growth */` : `kfunc_md_put(md_${cmd.fn});`;
+      return op.stale ? `kfunc_md_put(md_${op.fn}); /* pointer held across growth */` : `kfunc_md_put(md_${op.fn});`;
     case 'put_by_ip':
-      return `kfunc_md_put_by_ip(${cmd.fn});`;
+      return `kfunc_md_put_by_ip(${op.fn});`;
     case 'find':
-      return `kfunc_md_find(${cmd.fn});`;
+      return `kfunc_md_find(${op.fn});`;
+    case 'tramp':
+      return op.rcu
+        ? `rcu_read_lock(); md = kfunc_md_find(${op.fn}); md->users, md->func; rcu_read_unlock();`
+        : `md = kfunc_md_find(${op.fn}); md->users, md->func; /* no rcu_read_lock */`;
     case 'fail_alloc':
       return '/* fault */ fail_next_page_allocation();';
     case 'foreign_write':
-      return `/* fault */ foreign_write(${cmd.fn} md window, ${cmd.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')});`;
+      return `/* fault */ foreign_write(${op.fn} md window, ${op.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')});`;
   }
 }
 
-export function isCommand(value: unknown): value is Command {
+/** Structural validation of one operation read from a file. */
+export function isOperation(value: unknown): value is Operation {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   const fnOk = typeof v['fn'] === 'string';
@@ -50,9 +81,12 @@ export function isCommand(value: unknown): value is Command {
     case 'fail_alloc':
       return true;
     case 'get':
+    case 'locked_get':
     case 'put_by_ip':
     case 'find':
       return fnOk;
+    case 'tramp':
+      return fnOk && typeof v['rcu'] === 'boolean';
     case 'put':
       return fnOk && (v['stale'] === undefined || typeof v['stale'] === 'boolean');
     case 'foreign_write':
@@ -60,4 +94,8 @@ export function isCommand(value: unknown): value is Command {
     default:
       return false;
   }
+}
+
+export function isConcurrentOperation(value: unknown): value is ConcurrentOperation {
+  return isOperation(value) && (CONCURRENT_OPERATIONS as readonly string[]).includes(value.op);
 }

@@ -1,39 +1,85 @@
+import type { Implementation, KfuncMdStore, EntryLayout } from '../../../impl/contract/index.ts';
+import { createKernel } from '../../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
-import type { KfuncMdStore, StoreFactory } from '../../../impl/contract/index.ts';
-import { configurationByName } from '../../../model/config/index.ts';
+import { configurationByName, paddingImage } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
-import { Oracle } from '../../../model/index.ts';
-import type { SlotPolicy } from '../../../model/index.ts';
-import { bootKernel, modelInputFor } from './boot.ts';
-import type { Scenario } from './scenario.ts';
+import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
+import type { Setup } from './scenario.ts';
 
-/** The model and the implementation side by side, built from one scenario. */
+/**
+ * One booted kernel with an implementation's store on it, and the maps the checks need: the
+ * same for both drivers. The model is not part of it: the sequential driver steps an oracle
+ * beside it, the concurrent one judges the history afterwards.
+ */
 export interface World {
   readonly config: Configuration;
+  readonly impl: Implementation;
   readonly kernel: Kernel;
   readonly store: KfuncMdStore;
-  readonly oracle: Oracle;
+  /** struct kfunc_md as the store reports it (inspect().layout): the harness assumes no layout */
+  readonly layout: EntryLayout;
   /** function name → entry address in the implementation's text */
   readonly ip: ReadonlyMap<string, number>;
   /** entry address → function name */
   readonly nameAt: ReadonlyMap<number, string>;
-  /** [start, end) of every padded function's md window, at the model's offsets */
+  /** [start, end) of every padded function's md window, at the configuration's (model's) offsets */
   readonly windows: ReadonlyMap<string, readonly [number, number]>;
 }
 
-export function buildWorld(
-  scenario: Scenario,
-  factory: StoreFactory,
-  opts: { slotPolicy?: SlotPolicy; coverage?: Map<string, number>; pokeByteOrder?: readonly number[] } = {},
-): World {
-  const config = configurationByName(scenario.config);
-  const { kernel, ip, nameAt, windows } = bootKernel(config, {
-    ...scenario,
-    ...(opts.pokeByteOrder ? { pokeByteOrder: opts.pokeByteOrder } : {}),
+const layouts = new WeakMap<Implementation, EntryLayout>();
+
+/**
+ * struct kfunc_md's layout, read from the implementation's own inspect() on a probe kernel: the
+ * page size of a scenario is ENTRIES_PER_PAGE × its size, so the layout is needed before boot.
+ */
+export function entryLayoutOf(impl: Implementation): EntryLayout {
+  let layout = layouts.get(impl);
+  if (!layout) {
+    const probe = createKernel({
+      options: configurationByName('x86-A16').options,
+      functions: [{ name: 'probe', padded: true }],
+      pageSize: 4096,
+      maxOrder: 0,
+    });
+    layout = impl.create(probe).inspect().layout;
+    layouts.set(impl, layout);
+  }
+  return layout;
+}
+
+export function bootWorld(setup: Setup, impl: Implementation): World {
+  const config = configurationByName(setup.config);
+  const layout = entryLayoutOf(impl);
+  const kernel = createKernel({
+    options: config.options,
+    functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
+    pageSize: setup.entriesPerPage * layout.size,
+    maxOrder: setup.maxOrder,
+    ...(setup.pokeByteOrder ? { pokeByteOrder: setup.pokeByteOrder } : {}),
   });
-  const store = factory(kernel);
-  const oracle = new Oracle(modelInputFor(config, scenario, opts.slotPolicy ?? 'lowest-free'), opts.coverage);
-  return { config, kernel, store, oracle, ip, nameAt, windows };
+  const ip = new Map(kernel.functions.map((f) => [f.name, f.ip] as const));
+  const nameAt = new Map(kernel.functions.map((f) => [f.ip, f.name] as const));
+  const windows = new Map<string, readonly [number, number]>();
+  for (const f of kernel.functions) {
+    if (f.padded) windows.set(f.name, [f.ip - config.insnOffset, f.ip - config.insnOffset + config.insnSize]);
+  }
+  const store = impl.create(kernel);
+  return { config, impl, kernel, store, layout, ip, nameAt, windows };
+}
+
+/** The model's input for the same setup: every padded window holds the configuration's boot bytes. */
+export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy): ModelInput {
+  const config = configurationByName(setup.config);
+  const image = paddingImage(config);
+  const start = config.paddingBytes - config.insnOffset;
+  const bootWindow = [...image.slice(start, start + config.insnSize)];
+  return {
+    arch: config.arch,
+    entriesPerPage: setup.entriesPerPage,
+    maxOrder: setup.maxOrder,
+    slotPolicy,
+    functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow : [] })),
+  };
 }
 
 /** The bytes of fn's md window as the implementation's text holds them now. */
@@ -48,10 +94,64 @@ export function mdIndex(world: World, md: number): { index: number } | { bogus: 
   if (md === 0) return null;
   const view = world.store.inspect();
   if (view.arrayBase === 0) return { bogus: `pointer ${hexAddr(md)} while no array exists` };
+  const size = view.layout.size;
   const offset = md - view.arrayBase;
-  if (offset < 0 || offset % 16 !== 0 || offset / 16 >= view.count)
-    return { bogus: `pointer ${hexAddr(md)} outside the array [${hexAddr(view.arrayBase)}, +${view.count}×16)` };
-  return { index: offset / 16 };
+  if (offset < 0 || offset % size !== 0 || offset / size >= view.count) {
+    return { bogus: `pointer ${hexAddr(md)} outside the array [${hexAddr(view.arrayBase)}, +${view.count}×${size})` };
+  }
+  return { index: offset / size };
+}
+
+/** Where an md pointer points: slot `index` of the page block (array) number `array`, or nowhere. */
+export function slotOf(
+  world: World,
+  md: number,
+): { readonly array: number; readonly index: number; readonly freed: boolean } | null {
+  if (md === 0) return null;
+  const size = world.layout.size;
+  const blocks = world.kernel.pages.list();
+  for (let a = 0; a < blocks.length; a++) {
+    const b = blocks[a];
+    if (!b) continue;
+    const bytes = world.kernel.pageSize * 2 ** b.order;
+    if (md >= b.addr && md < b.addr + bytes && (md - b.addr) % size === 0) {
+      return { array: a, index: (md - b.addr) / size, freed: b.freed };
+    }
+  }
+  return null;
+}
+
+/** A readable name for an address: fn-N for text, A<a>[i].field of array #a, a kernel global, or hex. */
+export function nameAddress(world: World, addr: number, statics: ReadonlyMap<number, string>): string {
+  const st = statics.get(addr);
+  if (st) return st;
+  for (const [fn, [s]] of world.windows) {
+    const ip = world.ip.get(fn) ?? s;
+    if (addr >= s && addr < ip) return `${fn}-${ip - addr}`;
+  }
+  const { size, users, func } = world.layout;
+  const blocks = world.kernel.pages.list();
+  for (let a = 0; a < blocks.length; a++) {
+    const b = blocks[a];
+    if (!b) continue;
+    const bytes = world.kernel.pageSize * 2 ** b.order;
+    if (addr >= b.addr && addr < b.addr + bytes) {
+      const off = (addr - b.addr) % size;
+      const field = off === users ? 'users' : off === func ? 'func' : `+${off}`;
+      return `A${a}[${Math.floor((addr - b.addr) / size)}].${field}`;
+    }
+  }
+  return hexAddr(addr);
+}
+
+/** Addresses of the store's globals (kfunc_md_count, kfunc_md_used, kfunc_mds, …), for naming them in timelines. */
+export function staticNames(kernel: Kernel): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const name of ['kfunc_md_count', 'kfunc_md_used', 'kfunc_mds', 'kfunc_md_released']) {
+    const a = kernel.staticAddr(name);
+    if (a !== undefined) out.set(a, name);
+  }
+  return out;
 }
 
 export function hexAddr(addr: number): string {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { Configuration } from '../../../model/config/index.ts';
 import { encodeInsn } from '../../../model/index.ts';
-import type { Command } from '../core/operations.ts';
+import type { Operation } from '../core/operations.ts';
 import { SUITE_GEOMETRY } from '../core/scenario.ts';
-import type { Scenario, ScenarioFunction } from '../core/scenario.ts';
+import type { SequentialScenario, ScenarioFunction } from '../core/scenario.ts';
 import type { Suite } from './suites.ts';
 
 /**
@@ -12,9 +12,9 @@ import type { Suite } from './suites.ts';
  * (lock; get…; unlock) so runs reach growth and its limit quickly; shrinking
  * removes blocks and calls, and the executor skips what no longer fits.
  */
-export function scenarioArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<Scenario> {
+export function scenarioArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<SequentialScenario> {
   return functionsArbitrary(config, suite).chain((functions) =>
-    commandsArbitrary(config, suite, functions).map((commands): Scenario => ({
+    commandsArbitrary(config, suite, functions).map((commands): SequentialScenario => ({
       config: config.name,
       suite: suite.name,
       ...SUITE_GEOMETRY,
@@ -74,31 +74,31 @@ function commandsArbitrary(
   config: Configuration,
   suite: Suite,
   functions: readonly ScenarioFunction[],
-): fc.Arbitrary<Command[]> {
+): fc.Arbitrary<Operation[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   const paddedFn = fc.constantFrom(...functions.filter((f) => f.padded).map((f) => f.name));
-  const single: fc.WeightedArbitrary<Command>[] = [
+  const single: fc.WeightedArbitrary<Operation>[] = [
     {
       weight: 2,
-      arbitrary: fn.map((f): Command =>
+      arbitrary: fn.map((f): Operation =>
         suite.stalePointers ? { op: 'put', fn: f, stale: true } : { op: 'put', fn: f },
       ),
     },
-    { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'put_by_ip', fn: f })) },
-    { weight: 2, arbitrary: fn.map((f): Command => ({ op: 'find', fn: f })) },
+    { weight: 2, arbitrary: fn.map((f): Operation => ({ op: 'put_by_ip', fn: f })) },
+    { weight: 2, arbitrary: fn.map((f): Operation => ({ op: 'find', fn: f })) },
   ];
   // the fault of a fault suite comes as often as the calls it disturbs
   if (suite.ops.includes('fail_alloc'))
-    single.push({ weight: 3, arbitrary: fc.constant<Command>({ op: 'fail_alloc' }) });
-  const extraBlocks: fc.WeightedArbitrary<Command[]>[] = [];
+    single.push({ weight: 3, arbitrary: fc.constant<Operation>({ op: 'fail_alloc' }) });
+  const extraBlocks: fc.WeightedArbitrary<Operation[]>[] = [];
   if (suite.foreign) {
     const bytes = foreignBytes(config, suite.foreign);
-    const write = fc.tuple(paddedFn, bytes).map(([f, b]): Command => ({ op: 'foreign_write', fn: f, bytes: b }));
+    const write = fc.tuple(paddedFn, bytes).map(([f, b]): Operation => ({ op: 'foreign_write', fn: f, bytes: b }));
     single.push({ weight: 4, arbitrary: write });
     // a fault that lands on a function just attached, so it can meet that function's put
     const attachedThenHit = fc
       .tuple(paddedFn, bytes)
-      .map(([f, b]): Command[] => [
+      .map(([f, b]): Operation[] => [
         { op: 'lock' },
         { op: 'get', fn: f },
         { op: 'unlock' },
@@ -114,16 +114,16 @@ function commandsArbitrary(
 /** Lock misuse: well-formed blocks mixed with bare lock/unlock/get, so misuse can come after real state. */
 function freeCommands(
   functions: readonly ScenarioFunction[],
-  single: readonly fc.WeightedArbitrary<Command>[],
-): fc.Arbitrary<Command[]> {
+  single: readonly fc.WeightedArbitrary<Operation>[],
+): fc.Arbitrary<Operation[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   const misuse = fc.oneof(
-    fc.constant<Command>({ op: 'lock' }),
-    fc.constant<Command>({ op: 'unlock' }),
-    fn.map((f): Command => ({ op: 'get', fn: f })),
+    fc.constant<Operation>({ op: 'lock' }),
+    fc.constant<Operation>({ op: 'unlock' }),
+    fn.map((f): Operation => ({ op: 'get', fn: f })),
   );
   const block = fc.oneof(
-    { weight: 3, arbitrary: getBlock(fn, fc.constant<Command[]>([])) },
+    { weight: 3, arbitrary: getBlock(fn, fc.constant<Operation[]>([])) },
     { weight: 3, arbitrary: fc.oneof(...single).map((c) => [c]) },
     { weight: 1, arbitrary: misuse.map((c) => [c]) },
   );
@@ -133,14 +133,14 @@ function freeCommands(
 function contractCommands(
   suite: Suite,
   functions: readonly ScenarioFunction[],
-  single: readonly fc.WeightedArbitrary<Command>[],
-  extraBlocks: readonly fc.WeightedArbitrary<Command[]>[] = [],
-): fc.Arbitrary<Command[]> {
+  single: readonly fc.WeightedArbitrary<Operation>[],
+  extraBlocks: readonly fc.WeightedArbitrary<Operation[]>[] = [],
+): fc.Arbitrary<Operation[]> {
   const fn = fc.constantFrom(...functions.map((f) => f.name));
   // put-under-lock: a put or put_by_ip may come before the unlock
   const inside = suite.putUnderLock
     ? fc.array(fc.oneof(single[0].arbitrary, single[1].arbitrary), { maxLength: 1 })
-    : fc.constant<Command[]>([]);
+    : fc.constant<Operation[]>([]);
   const block = fc.oneof(
     { weight: 3, arbitrary: getBlock(fn, inside) },
     { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) },
@@ -185,12 +185,12 @@ function place(into: number[], at: number, bytes: readonly number[]): number[] {
 }
 
 /** lock; get(f)…; [extra]; unlock */
-function getBlock(fn: fc.Arbitrary<string>, inside: fc.Arbitrary<Command[]>): fc.Arbitrary<Command[]> {
+function getBlock(fn: fc.Arbitrary<string>, inside: fc.Arbitrary<Operation[]>): fc.Arbitrary<Operation[]> {
   return fc
     .tuple(fc.array(fn, { minLength: 1, maxLength: 3 }), inside)
-    .map(([fs, extra]): Command[] => [
+    .map(([fs, extra]): Operation[] => [
       { op: 'lock' },
-      ...fs.map((f): Command => ({ op: 'get', fn: f })),
+      ...fs.map((f): Operation => ({ op: 'get', fn: f })),
       ...extra,
       { op: 'unlock' },
     ]);

@@ -1,6 +1,6 @@
 import type { Configuration } from '../../../model/config/index.ts';
 import { allEdgeIds } from '../../../model/index.ts';
-import type { Implementation } from '../../impls/registry.ts';
+import type { Declarations, Implementation } from '../../../impl/contract/index.ts';
 import { checkProperty } from './property.ts';
 import type { PropertyResult } from './property.ts';
 import type { Suite } from './suites.ts';
@@ -14,6 +14,8 @@ export interface CampaignOptions {
 
 export interface Campaign {
   readonly impl: string;
+  /** what the implementation declares: the report names the checks and suites that do not apply */
+  readonly declares: Declarations;
   readonly seed: number;
   readonly numRuns: number;
   readonly results: readonly PropertyResult[];
@@ -33,15 +35,10 @@ export function runCampaign(
   const total = configs.length * suites.length;
   for (const config of configs) {
     for (const suite of suites) {
-      const r = checkProperty(config, suite, impl.factory, {
-        seed: opts.seed,
-        numRuns: opts.numRuns,
-        coverage,
-        slotPolicy: impl.slotPolicy,
-      });
+      const r = checkProperty(config, suite, impl, { seed: opts.seed, numRuns: opts.numRuns, coverage });
       results.push(r);
       opts.onProgress?.(results.length, total, r);
     }
   }
-  return { impl: impl.name, seed: opts.seed, numRuns: opts.numRuns, results, coverage };
+  return { impl: impl.name, declares: impl.declares, seed: opts.seed, numRuns: opts.numRuns, results, coverage };
 }

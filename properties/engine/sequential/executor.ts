@@ -1,22 +1,26 @@
 import { runSequential } from '../../../impl/kernel/run.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
-import type { StoreFactory } from '../../../impl/contract/index.ts';
-import { decodeWindow, hex } from '../../../model/index.ts';
-import type { ModelEvent, Outcome, SlotPolicy } from '../../../model/index.ts';
-import { Caller } from '../core/holdings.ts';
-import type { Violation } from '../core/checks.ts';
-import { describeCommand } from '../core/operations.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import { Oracle, decodeWindow, hex } from '../../../model/index.ts';
+import type { ModelEvent, Outcome } from '../../../model/index.ts';
+import { inapplicableChecks } from '../core/checks.ts';
+import type { CheckName } from '../core/checks.ts';
+import type { Holdings } from '../core/holdings.ts';
+import { modelEvents } from '../core/model-events.ts';
+import { describeOperation, operationFn } from '../core/operations.ts';
+import type { Operation } from '../core/operations.ts';
+import type { SequentialScenario } from '../core/scenario.ts';
+import type { Violation } from '../core/violation.ts';
+import { bootWorld, hexAddr, implWindow, mdIndex, modelInputFor } from '../core/world.ts';
+import { SequentialCaller } from './caller.ts';
 import { checkPages } from './pages-check.ts';
 import { checkReaders } from './reader-check.ts';
-import type { Command } from '../core/operations.ts';
-import type { Scenario } from '../core/scenario.ts';
+import type { SequentialWorld } from './sequential-world.ts';
 import { suiteByName } from './suites.ts';
-import { buildWorld, hexAddr, implWindow, mdIndex } from '../core/world.ts';
-import type { World } from '../core/world.ts';
 
 /** One executed command with what the model expected and what the implementation did. */
 export interface ExecutedStep {
-  readonly command: Command;
+  readonly command: Operation;
   readonly call: string;
   readonly expected: string;
   readonly actual: string;
@@ -31,103 +35,106 @@ export interface ExecutedStep {
 }
 
 export interface Execution {
-  readonly scenario: Scenario;
+  readonly scenario: SequentialScenario;
   /** the commands that actually ran (skipped ones are dropped): the counterexample */
-  readonly executed: readonly Command[];
+  readonly executed: readonly Operation[];
   readonly steps: readonly ExecutedStep[];
   readonly violation: Violation | null;
 }
 
 export interface ExecuteOptions {
-  readonly slotPolicy?: SlotPolicy;
+  /** model transition → times taken, counted into */
   readonly coverage?: Map<string, number>;
 }
 
 /** Run a scenario's commands against the model and the implementation, checking after each. */
-export function execute(scenario: Scenario, factory: StoreFactory, opts: ExecuteOptions = {}): Execution {
+export function execute(scenario: SequentialScenario, impl: Implementation, opts: ExecuteOptions = {}): Execution {
   const suite = suiteByName(scenario.suite);
-  const world = buildWorld(scenario, factory, {
-    ...(opts.slotPolicy ? { slotPolicy: opts.slotPolicy } : {}),
-    ...(opts.coverage ? { coverage: opts.coverage } : {}),
-  });
-  const caller = new Caller(suite);
-  const executed: Command[] = [];
+  const oracle = new Oracle(modelInputFor(scenario, impl.declares.slotPolicy), opts.coverage);
+  const world: SequentialWorld = { ...bootWorld(scenario, impl), oracle };
+  // checks that do not apply to what the implementation declares are not made (and reported as not applicable)
+  const skipped = new Set<CheckName>(inapplicableChecks('sequential', impl.declares).map((c) => c.check));
+  const applies = (check: CheckName): boolean => !skipped.has(check);
+  const caller = new SequentialCaller(suite);
+  const executed: Operation[] = [];
   const steps: ExecutedStep[] = [];
   const cursor = { writes: 0, warnings: 0, violations: 0, count: world.store.inspect().count };
   const done = (violation: Violation | null): Execution => ({ scenario, executed, steps, violation });
 
-  const boot = checkWindows(world, -1);
+  const boot = applies('window') ? checkWindows(world, -1) : null;
   if (boot) return done(boot);
   for (const cmd of scenario.commands) {
-    if (!world.ip.has(fnOf(cmd) ?? world.kernel.functions[0]?.name ?? '')) continue;
-    if (!caller.allows(cmd, (fn) => world.windows.has(fn), world.oracle.context.pendingAllocFailures)) continue;
+    const fn = operationFn(cmd);
+    if (fn !== null && !world.ip.has(fn)) continue;
+    if (!caller.allows(cmd, (f) => world.windows.has(f), world.oracle.context.pendingAllocFailures)) continue;
     const at = executed.length;
     executed.push(cmd);
-    const fn = fnOf(cmd);
     const before = fn ? implWindow(world, fn) : [];
-    const event = toEvent(cmd, caller);
+    const event = toEvent(cmd, caller.holdings);
     const windowsBefore = world.oracle.context.windows;
     const model = world.oracle.step(event);
-    const impl = runImpl(cmd, world, caller);
+    const impl = runImpl(cmd, world, caller.holdings);
     const warnSites = world.kernel.warnings.slice(cursor.warnings).map((w) => w.site);
     cursor.warnings = world.kernel.warnings.length;
     steps.push(record(world, cmd, fn, before, model.outcome, model.violation, impl, warnSites));
 
+    const detail = { op: cmd.op, ...(fn ? { fn } : {}) };
     if (model.violation) {
       const implSays = impl.ok ? 'the implementation returned normally' : `the implementation: ${impl.error}`;
-      return done({ check: 'contract', at, message: `${model.violation}; ${implSays}`, ...(fn ? { fn } : {}) });
+      const contract = model.state === 'deadlocked' ? 'self-deadlock' : 'misuse';
+      return done({
+        check: 'contract',
+        at,
+        message: `${model.violation}; ${implSays}`,
+        ...(fn ? { fn } : {}),
+        detail: { ...detail, contract },
+      });
     }
-    if (!impl.ok && impl.crashed)
-      return done({ check: 'crash', at, message: `the implementation ${impl.error} in \`${describeCommand(cmd)}\`` });
-    if (!impl.ok)
-      return done({ check: 'deadlock', at, message: `the model expected progress; the implementation: ${impl.error}` });
+    if (!impl.ok && impl.crashed) {
+      return done({
+        check: 'crash',
+        at,
+        message: `the implementation ${impl.error} in \`${describeOperation(cmd)}\``,
+        detail,
+      });
+    }
+    if (!impl.ok) {
+      return done({
+        check: 'deadlock',
+        at,
+        message: `the model expected progress; the implementation: ${impl.error}`,
+        detail: { ...detail, ...(impl.lock !== undefined ? { lock: impl.lock } : {}) },
+      });
+    }
     // memory safety first: a use-after-free explains whatever disagreement follows it
     const v =
       checkMemorySafety(world, cursor, at) ??
       checkResult(world, cmd, model.outcome, impl.value, warnSites, at) ??
-      checkAvailability(world, model.outcome, at) ??
-      checkWindows(world, at) ??
-      checkWrites(world, cursor, windowsBefore, at) ??
-      checkInvariants(world, cursor, at) ??
+      (applies('I7') ? checkAvailability(world, model.outcome, at) : null) ??
+      (applies('window') ? checkWindows(world, at) : null) ??
+      (applies('I6') ? checkWrites(world, cursor, windowsBefore, at) : null) ??
+      checkInvariants(world, cursor, at, applies('I3')) ??
       checkReaders(world, at) ??
       checkPages(world, at);
-    if (v) return done(v);
-    updateCaller(cmd, world, caller, model.outcome, impl.value);
+    if (v) return done({ ...v, detail: { ...detail, ...v.detail } });
+    updateHoldings(cmd, world, caller.holdings, model.outcome, impl.value);
   }
   return done(null);
 }
 
-function fnOf(cmd: Command): string | null {
-  return 'fn' in cmd ? cmd.fn : null;
+/** The model event of a sequential command; put names the slot the caller's md came from. */
+export function toEvent(cmd: Operation, holdings: Holdings): ModelEvent {
+  const putIndex = cmd.op === 'put' ? holdings.latest(cmd.fn)?.index : undefined;
+  const [event] = modelEvents(cmd, putIndex !== undefined ? { putIndex } : {});
+  if (event === undefined || modelEvents(cmd).length > 1) throw new Error(`${cmd.op} is not a sequential command`);
+  return event;
 }
 
-/** The model event for a command; put names the slot the caller's md came from. */
-export function toEvent(cmd: Command, caller: Caller): ModelEvent {
-  switch (cmd.op) {
-    case 'lock':
-      return { type: 'LOCK' };
-    case 'unlock':
-      return { type: 'UNLOCK' };
-    case 'get':
-      return { type: 'GET', fn: cmd.fn };
-    case 'put':
-      return { type: 'PUT', index: caller.held.get(cmd.fn)!.index };
-    case 'put_by_ip':
-      return { type: 'PUT_BY_IP', fn: cmd.fn };
-    case 'find':
-      return { type: 'FIND', fn: cmd.fn };
-    case 'fail_alloc':
-      return { type: 'FAIL_ALLOC' };
-    case 'foreign_write':
-      return { type: 'FOREIGN_WRITE', fn: cmd.fn, bytes: cmd.bytes };
-  }
-}
+type ImplResult = { ok: true; value: number | null } | { ok: false; error: string; crashed?: boolean; lock?: string };
 
-type ImplResult = { ok: true; value: number | null } | { ok: false; error: string; crashed?: boolean };
-
-function runImpl(cmd: Command, world: World, caller: Caller): ImplResult {
+function runImpl(cmd: Operation, world: SequentialWorld, holdings: Holdings): ImplResult {
   const { store, kernel } = world;
-  const ip = (fn: string) => world.ip.get(fn)!;
+  const ip = (fn: string): number => world.ip.get(fn) ?? 0;
   const run = (op: Op<number | void>): ImplResult => {
     let r: ReturnType<typeof runSequential<number | void>>;
     try {
@@ -135,7 +142,8 @@ function runImpl(cmd: Command, world: World, caller: Caller): ImplResult {
     } catch (err) {
       return { ok: false, error: `threw ${err instanceof Error ? err.message : String(err)}`, crashed: true };
     }
-    return r.ok ? { ok: true, value: typeof r.value === 'number' ? r.value : null } : { ok: false, error: r.deadlock };
+    if (r.ok) return { ok: true, value: typeof r.value === 'number' ? r.value : null };
+    return { ok: false, error: r.deadlock, ...(r.lock !== undefined ? { lock: r.lock } : {}) };
   };
   switch (cmd.op) {
     case 'lock':
@@ -145,7 +153,8 @@ function runImpl(cmd: Command, world: World, caller: Caller): ImplResult {
     case 'get':
       return run(store.get(ip(cmd.fn)));
     case 'put': {
-      const held = caller.held.get(cmd.fn)!;
+      const held = holdings.latest(cmd.fn);
+      if (!held) return { ok: true, value: null };
       // a careful caller rebases its pointer onto the current array; a stale one does not (D6)
       const base = store.inspect().arrayBase;
       const md = cmd.stale || base === 0 ? held.md : base + (held.md - held.base);
@@ -159,22 +168,25 @@ function runImpl(cmd: Command, world: World, caller: Caller): ImplResult {
       kernel.pages.failNextAllocations(1);
       return { ok: true, value: null };
     case 'foreign_write': {
-      const range = world.windows.get(cmd.fn)!;
-      kernel.foreignWrite(range[0], cmd.bytes);
+      const range = world.windows.get(cmd.fn);
+      if (range) kernel.foreignWrite(range[0], cmd.bytes);
       return { ok: true, value: null };
     }
+    case 'locked_get':
+    case 'tramp':
+      throw new Error(`${cmd.op} is not a sequential command`);
   }
 }
 
 function checkResult(
-  world: World,
-  cmd: Command,
+  world: SequentialWorld,
+  cmd: Operation,
   outcome: Outcome | null,
   value: number | null,
   warnSites: string[],
   at: number,
 ): Violation | null {
-  const call = describeCommand(cmd);
+  const call = describeOperation(cmd);
   const expectedWarn = outcome?.warn ?? null;
   const unexpected = warnSites.filter((s) => s !== expectedWarn);
   if (unexpected.length > 0)
@@ -213,7 +225,7 @@ function checkResult(
   };
 }
 
-function checkAvailability(world: World, outcome: Outcome | null, at: number): Violation | null {
+function checkAvailability(world: SequentialWorld, outcome: Outcome | null, at: number): Violation | null {
   if (outcome?.op !== 'get' || outcome.result !== 'ebusy' || outcome.ebusyCause !== 'boot') return null;
   const overlap = world.config.overlaps.length ? ` (${world.config.overlaps.join('; ')})` : '';
   return {
@@ -224,7 +236,7 @@ function checkAvailability(world: World, outcome: Outcome | null, at: number): V
   };
 }
 
-function checkWindows(world: World, at: number): Violation | null {
+function checkWindows(world: SequentialWorld, at: number): Violation | null {
   const ctx = world.oracle.context;
   for (const [fn] of world.windows) {
     const actual = implWindow(world, fn);
@@ -243,7 +255,7 @@ function checkWindows(world: World, at: number): Violation | null {
 
 /** I6, then the poke decisions: kfunc_md writes a window only where the model's table changes it. */
 function checkWrites(
-  world: World,
+  world: SequentialWorld,
   cursor: { writes: number },
   windowsBefore: Readonly<Record<string, readonly number[]>>,
   at: number,
@@ -276,19 +288,24 @@ function checkWrites(
   return null;
 }
 
-function checkMemorySafety(world: World, cursor: { violations: number }, at: number): Violation | null {
+function checkMemorySafety(world: SequentialWorld, cursor: { violations: number }, at: number): Violation | null {
   const fresh = world.kernel.violations.slice(cursor.violations);
   cursor.violations = world.kernel.violations.length;
   const first = fresh[0];
   return first ? { check: 'I5', at, message: `${first.kind} at ${hexAddr(first.addr ?? 0)}: ${first.note}` } : null;
 }
 
-function checkInvariants(world: World, cursor: { count: number }, at: number): Violation | null {
+function checkInvariants(
+  world: SequentialWorld,
+  cursor: { count: number },
+  at: number,
+  readsText: boolean,
+): Violation | null {
   const view = world.store.inspect();
   const ctx = world.oracle.context;
   // windows kfunc_md wrote (a foreign write put the others' bytes there), with their index
   const installed: { fn: string; index: number }[] = [];
-  for (const [fn] of world.windows) {
+  for (const [fn] of readsText ? world.windows : []) {
     if (ctx.touched[fn]) continue;
     const decoded = decodeWindow(world.config.arch, implWindow(world, fn));
     if (decoded.kind === 'insn') installed.push({ fn, index: decoded.index });
@@ -308,8 +325,9 @@ function checkInvariants(world: World, cursor: { count: number }, at: number): V
   if (view.used !== live)
     return { check: 'I2', at, message: `kfunc_md_used is ${view.used} but ${live} slot(s) have users > 0` };
   for (const { fn, index } of installed) {
-    const entry = view.entries[index];
-    const ip = world.ip.get(fn)!;
+    // I3 above keeps index below the capacity, so the entry exists
+    const entry = view.entries[index] ?? { users: 0, func: 0 };
+    const ip = world.ip.get(fn);
     if (entry.func !== ip || entry.users < 1) {
       return {
         check: 'I1',
@@ -327,25 +345,37 @@ function checkInvariants(world: World, cursor: { count: number }, at: number): V
       check: 'state',
       at,
       message: `capacity ${view.count}${view.arrayBase === 0 ? ' (no array)' : ''}; the model expects ${ctx.count}`,
+      detail: { field: 'count' },
     };
   }
   if (view.used !== ctx.used)
-    return { check: 'state', at, message: `kfunc_md_used is ${view.used}; the model expects ${ctx.used}` };
+    return {
+      check: 'state',
+      at,
+      message: `kfunc_md_used is ${view.used}; the model expects ${ctx.used}`,
+      detail: { field: 'used' },
+    };
   return null;
 }
 
-function updateCaller(cmd: Command, world: World, caller: Caller, outcome: Outcome | null, value: number | null): void {
+function updateHoldings(
+  cmd: Operation,
+  world: SequentialWorld,
+  holdings: Holdings,
+  outcome: Outcome | null,
+  value: number | null,
+): void {
   if (cmd.op === 'get' && outcome?.op === 'get' && outcome.md !== null && value) {
-    caller.gotMd(cmd.fn, value, world.store.inspect().arrayBase, outcome.md);
+    holdings.gotMd(cmd.fn, { md: value, base: world.store.inspect().arrayBase, index: outcome.md });
   }
-  if (cmd.op === 'put' || cmd.op === 'put_by_ip') caller.droppedRef(cmd.fn);
-  if (cmd.op === 'lock') caller.locked = true;
-  if (cmd.op === 'unlock') caller.locked = false;
+  if (cmd.op === 'put' || cmd.op === 'put_by_ip') holdings.droppedRef(cmd.fn);
+  if (cmd.op === 'lock') holdings.locked = true;
+  if (cmd.op === 'unlock') holdings.locked = false;
 }
 
 function record(
-  world: World,
-  cmd: Command,
+  world: SequentialWorld,
+  cmd: Operation,
   fn: string | null,
   before: number[],
   outcome: Outcome | null,
@@ -356,7 +386,7 @@ function record(
   const expected = violation ? `model stops: ${violation}` : describeOutcome(outcome);
   const warn = warnSites.length ? ` WARN(${warnSites.join(',')})` : '';
   const actual = !impl.ok ? impl.error : describeActual(world, cmd, impl.value) + warn;
-  const base = { command: cmd, call: describeCommand(cmd), expected, actual };
+  const base = { command: cmd, call: describeOperation(cmd), expected, actual };
   if (!fn || !world.windows.has(fn)) return base;
   return {
     ...base,
@@ -385,7 +415,7 @@ function describeOutcome(o: Outcome | null): string {
   }
 }
 
-function describeActual(world: World, cmd: Command, value: number | null): string {
+function describeActual(world: SequentialWorld, cmd: Operation, value: number | null): string {
   if (cmd.op !== 'get' && cmd.op !== 'find') return 'returned';
   const idx = mdIndex(world, value ?? 0);
   if (idx === null) return 'NULL';
@@ -396,16 +426,16 @@ function describeMd(index: number | null): string {
   return index === null ? 'NULL' : `md #${index}`;
 }
 
-function ownerNote(world: World, index: number): string {
+function ownerNote(world: SequentialWorld, index: number): string {
   const entry = world.store.inspect().entries[index];
   return entry ? ` (entry func ${funcName(world, entry.func)}, users ${entry.users})` : '';
 }
 
-function funcName(world: World, addr: number): string {
+function funcName(world: SequentialWorld, addr: number): string {
   return world.nameAt.get(addr) ?? hexAddr(addr);
 }
 
-function where(world: World, addr: number): string {
+function where(world: SequentialWorld, addr: number): string {
   let best: { name: string; d: number } | null = null;
   for (const f of world.kernel.functions) {
     const d = f.ip - addr;

@@ -1,12 +1,11 @@
 import fc from 'fast-check';
-import { configurationByName } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import { Oracle } from '../../../model/index.ts';
+import type { SequentialScenario } from '../core/scenario.ts';
+import { modelInputFor } from '../core/world.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
-import { modelInputFor } from '../core/boot.ts';
-import { Caller } from '../core/holdings.ts';
+import { SequentialCaller } from './caller.ts';
 import { toEvent } from './executor.ts';
-import type { Scenario } from '../core/scenario.ts';
 import { suiteByName } from './suites.ts';
 import type { Suite } from './suites.ts';
 
@@ -27,19 +26,19 @@ export function sweepModel(
     runModelOnly(scenario, coverage);
 }
 
-export function runModelOnly(scenario: Scenario, coverage: Map<string, number>): void {
-  const config = configurationByName(scenario.config);
-  const oracle = new Oracle(modelInputFor(config, scenario, 'lowest-free'), coverage);
+export function runModelOnly(scenario: SequentialScenario, coverage: Map<string, number>): void {
+  const oracle = new Oracle(modelInputFor(scenario, 'lowest-free'), coverage);
   const padded = new Set(scenario.functions.filter((f) => f.padded).map((f) => f.name));
-  const caller = new Caller(suiteByName(scenario.suite));
+  const caller = new SequentialCaller(suiteByName(scenario.suite));
+  const h = caller.holdings;
   for (const cmd of scenario.commands) {
     if (oracle.stopped) return;
     if (!caller.allows(cmd, (fn) => padded.has(fn), oracle.context.pendingAllocFailures)) continue;
-    const event = toEvent(cmd, caller);
-    const out = oracle.step(event).outcome;
-    if (cmd.op === 'get' && out?.op === 'get' && out.md !== null) caller.gotMd(cmd.fn, out.md + 1, 0, out.md);
-    if (cmd.op === 'put' || cmd.op === 'put_by_ip') caller.droppedRef(cmd.fn);
-    if (cmd.op === 'lock') caller.locked = true;
-    if (cmd.op === 'unlock') caller.locked = false;
+    const out = oracle.step(toEvent(cmd, h)).outcome;
+    if (cmd.op === 'get' && out?.op === 'get' && out.md !== null)
+      h.gotMd(cmd.fn, { md: out.md + 1, base: 0, index: out.md });
+    if (cmd.op === 'put' || cmd.op === 'put_by_ip') h.droppedRef(cmd.fn);
+    if (cmd.op === 'lock') h.locked = true;
+    if (cmd.op === 'unlock') h.locked = false;
   }
 }

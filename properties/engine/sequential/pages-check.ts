@@ -1,6 +1,6 @@
-import type { Violation } from '../core/checks.ts';
+import type { Violation } from '../core/violation.ts';
 import { hexAddr } from '../core/world.ts';
-import type { World } from '../core/world.ts';
+import type { SequentialWorld } from './sequential-world.ts';
 
 /**
  * Page accounting between operations: the current array is a live block of the order the
@@ -8,7 +8,7 @@ import type { World } from '../core/world.ts';
  * purpose (StoreView.retained). Anything else is a leak: a grow that forgot the old array,
  * or a first allocation that ran twice.
  */
-export function checkPages(world: World, at: number): Violation | null {
+export function checkPages(world: SequentialWorld, at: number): Violation | null {
   const view = world.store.inspect();
   const order = world.oracle.context.order;
   const live = world.kernel.pages.list().filter((b) => !b.freed);

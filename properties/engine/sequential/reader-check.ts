@@ -1,9 +1,9 @@
 import { runSequential } from '../../../impl/kernel/run.ts';
 import type { TrampolineView } from '../../../impl/contract/index.ts';
 import { ownedIndex } from '../../../model/index.ts';
-import type { Violation } from '../core/checks.ts';
+import type { Violation } from '../core/violation.ts';
 import { hexAddr, mdIndex } from '../core/world.ts';
-import type { World } from '../core/world.ts';
+import type { SequentialWorld } from './sequential-world.ts';
 
 const READER_CPU = 1;
 
@@ -15,12 +15,12 @@ const READER_CPU = 1;
  * on another CPU, and only while the caller holds no lock, so a store whose readers take the
  * mutex is judged by the same check.
  */
-export function checkReaders(world: World, at: number): Violation | null {
+export function checkReaders(world: SequentialWorld, at: number): Violation | null {
   const ctx = world.oracle.context;
   if (world.oracle.state !== 'unlocked') return null;
   for (const [fn] of world.windows) {
     if (ctx.touched[fn]) continue;
-    const ip = world.ip.get(fn)!;
+    const ip = world.ip.get(fn) ?? 0;
     const violationsBefore = world.kernel.violations.length;
     let r: ReturnType<typeof runSequential<TrampolineView>>;
     try {

@@ -1,27 +1,21 @@
-import type { CommandOp } from '../core/operations.ts';
+import type { Declarations } from '../../../impl/contract/index.ts';
+import type { OperationKind } from '../core/operations.ts';
+import type { SuiteName } from '../core/scenario.ts';
+
+export type { SuiteName } from '../core/scenario.ts';
 
 /**
  * A property suite: which commands the generator may issue. `contract` is a
  * well-behaved caller on a healthy kernel; each other suite adds one class of
  * fault or misuse, so that every finding is reported under its own cause.
  */
-export type SuiteName =
-  | 'contract'
-  | 'alloc-failure'
-  | 'double-put'
-  | 'foreign-bytes'
-  | 'forged-insn'
-  | 'unpadded'
-  | 'put-under-lock'
-  | 'lock-misuse'
-  | 'stale-md';
 
 export interface Suite {
   readonly name: SuiteName;
   readonly description: string;
   /** false: only the kernel's documented contract is exercised (no faults, no misuse) */
   readonly faulty: boolean;
-  readonly ops: readonly CommandOp[];
+  readonly ops: readonly OperationKind[];
   /** the caller respects the lock contract (get under the mutex, put without it) */
   readonly keepsLockContract: boolean;
   /** ...except that it calls put/put_by_ip while holding kfunc_md_lock */
@@ -36,7 +30,7 @@ export interface Suite {
   readonly stalePointers: boolean;
 }
 
-const CORE: readonly CommandOp[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find'];
+const CORE: readonly OperationKind[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find'];
 
 export const SUITES: readonly Suite[] = [
   {
@@ -139,4 +133,21 @@ export function suiteByName(name: string): Suite {
   const suite = SUITES.find((s) => s.name === name);
   if (!suite) throw new Error(`unknown property suite "${name}" (known: ${SUITES.map((s) => s.name).join(', ')})`);
   return suite;
+}
+
+/**
+ * null when a suite applies to an implementation declaring `d`, else why it does not. The
+ * model knows v4's lock discipline only, and the text faults need an index instruction in
+ * the padding to aim at.
+ */
+export function suiteInapplicable(suite: Suite, d: Declarations): string | null {
+  const l = d.locking;
+  if (l.get !== 'caller-holds' || l.put !== 'takes' || l.put_by_ip !== 'takes') {
+    return `the model specifies v4's lock discipline only (get: caller-holds; put, put_by_ip: take kfunc_md_mutex); the implementation declares get: ${l.get}, put: ${l.put}, put_by_ip: ${l.put_by_ip}`;
+  }
+  const text = suite.foreign !== null || suite.unpadded;
+  if (text && d.index !== 'padding-insn') {
+    return `the suite writes or reads function padding; the implementation keeps its index in '${d.index}'`;
+  }
+  return null;
 }

@@ -6,7 +6,7 @@ import { Stepper } from '../../../impl/testing/stepper.ts';
 import { encodeInsn } from '../../../model/index.ts';
 import { execute } from '../../engine/sequential/executor.ts';
 import { SUITE_GEOMETRY } from '../../engine/core/scenario.ts';
-import type { Scenario } from '../../engine/core/scenario.ts';
+import type { SequentialScenario } from '../../engine/core/scenario.ts';
 import { implementationByName } from '../registry.ts';
 import { findNoBoundCheck } from './find-no-bound-check.ts';
 import { growPublishBeforeCopy } from './grow-publish-before-copy.ts';
@@ -19,7 +19,12 @@ import { noAlreadyEqual } from './no-already-equal.ts';
  */
 const v4: StoreFactory = implementationByName('v4')!.factory;
 
-function forged(config: string, arch: ArchHooks['arch'], index: number, after: Scenario['commands']): Scenario {
+function forged(
+  config: string,
+  arch: ArchHooks['arch'],
+  index: number,
+  after: SequentialScenario['commands'],
+): SequentialScenario {
   return {
     config,
     suite: 'forged-insn',

@@ -5,7 +5,7 @@ import type { Execution } from '../../engine/sequential/executor.ts';
 import { checkProperty } from '../../engine/sequential/property.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
 import type { Suite } from '../../engine/sequential/suites.ts';
-import type { Implementation } from '../registry.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
 
 /**
  * Where and how a mutant was caught: the first (configuration, suite) pair, in hunt order, on
@@ -56,7 +56,7 @@ export class Hunter {
     const key = `${config.name}/${suite.name}`;
     let r = this.verdicts.get(key);
     if (r === undefined) {
-      r = checkProperty(config, suite, this.reference.factory, { ...this.opts, slotPolicy: this.reference.slotPolicy });
+      r = checkProperty(config, suite, this.reference, this.opts);
       this.verdicts.set(key, r);
     }
     return r;
@@ -74,7 +74,7 @@ export class Hunter {
         const ref = this.referenceResult(config, suite);
         if (!ref.holds) referenceFails++;
         tried++;
-        const r = checkProperty(config, suite, impl.factory, { ...this.opts, slotPolicy: impl.slotPolicy });
+        const r = checkProperty(config, suite, impl, this.opts);
         const v = r.counterexample?.violation;
         if (r.holds || !r.counterexample || !v) continue;
         const how = this.distinguish(ref, r.counterexample);
@@ -99,9 +99,7 @@ export class Hunter {
 
   private distinguish(ref: PropertyResult, ex: Execution): Catch['how'] | null {
     if (ref.holds) return 'reference holds';
-    const again = execute({ ...ex.scenario, commands: ex.executed }, this.reference.factory, {
-      slotPolicy: this.reference.slotPolicy,
-    });
+    const again = execute({ ...ex.scenario, commands: ex.executed }, this.reference);
     if (!again.violation) return 'reference passes this counterexample';
     return again.violation.check !== ex.violation?.check ? 'reference fails another check' : null;
   }

@@ -1,4 +1,4 @@
-import type { Implementation } from '../registry.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
 import { bigEndianIndex } from './big-endian-index.ts';
 import { ebusyInverted } from './ebusy-inverted.ts';
 import { ebusyNoRollback } from './ebusy-no-rollback.ts';

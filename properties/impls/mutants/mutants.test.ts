@@ -9,7 +9,7 @@ import { CHECK_DESCRIPTIONS } from '../../engine/core/checks.ts';
 import type { CheckName } from '../../engine/core/checks.ts';
 import { execute } from '../../engine/sequential/executor.ts';
 import { SUITE_GEOMETRY } from '../../engine/core/scenario.ts';
-import type { Scenario } from '../../engine/core/scenario.ts';
+import type { SequentialScenario } from '../../engine/core/scenario.ts';
 import { suiteByName } from '../../engine/sequential/suites.ts';
 import { implementationByName } from '../registry.ts';
 import { Hunter } from './hunt.ts';
@@ -79,7 +79,7 @@ describe('every check is the first to catch some bug', () => {
       }
     }
     const throwing: StoreFactory = (kernel) => new Throwing(kernel);
-    const scenario: Scenario = {
+    const scenario: SequentialScenario = {
       config: 'x86-A16',
       suite: 'contract',
       ...SUITE_GEOMETRY,

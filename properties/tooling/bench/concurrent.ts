@@ -4,11 +4,13 @@ import { v4 } from '../../../impl/v4/store.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN, concScenarioArbitrary } from '../../engine/concurrent/arbitraries.ts';
 import { explore } from '../../engine/concurrent/explore.ts';
-import { ASCENDING } from '../../engine/concurrent/scenario.ts';
-import type { ConcScenario, StrategyName } from '../../engine/concurrent/scenario.ts';
+import { ASCENDING } from '../../engine/core/scenario.ts';
+import type { ConcurrentScenario, StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
 import { FINDING_TARGETS } from '../../engine/concurrent/targets.ts';
+import { ModelSpecs } from '../../engine/concurrent/lin-model.ts';
+import { modelInputFor } from '../../engine/core/world.ts';
 
 export interface ConcurrentFigures {
   /** steps (each one a scheduler decision or a forced continuation), every check included, v4 and locked */
@@ -35,7 +37,7 @@ export interface ConcurrentFigures {
 }
 
 /** The 2 writers × 2 readers × 2 operations scenario the exhaustive figure is measured on. */
-export function writersReaders(config = 'x86-A16'): ConcScenario {
+export function writersReaders(config = 'x86-A16'): ConcurrentScenario {
   return {
     config,
     entriesPerPage: 1,
@@ -47,11 +49,11 @@ export function writersReaders(config = 'x86-A16'): ConcScenario {
     ],
     programs: [
       [
-        { op: 'get', fn: 'f0' },
+        { op: 'locked_get', fn: 'f0' },
         { op: 'put', fn: 'f0' },
       ],
       [
-        { op: 'get', fn: 'f1' },
+        { op: 'locked_get', fn: 'f1' },
         { op: 'put_by_ip', fn: 'f1' },
       ],
       [
@@ -83,15 +85,16 @@ export function benchConcurrent(
   const scenarios = fc.sample(concScenarioArbitrary(gen, 'pct'), { seed: 1, numRuns: 2000 });
   let steps = 0;
   const t0 = performance.now();
+  // one spec per implementation and setup, as a search shares it
+  const specs = { v4: new ModelSpecs(), locked: new ModelSpecs() };
   for (const s of scenarios) {
-    steps += simulate(s, v4, { slotPolicy: 'lowest-free' }).steps;
-    steps += simulate(s, locked, { slotPolicy: 'any-free' }).steps;
+    steps += simulate(s, v4, { spec: specs.v4.get(modelInputFor(s, v4.declares.slotPolicy)) }).steps;
+    steps += simulate(s, locked, { spec: specs.locked.get(modelInputFor(s, locked.declares.slotPolicy)) }).steps;
   }
   const secs = (performance.now() - t0) / 1000;
 
   const exhaustive = [1, 2].map((bound) => {
     const r = explore(writersReaders(), locked, {
-      slotPolicy: 'any-free',
       preemptionBound: bound,
       maxExecutions: 1_000_000,
     });
@@ -106,7 +109,7 @@ export function benchConcurrent(
     };
   });
 
-  const impl = { name: 'v4', factory: v4, slotPolicy: 'lowest-free' as const };
+  const impl = v4;
   const timeToFind = FINDING_TARGETS.filter((t) => !opts.findings || opts.findings.includes(t.id)).flatMap((t) =>
     strategies.map((strategy) => {
       const times: number[] = [];

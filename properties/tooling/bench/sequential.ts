@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { runSequential } from '../../../impl/kernel/run.ts';
-import type { StoreFactory } from '../../../impl/contract/index.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { scenarioArbitrary } from '../../engine/sequential/arbitraries.ts';
-import { bootKernel } from '../../engine/core/boot.ts';
+import { bootWorld } from '../../engine/core/world.ts';
 import { execute } from '../../engine/sequential/executor.ts';
-import type { Scenario } from '../../engine/core/scenario.ts';
+import type { SequentialScenario } from '../../engine/core/scenario.ts';
 import { suiteByName } from '../../engine/sequential/suites.ts';
 
 export interface SequentialFigures {
@@ -25,7 +25,7 @@ export function benchSequential(
   configNames: readonly string[] = ['x86-A16', 'x86-B-kcfi', 'arm64-callops-6,4'],
   perConfig = 300,
 ): SequentialFigures {
-  const scenarios: Scenario[] = configNames.flatMap((name) =>
+  const scenarios: SequentialScenario[] = configNames.flatMap((name) =>
     fc.sample(scenarioArbitrary(configurationByName(name), suiteByName('contract')), { seed: 1, numRuns: perConfig }),
   );
   // the commands that actually run, so both sides do the same work
@@ -43,9 +43,8 @@ export function benchSequential(
 }
 
 /** Boot a kernel and run the commands with no model and no checks. */
-export function runImplOnly(scenario: Scenario, factory: StoreFactory): void {
-  const { kernel } = bootKernel(configurationByName(scenario.config), scenario);
-  const store = factory(kernel);
+export function runImplOnly(scenario: SequentialScenario, impl: Implementation): void {
+  const { kernel, store } = bootWorld(scenario, impl);
   const held = new Map<string, number>();
   for (const cmd of scenario.commands) {
     const ip = 'fn' in cmd ? kernel.fn(cmd.fn).ip : 0;

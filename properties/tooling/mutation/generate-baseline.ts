@@ -29,7 +29,7 @@ for (const m of MUTANTS) {
   mutants[m.name] = {
     config: caught.config,
     suite: caught.suite,
-    outcome: outcomeOf(caught.config, suiteByName(caught.suite), m.factory),
+    outcome: outcomeOf(caught.config, suiteByName(caught.suite), m),
   };
 }
 

@@ -1,6 +1,6 @@
 import { v4 } from '../../../impl/v4/store.ts';
-import { cpuCount, opCount } from '../../engine/concurrent/scenario.ts';
-import type { StrategyName } from '../../engine/concurrent/scenario.ts';
+import { cpuCount, opCount } from '../../engine/core/scenario.ts';
+import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { findingTarget } from '../../engine/concurrent/targets.ts';
 
@@ -27,10 +27,14 @@ export interface RaceOutcome {
 /** One search; `numRuns` is the budget (the baseline's own run count, so a lost race ends quickly). */
 export function raceOutcome(id: string, strategy: StrategyName, numRuns: number): RaceOutcome {
   const t = findingTarget(id);
-  const r = searchConcurrent(
-    { name: 'v4', factory: v4, slotPolicy: 'lowest-free' },
-    { gen: t.gen, strategy, seed: RACE_SEED, numRuns, maxExecutions: 500, accept: t.accept },
-  );
+  const r = searchConcurrent(v4, {
+    gen: t.gen,
+    strategy,
+    seed: RACE_SEED,
+    numRuns,
+    maxExecutions: 500,
+    accept: t.accept,
+  });
   const run = r.run;
   return {
     finding: r.finding?.id ?? null,

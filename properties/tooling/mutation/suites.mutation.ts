@@ -30,7 +30,7 @@ describe('known mutants are reported exactly as before', () => {
     const known = MUTANT_BASELINE[m.name];
     if (!known) continue;
     it(`${m.name} on ${known.config} / ${known.suite}`, () => {
-      expect(outcomeOf(known.config, suiteByName(known.suite), m.factory)).toEqual(known.outcome);
+      expect(outcomeOf(known.config, suiteByName(known.suite), m)).toEqual(known.outcome);
     });
   }
 });

@@ -9,10 +9,13 @@ import { runCampaign } from '../../../engine/sequential/campaign.ts';
 import type { Campaign } from '../../../engine/sequential/campaign.ts';
 import { SUITES, suiteByName } from '../../../engine/sequential/suites.ts';
 import type { Suite } from '../../../engine/sequential/suites.ts';
-import { implementationByName, implementations } from '../../../impls/registry.ts';
+import { IMPLEMENTATIONS, implementationByName } from '../../../impls/registry.ts';
 import { runHunt } from '../hunt.ts';
 import { formatCounterexample, summaryLine } from '../../report/counterexample.ts';
-import { COUNTEREXAMPLE_DIR, counterexamplePath, saveCounterexample } from '../../../engine/core/counterexample.ts';
+import { COUNTEREXAMPLE_DIR } from '../../../engine/core/counterexample.ts';
+import { DEFAULT_RUNS, DEFAULT_SEED } from '../../../engine/core/defaults.ts';
+import { saveSequentialResult } from '../../report/save.ts';
+import { inapplicableChecks } from '../../../engine/core/checks.ts';
 import { ExitStatus, EXIT_VIOLATION, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../table.ts';
@@ -24,11 +27,10 @@ import {
   parseByteOrder,
   runConcurrentCheck,
 } from '../concurrent.ts';
-import type { StrategyName } from '../../../engine/concurrent/scenario.ts';
+import type { StrategyName } from '../../../engine/core/scenario.ts';
 import { campaignJson, coverageLines } from '../../report/campaign.ts';
 
-export const DEFAULT_SEED = 42;
-export const DEFAULT_RUNS = 50;
+export { DEFAULT_RUNS, DEFAULT_SEED };
 
 interface CheckOptions {
   readonly schedule?: StrategyName;
@@ -56,13 +58,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .description(
       'run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs',
     )
-    .option(
-      '--impl <name>',
-      `implementation to check (${implementations()
-        .map((i) => i.name)
-        .join(', ')})`,
-      'v4',
-    )
+    .option('--impl <name>', `implementation to check (${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`, 'v4')
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x86', 'arm64', 'all']).default('all'))
     .option('--config <name>', 'one configuration (see kfmd configs) or all', 'all')
     .option('--suite <name>', `one property suite (${SUITES.map((s) => s.name).join(', ')}) or all`, 'all')
@@ -117,9 +113,7 @@ function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boo
   const impl = implementationByName(opts.impl);
   if (!impl)
     throw new UsageError(
-      `unknown implementation "${opts.impl}" (known: ${implementations()
-        .map((i) => i.name)
-        .join(', ')})`,
+      `unknown implementation "${opts.impl}" (known: ${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`,
     );
   if (opts.hunt) {
     const runs = defaultRuns ? null : positiveInt(opts.runs, '--runs');
@@ -172,9 +166,7 @@ function check(opts: CheckOptions, io: CliIo): number {
   const impl = implementationByName(opts.impl);
   if (!impl)
     throw new UsageError(
-      `unknown implementation "${opts.impl}" (known: ${implementations()
-        .map((i) => i.name)
-        .join(', ')})`,
+      `unknown implementation "${opts.impl}" (known: ${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`,
     );
   const runs = positiveInt(opts.runs, '--runs');
   const seed = integer(opts.seed, '--seed');
@@ -202,30 +194,14 @@ function check(opts: CheckOptions, io: CliIo): number {
   const files = saveAll(campaign, opts.out);
   if (opts.json) io.out(`${JSON.stringify(campaignJson(campaign, files), null, 2)}\n`);
   else io.out(textReport(campaign, configs, suites, files));
-  return campaign.results.every((r) => r.holds) ? 0 : EXIT_VIOLATION;
+  return campaign.results.some((r) => r.status === 'violated') ? EXIT_VIOLATION : 0;
 }
 
 function saveAll(c: Campaign, dir: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of c.results) {
-    if (r.holds || !r.counterexample?.violation) continue;
-    const file = counterexamplePath(dir, c.impl, r.config, r.suite);
-    const minimal = { ...r.counterexample.scenario, commands: r.counterexample.executed };
-    const meta = { impl: c.impl, finding: r.finding?.id ?? null, seed: r.seed, path: r.path, file };
-    saveCounterexample(file, {
-      kfmd: 'counterexample',
-      version: 1,
-      impl: c.impl,
-      seed: r.seed,
-      path: r.path,
-      finding: r.finding?.id ?? null,
-      check: r.counterexample.violation.check,
-      message: r.counterexample.violation.message,
-      scenario: minimal,
-      file,
-      report: formatCounterexample(r.counterexample, meta),
-    });
-    files.set(`${r.config}/${r.suite}`, file);
+    const file = saveSequentialResult(dir, c.impl, r);
+    if (file) files.set(`${r.config}/${r.suite}`, file);
   }
   return files;
 }
@@ -253,7 +229,7 @@ function textReport(
   // one full counterexample per distinct finding: the shortest; the others by file
   const groups = new Map<string, typeof c.results>();
   for (const r of c.results) {
-    if (r.holds) continue;
+    if (r.status !== 'violated') continue;
     const key = summaryLine(r);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -285,13 +261,21 @@ function textReport(
   }
   out.push(...coverageLines(c.coverage));
   out.push('');
-  const violated = c.results.filter((r) => !r.holds).length;
+  const violated = c.results.filter((r) => r.status === 'violated').length;
+  const inapplicable = c.results.filter((r) => r.status === 'not-applicable');
   const findings = [...groups.entries()].map(([k, rs]) => `${k} ×${rs.length}`).join(', ');
+  const na = inapplicable.length > 0 ? `, ${inapplicable.length} not applicable` : '';
   out.push(
-    `${c.results.length} properties: ${c.results.length - violated} hold, ${violated} violated${findings ? ` (${findings})` : ''}`,
+    `${c.results.length} properties: ${c.results.length - violated - inapplicable.length} hold, ${violated} violated${na}${findings ? ` (${findings})` : ''}`,
   );
+  for (const why of new Set(inapplicable.map((r) => `${r.suite}: ${r.notApplicable ?? ''}`))) {
+    out.push(pc.yellow(`not applicable — ${why}`));
+  }
+  for (const { check, why } of inapplicableChecks('sequential', c.declares)) {
+    out.push(pc.yellow(`check ${check} not applicable — ${why}`));
+  }
   const known = [...new Set(c.results.filter((r) => r.finding).map((r) => r.finding!.id))].sort();
-  const unnamed = c.results.filter((r) => !r.holds && !r.finding).length;
+  const unnamed = c.results.filter((r) => r.status === 'violated' && !r.finding).length;
   if (violated > 0) {
     out.push(
       `known defects found (spec §7): ${known.join(', ') || 'none'}; violations no known defect explains: ${unnamed}`,
@@ -301,6 +285,7 @@ function textReport(
 }
 
 function cell(s: string): string {
+  if (s === 'n/a') return pc.yellow(s);
   return s === 'holds' ? pc.green(s) : pc.red(s);
 }
 

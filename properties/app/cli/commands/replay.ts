@@ -1,15 +1,13 @@
 /** `kfmd replay FILE`: run a saved counterexample again and print the same report. */
 import type { Command } from 'commander';
 import { execute } from '../../../engine/sequential/executor.ts';
-import { classify } from '../../../engine/core/findings.ts';
+import { classifyExecution } from '../../../engine/sequential/property.ts';
 import { implementationByName } from '../../../impls/registry.ts';
 import { formatCounterexample } from '../../report/counterexample.ts';
 import { CounterexampleFileError, loadCounterexample } from '../../../engine/core/counterexample.ts';
 import { ConfigError, configurationByName } from '../../../../model/config/index.ts';
 import { EXIT_VIOLATION, ExitStatus, UsageError } from '../errors.ts';
 import { replayConcurrent } from '../concurrent.ts';
-import { ConcFileError, asConcCounterexample, isConcurrentFile, readJson } from '../../../engine/concurrent/file.ts';
-import type { ConcCounterexampleFile } from '../../../engine/concurrent/file.ts';
 import type { CliIo } from '../io.ts';
 
 export function registerReplay(program: Command, io: CliIo): void {
@@ -25,13 +23,6 @@ export function registerReplay(program: Command, io: CliIo): void {
 }
 
 function replay(file: string, implName: string | undefined, io: CliIo): number {
-  const concurrent = concurrentFile(file);
-  if (concurrent) {
-    const name = implName ?? concurrent.impl;
-    const impl = implementationByName(name);
-    if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
-    return replayConcurrent(concurrent, impl, io);
-  }
   let saved;
   try {
     saved = loadCounterexample(file);
@@ -44,7 +35,8 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
   const name = implName ?? saved.impl;
   const impl = implementationByName(name);
   if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
-  const ex = execute(saved.scenario, impl.factory, { slotPolicy: impl.slotPolicy });
+  if (saved.kind === 'concurrent') return replayConcurrent(saved, impl, io);
+  const ex = execute(saved.scenario, impl);
   if (!ex.violation) {
     io.out(
       `${saved.scenario.config} / ${saved.scenario.suite}: the counterexample no longer fails on ${name} (${ex.executed.length} commands ran)\n`,
@@ -53,7 +45,7 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
   }
   const report = formatCounterexample(ex, {
     impl: name,
-    finding: classify(ex)?.id ?? null,
+    finding: classifyExecution(ex)?.id ?? null,
     seed: saved.seed,
     path: saved.path,
     file: saved.file,
@@ -62,19 +54,4 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
   if (name === saved.impl && report !== saved.report)
     io.out('note: the report differs from the one saved with the counterexample\n');
   return EXIT_VIOLATION;
-}
-
-/** A concurrent counterexample (kind "concurrent"), validated; null for a sequential one. */
-function concurrentFile(file: string): ConcCounterexampleFile | null {
-  try {
-    const data = readJson(file);
-    if (!isConcurrentFile(data)) return null;
-    const saved = asConcCounterexample(file, data);
-    configurationByName(saved.scenario.config);
-    return saved;
-  } catch (err) {
-    if (err instanceof ConcFileError) throw new UsageError(err.message);
-    if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
-    throw err;
-  }
 }
