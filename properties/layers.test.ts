@@ -27,8 +27,10 @@ const LAYERS: readonly Layer[] = [
   { level: 2, name: 'engine/concurrent', siblings: true, holds: under('engine/concurrent') },
   { level: 2, name: 'engine/layout', siblings: true, holds: under('engine/layout') },
   { level: 3, name: 'impls', holds: under('impls') },
-  { level: 4, name: 'index', holds: (p) => p === 'properties/index.ts' || /^properties\/[^/]+\.test\.ts$/.test(p) },
-  { level: 5, name: 'app', holds: under('app') },
+  // the application: the CLI and the reports it prints
+  { level: 4, name: 'app', holds: under('app') },
+  // the library entry offers what the CLI does, programmatically, with the same reports
+  { level: 5, name: 'index', holds: (p) => p === 'properties/index.ts' || /^properties\/[^/]+\.test\.ts$/.test(p) },
   { level: 6, name: 'tooling', holds: under('tooling') },
   { level: 6, name: 'library', holds: under('library') },
 ];

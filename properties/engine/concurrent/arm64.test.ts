@@ -8,7 +8,6 @@ import { searchConcurrent } from './search.ts';
 import type { ConcRun } from './simulate.ts';
 import { findingTarget } from './targets.ts';
 
-const V4 = { name: 'v4', factory: v4, slotPolicy: 'lowest-free' as const };
 const ARM64 = allConfigurations().filter((c) => c.arch === 'arm64');
 /** A torn read in any form: decoded below the capacity (I8), or caught by the bound check. */
 const torn = (run: ConcRun): boolean => run.violation?.check === 'I8' || labelOf(run.violation).startsWith('D7');
@@ -19,7 +18,7 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
     const gen = findingTarget(id).gen;
     for (const config of ARM64) {
       for (const strategy of ['random', 'pct'] as const) {
-        const r = searchConcurrent(V4, {
+        const r = searchConcurrent(v4, {
           gen: { ...gen, config },
           strategy,
           seed: 1,
@@ -42,7 +41,7 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
         functions: [{ name: 'f0', padded: true }],
         programs: [
           [
-            { op: 'get', fn: 'f0' },
+            { op: 'locked_get', fn: 'f0' },
             { op: 'put', fn: 'f0' },
           ],
           [{ op: 'tramp', fn: 'f0', rcu: true }],
@@ -51,7 +50,6 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
         schedule: { kind: 'segments', segments: [] },
       };
       const r = explore(scenario, v4, {
-        slotPolicy: 'lowest-free',
         preemptionBound: 2,
         maxExecutions: 100_000,
         accept: torn,
@@ -71,14 +69,14 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
       functions: [{ name: 'f0', padded: true }],
       programs: [
         [
-          { op: 'get', fn: 'f0' },
+          { op: 'locked_get', fn: 'f0' },
           { op: 'put', fn: 'f0' },
         ],
         [{ op: 'tramp', fn: 'f0', rcu: true }],
       ],
       schedule: { kind: 'segments', segments: [] },
     };
-    const r = explore(scenario, v4, { slotPolicy: 'lowest-free', accept: torn });
+    const r = explore(scenario, v4, { accept: torn });
     expect(labelOf(r.found!.violation)).toBe('D7-warn');
     expect(r.found!.preemptions).toBe(1);
   });

@@ -3,7 +3,7 @@ import type { Kernel } from '../../../impl/kernel/kernel.ts';
 import { TEXT_MUTEX } from '../../../impl/kernel/mutexes.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
 import { locked } from '../../../impl/locked/store.ts';
-import type { KfuncMdStore, StoreFactory, TrampolineView } from '../../../impl/contract/index.ts';
+import type { Implementation, KfuncMdStore, TrampolineView } from '../../../impl/contract/index.ts';
 import { KFUNC_MD_MUTEX } from '../../../impl/v4/layout.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { explore } from './explore.ts';
@@ -34,8 +34,8 @@ const reader = (fn = 'f0'): ConcurrentOperation => ({ op: 'tramp', fn, rcu: true
 describe('exhaustive enumeration', () => {
   it('enumerates exactly the C(6,3) = 20 interleavings of two 3-step readers', () => {
     const s = scenario([[reader()], [reader()]]);
-    expect(simulate(s, v4, { slotPolicy: 'lowest-free' }).steps).toBe(6);
-    const r = explore(s, v4, { slotPolicy: 'lowest-free', startBound: 10, preemptionBound: 10, stateCaching: false });
+    expect(simulate(s, v4).steps).toBe(6);
+    const r = explore(s, v4, { startBound: 10, preemptionBound: 10, stateCaching: false });
     expect(r.exhausted).toBe(true);
     expect(r.executions).toBe(20);
   });
@@ -43,18 +43,17 @@ describe('exhaustive enumeration', () => {
   it('state caching explores no more and reaches the same verdict', () => {
     const s = scenario([
       [
-        { op: 'get', fn: 'f0' },
+        { op: 'locked_get', fn: 'f0' },
         { op: 'put', fn: 'f0' },
       ],
       [reader(), reader('f1')],
     ]);
     const plain = explore(s, locked, {
-      slotPolicy: 'any-free',
       preemptionBound: 2,
       stateCaching: false,
       maxExecutions: 100_000,
     });
-    const cached = explore(s, locked, { slotPolicy: 'any-free', preemptionBound: 2, maxExecutions: 100_000 });
+    const cached = explore(s, locked, { preemptionBound: 2, maxExecutions: 100_000 });
     expect(plain.found).toBeNull();
     expect(cached.found).toBeNull();
     expect(plain.exhausted && cached.exhausted).toBe(true);
@@ -62,18 +61,17 @@ describe('exhaustive enumeration', () => {
   });
 
   it('iterative bounding finds a race with the fewest preemptions', () => {
-    const r = explore(scenario([[{ op: 'get', fn: 'f0' }], [reader()]]), v4, { slotPolicy: 'lowest-free' });
+    const r = explore(scenario([[{ op: 'locked_get', fn: 'f0' }], [reader()]]), v4);
     expect(r.found).not.toBeNull();
     expect(r.bound).toBe(1);
     expect(r.found!.preemptions).toBe(1);
     // its trace replays to the same violation
-    const again = simulate(r.found!.scenario, v4, { slotPolicy: 'lowest-free' });
+    const again = simulate(r.found!.scenario, v4);
     expect(again.violation).toEqual(r.found!.violation);
   });
 
   it('with no preemption at all, the two orders of a writer and a reader are both fine on v4', () => {
-    const r = explore(scenario([[{ op: 'get', fn: 'f0' }], [reader()]]), v4, {
-      slotPolicy: 'lowest-free',
+    const r = explore(scenario([[{ op: 'locked_get', fn: 'f0' }], [reader()]]), v4, {
       preemptionBound: 0,
     });
     expect(r.found).toBeNull();
@@ -83,11 +81,15 @@ describe('exhaustive enumeration', () => {
 });
 
 /** v4 with a trampoline that misbehaves with locks, by function: f0 and f1 get different bodies. */
-function lockyTrampoline(body: (kernel: Kernel, ip: number, f0: number) => Op<TrampolineView>): StoreFactory {
-  return (kernel) => {
-    const store = v4(kernel);
-    const f0 = kernel.fn('f0').ip;
-    return Object.assign(Object.create(store) as KfuncMdStore, { trampoline: (ip: number) => body(kernel, ip, f0) });
+function lockyTrampoline(body: (kernel: Kernel, ip: number, f0: number) => Op<TrampolineView>): Implementation {
+  return {
+    ...v4,
+    name: 'v4-locky-trampoline',
+    create: (kernel) => {
+      const store = v4.create(kernel);
+      const f0 = kernel.fn('f0').ip;
+      return Object.assign(Object.create(store) as KfuncMdStore, { trampoline: (ip: number) => body(kernel, ip, f0) });
+    },
   };
 }
 const NONE: TrampolineView = { md: 0, users: 0, func: 0 };
@@ -101,7 +103,7 @@ describe('I9: lock order and deadlocks', () => {
       yield* k.mem.mutexUnlock(TEXT_MUTEX);
       return NONE;
     });
-    const run = simulate(scenario([[reader()]]), store, { slotPolicy: 'lowest-free' });
+    const run = simulate(scenario([[reader()]]), store);
     expect(run.violation?.check).toBe('I9');
     expect(run.violation?.message).toBe('lock order inverted: cpu0 takes kfunc_md_mutex while holding text_mutex');
   });
@@ -112,7 +114,7 @@ describe('I9: lock order and deadlocks', () => {
       yield* k.mem.mutexLock(KFUNC_MD_MUTEX);
       return NONE;
     });
-    expect(simulate(scenario([[reader()]]), store, { slotPolicy: 'lowest-free' }).violation?.message).toMatch(
+    expect(simulate(scenario([[reader()]]), store).violation?.message).toMatch(
       /^self-deadlock: cpu0 in tramp\(f0, rcu\) takes kfunc_md_mutex while holding it/,
     );
   });
@@ -131,7 +133,7 @@ describe('I9: lock order and deadlocks', () => {
       }
       return NONE;
     });
-    const r = explore(scenario([[reader('f0')], [reader('f1')]]), store, { slotPolicy: 'lowest-free' });
+    const r = explore(scenario([[reader('f0')], [reader('f1')]]), store);
     expect(r.found?.violation?.check).toBe('I9');
     expect(r.found?.violation?.message).toMatch(
       /^deadlock: .*cpu0 waits for kfunc_md_mutex held by cpu1.*cpu1 waits in synchronize_rcu for the RCU read-side section of cpu0.*cpu1 holds kfunc_md_mutex/,
@@ -150,16 +152,16 @@ describe('schedules', () => {
         ],
       },
     });
-    expect(simulate(s, v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 0, 0, 0, 1]);
+    expect(simulate(s, v4).decisions).toEqual([1, 1, 0, 0, 0, 1]);
   });
 
   it('PCT runs the highest priority first and demotes it at a change point', () => {
     const programs = [[reader()], [reader()]];
     const s = (changePoints: number[]) =>
       scenario(programs, { schedule: { kind: 'pct', priorities: [0, 5], changePoints } });
-    expect(simulate(s([]), v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(simulate(s([]), v4).decisions).toEqual([1, 1, 1, 0, 0, 0]);
     // 7 points estimated for a reader: 14 in all; 150‰ of 14 = point 2
-    expect(simulate(s([150]), v4, { slotPolicy: 'lowest-free' }).decisions).toEqual([1, 1, 0, 0, 0, 1]);
+    expect(simulate(s([150]), v4).decisions).toEqual([1, 1, 0, 0, 0, 1]);
     expect(
       schedulerFor({ kind: 'pct', priorities: [0, 5], changePoints: [150] }, programs).pick([0, 1], null, 0, 0),
     ).toBe(1);
@@ -168,15 +170,13 @@ describe('schedules', () => {
   it('a trace replays recorded decisions exactly', () => {
     const decisions = [0, 1, 1, 0, 1, 0];
     expect(
-      simulate(scenario([[reader()], [reader()]], { schedule: { kind: 'trace', decisions } }), v4, {
-        slotPolicy: 'lowest-free',
-      }).decisions,
+      simulate(scenario([[reader()], [reader()]], { schedule: { kind: 'trace', decisions } }), v4).decisions,
     ).toEqual(decisions);
   });
 
   it('array initialisation on a block nobody else can see yet is not a scheduling point', () => {
-    const s = scenario([[{ op: 'get', fn: 'f0' }], [reader('f1')]], { entriesPerPage: 256, maxOrder: 0 });
-    const run = simulate(s, v4, { slotPolicy: 'lowest-free' });
+    const s = scenario([[{ op: 'locked_get', fn: 'f0' }], [reader('f1')]], { entriesPerPage: 256, maxOrder: 0 });
+    const run = simulate(s, v4);
     expect(run.steps - run.pointDecisions.length).toBeGreaterThanOrEqual(256);
     expect(labelOf(run.violation)).toBe('holds');
   });

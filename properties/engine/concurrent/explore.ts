@@ -3,7 +3,7 @@ import type { ConcurrentScenario } from '../core/scenario.ts';
 import { nonPreemptive } from './schedulers.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun, Control } from './simulate.ts';
-import { modelInputFor } from '../core/world.ts';
+import { modelInputOf } from '../core/world.ts';
 import { ModelSpec } from './lin-model.ts';
 
 export interface ExploreOptions {
@@ -55,7 +55,7 @@ export function explore(scenario: ConcurrentScenario, impl: Implementation, opts
   const maxExecutions = opts.maxExecutions ?? DEFAULT_MAX_EXECUTIONS;
   const caching = opts.stateCaching ?? true;
   // every schedule of one scenario is judged by one spec: its memo carries over
-  const spec = new ModelSpec(modelInputFor(scenario, impl.declares.slotPolicy));
+  const spec = new ModelSpec(modelInputOf(scenario, impl));
   let executions = 0;
   let pruned = 0;
   let states = 0;

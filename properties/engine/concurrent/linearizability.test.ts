@@ -15,7 +15,7 @@ import type { SequentialSpec, TimedOp } from './linearizability.ts';
 import { partitionByFunction } from './partition.ts';
 import type { ConcurrentOperation } from '../core/operations.ts';
 import type { ConcurrentScenario } from '../core/scenario.ts';
-import { modelInputFor } from '../core/world.ts';
+import { modelInputOf } from '../core/world.ts';
 
 // a toy register, to test the search itself
 type RegOp = { kind: 'w'; v: number } | { kind: 'r'; v: number };

@@ -1,5 +1,5 @@
 import type { Implementation } from '../../../impl/contract/index.ts';
-import { modelInputFor } from '../core/world.ts';
+import { modelInputOf } from '../core/world.ts';
 import { ModelSpecs } from './lin-model.ts';
 import { explore } from './explore.ts';
 import { labelOf } from './classify.ts';
@@ -23,7 +23,7 @@ export function minimizeFailure(
 ): ConcurrentScenario {
   const specs = new ModelSpecs();
   const sim = (s: ConcurrentScenario): ConcRun =>
-    simulate(s, impl, { spec: specs.get(modelInputFor(s, impl.declares.slotPolicy)) });
+    simulate(s, impl, { spec: specs.get(modelInputOf(s, impl)) });
   const first = sim(shrunk);
   const label = labelOf(first.violation);
   const same = (run: ConcRun): boolean => run.violation !== null && accept(run) && labelOf(run.violation) === label;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import type { Finding } from '../core/findings.ts';
-import { modelInputFor } from '../core/world.ts';
+import { modelInputOf } from '../core/world.ts';
 import { concScenarioArbitrary } from './arbitraries.ts';
 import type { ConcGenOptions } from './arbitraries.ts';
 import { explore } from './explore.ts';
@@ -79,7 +79,7 @@ export function searchConcurrent(impl: Implementation, opts: ConcSearchOptions):
       bad = last.found;
       if (bad) lastFound = { key: JSON.stringify(scenario), run: bad };
     } else {
-      const run = simulate(scenario, impl, { spec: specs.get(modelInputFor(scenario, impl.declares.slotPolicy)) });
+      const run = simulate(scenario, impl, { spec: specs.get(modelInputOf(scenario, impl)) });
       if (run.lin?.verdict === 'unknown') unknown++;
       if (run.violation && accept(run)) bad = run;
     }

@@ -14,7 +14,7 @@ import type { ConcurrentScenario } from '../core/scenario.ts';
 import { schedulerFor } from './schedulers.ts';
 import { describeStep } from './step-text.ts';
 import type { Violation } from '../core/violation.ts';
-import { bootWorld, modelInputFor, staticNames } from '../core/world.ts';
+import { bootWorld, modelInputOf, staticNames } from '../core/world.ts';
 import { hexOf } from './windows.ts';
 
 /** One line of the per-CPU timeline. */
@@ -234,7 +234,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
   let lin: LinResult | null = null;
   if (!violation && !pruned && opts.linearizability !== false) {
     const slotPolicy = impl.declares.slotPolicy;
-    const spec = opts.spec ?? new ModelSpec(modelInputFor(scenario, slotPolicy));
+    const spec = opts.spec ?? new ModelSpec(modelInputOf(scenario, impl));
     lin = checkHistory(history, spec, slotPolicy, opts.linBudget);
     if (lin.verdict === 'violation') violation = linViolation(history, lin, step);
   }

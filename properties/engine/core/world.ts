@@ -47,13 +47,27 @@ export function entryLayoutOf(impl: Implementation): EntryLayout {
   return layout;
 }
 
+/**
+ * PAGE_SIZE for a setup: the smallest power of two holding `entriesPerPage` of the
+ * implementation's entries (exactly entriesPerPage × 16 for v4's 16-byte struct).
+ */
+export function pageSizeFor(setup: Setup, impl: Implementation): number {
+  const bytes = Math.max(16, setup.entriesPerPage * entryLayoutOf(impl).size);
+  return 2 ** Math.ceil(Math.log2(bytes));
+}
+
+/** ENTRIES_PER_PAGE = PAGE_SIZE / sizeof(struct kfunc_md) as the implementation will compute it. */
+export function entriesPerPageFor(setup: Setup, impl: Implementation): number {
+  return Math.floor(pageSizeFor(setup, impl) / entryLayoutOf(impl).size);
+}
+
 export function bootWorld(setup: Setup, impl: Implementation): World {
   const config = configurationByName(setup.config);
   const layout = entryLayoutOf(impl);
   const kernel = createKernel({
     options: config.options,
     functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
-    pageSize: setup.entriesPerPage * layout.size,
+    pageSize: pageSizeFor(setup, impl),
     maxOrder: setup.maxOrder,
     ...(setup.pokeByteOrder ? { pokeByteOrder: setup.pokeByteOrder } : {}),
   });
@@ -67,7 +81,12 @@ export function bootWorld(setup: Setup, impl: Implementation): World {
   return { config, impl, kernel, store, layout, ip, nameAt, windows };
 }
 
-/** The model's input for the same setup: every padded window holds the configuration's boot bytes. */
+/** The model's input for an implementation on a setup: its slot policy, its ENTRIES_PER_PAGE. */
+export function modelInputOf(setup: Setup, impl: Implementation): ModelInput {
+  return modelInputFor({ ...setup, entriesPerPage: entriesPerPageFor(setup, impl) }, impl.declares.slotPolicy);
+}
+
+/** The model's input for a setup: every padded window holds the configuration's boot bytes. */
 export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy): ModelInput {
   const config = configurationByName(setup.config);
   const image = paddingImage(config);

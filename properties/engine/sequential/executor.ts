@@ -11,7 +11,7 @@ import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import type { Violation } from '../core/violation.ts';
-import { bootWorld, hexAddr, implWindow, mdIndex, modelInputFor } from '../core/world.ts';
+import { bootWorld, hexAddr, implWindow, mdIndex, modelInputOf } from '../core/world.ts';
 import { SequentialCaller } from './caller.ts';
 import { checkPages } from './pages-check.ts';
 import { checkReaders } from './reader-check.ts';
@@ -50,7 +50,7 @@ export interface ExecuteOptions {
 /** Run a scenario's commands against the model and the implementation, checking after each. */
 export function execute(scenario: SequentialScenario, impl: Implementation, opts: ExecuteOptions = {}): Execution {
   const suite = suiteByName(scenario.suite);
-  const oracle = new Oracle(modelInputFor(scenario, impl.declares.slotPolicy), opts.coverage);
+  const oracle = new Oracle(modelInputOf(scenario, impl), opts.coverage);
   const world: SequentialWorld = { ...bootWorld(scenario, impl), oracle };
   // checks that do not apply to what the implementation declares are not made (and reported as not applicable)
   const skipped = new Set<CheckName>(inapplicableChecks('sequential', impl.declares).map((c) => c.check));

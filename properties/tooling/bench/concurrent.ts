@@ -10,7 +10,7 @@ import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
 import { FINDING_TARGETS } from '../../engine/concurrent/targets.ts';
 import { ModelSpecs } from '../../engine/concurrent/lin-model.ts';
-import { modelInputFor } from '../../engine/core/world.ts';
+import { modelInputOf } from '../../engine/core/world.ts';
 
 export interface ConcurrentFigures {
   /** steps (each one a scheduler decision or a forced continuation), every check included, v4 and locked */
@@ -88,8 +88,8 @@ export function benchConcurrent(
   // one spec per implementation and setup, as a search shares it
   const specs = { v4: new ModelSpecs(), locked: new ModelSpecs() };
   for (const s of scenarios) {
-    steps += simulate(s, v4, { spec: specs.v4.get(modelInputFor(s, v4.declares.slotPolicy)) }).steps;
-    steps += simulate(s, locked, { spec: specs.locked.get(modelInputFor(s, locked.declares.slotPolicy)) }).steps;
+    steps += simulate(s, v4, { spec: specs.v4.get(modelInputOf(s, v4)) }).steps;
+    steps += simulate(s, locked, { spec: specs.locked.get(modelInputOf(s, locked)) }).steps;
   }
   const secs = (performance.now() - t0) / 1000;
 

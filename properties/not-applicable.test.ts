@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { Implementation } from '../impl/contract/index.ts';
+import { locked } from '../impl/locked/store.ts';
+import { configurationByName } from '../model/config/index.ts';
+import { runCampaign } from './engine/sequential/campaign.ts';
+import { SUITES } from './engine/sequential/suites.ts';
+import { checkSequential } from './index.ts';
+
+// locked's store behind other declarations: what the harness does with a check that does not apply
+const hashed: Implementation = { ...locked, name: 'no-text', declares: { ...locked.declares, index: 'none' } };
+const ownLocks: Implementation = {
+  ...locked,
+  name: 'caller-locks-put',
+  declares: { ...locked.declares, locking: { get: 'caller-holds', put: 'caller-holds', put_by_ip: 'caller-holds' } },
+};
+
+describe('checks and suites that do not apply are reported, never passed in silence', () => {
+  it('an index kept outside the text: the text suites are not applicable, the text checks are named', () => {
+    const c = runCampaign(hashed, [configurationByName('x86-A16')], SUITES, { seed: 1, numRuns: 20 });
+    const status = Object.fromEntries(c.results.map((r) => [r.suite, r.status]));
+    expect(status).toMatchObject({
+      'foreign-bytes': 'not-applicable',
+      'forged-insn': 'not-applicable',
+      unpadded: 'not-applicable',
+      contract: 'holds',
+    });
+    expect(c.results.filter((r) => r.status === 'not-applicable').every((r) => !r.holds)).toBe(true);
+    const r = checkSequential(hashed, { configs: ['x86-A16'], suites: ['contract', 'foreign-bytes'], runs: 20 });
+    expect(r.notApplicable.some((l) => l.startsWith('suite foreign-bytes:'))).toBe(true);
+    for (const check of ['I7', 'window', 'I6', 'pokes', 'I3']) {
+      expect(r.notApplicable.some((l) => l.startsWith(`check ${check}:`))).toBe(true);
+    }
+  });
+
+  it('a lock discipline the model does not specify: every suite is not applicable, with the reason', () => {
+    const c = runCampaign(ownLocks, [configurationByName('arm64-md-1,1')], SUITES, { seed: 1, numRuns: 5 });
+    expect(c.results.every((r) => r.status === 'not-applicable')).toBe(true);
+    expect(c.results[0]?.notApplicable).toMatch(/v4's lock discipline only/);
+  });
+});
