@@ -18,10 +18,12 @@ describe('my-store under kfmd', () => {
     });
     // each failure: { config, suite, finding, check, message, report }; report is kfmd's counterexample text
     expect(seq.failures).toEqual([]);
+    expect(seq.properties).toBe(2); // configuration × suite: nothing skipped
   }, 300_000);
 
   it('holds under concurrent schedules (PCT)', () => {
     const conc = checkConcurrent(myStore, { configs: ['x86-A16'], strategy: 'pct', runs: 50, seed: 42 });
     expect(conc.failures).toEqual([]);
+    expect(conc.properties).toBe(1);
   }, 300_000);
 });
