@@ -22,8 +22,7 @@ export function minimizeFailure(
   accept: (run: ConcRun) => boolean,
 ): ConcurrentScenario {
   const specs = new ModelSpecs();
-  const sim = (s: ConcurrentScenario): ConcRun =>
-    simulate(s, impl, { spec: specs.get(modelInputOf(s, impl)) });
+  const sim = (s: ConcurrentScenario): ConcRun => simulate(s, impl, { spec: specs.get(modelInputOf(s, impl)) });
   const first = sim(shrunk);
   const label = labelOf(first.violation);
   const same = (run: ConcRun): boolean => run.violation !== null && accept(run) && labelOf(run.violation) === label;

@@ -5,6 +5,7 @@ import type { TrampolineView } from '../../../impl/contract/index.ts';
 import { decodeWindow } from '../../../model/index.ts';
 import { hexAddr } from '../core/world.ts';
 import type { Cpu } from './cpu.ts';
+import { inapplicable } from '../core/checks.ts';
 import type { ConcurrentOperation } from '../core/operations.ts';
 import { describeOperation } from '../core/operations.ts';
 import type { Violation, ViolationDetail } from '../core/violation.ts';
@@ -31,12 +32,15 @@ export class Monitor {
   private readonly torn = new Map<number, Observation>();
   /** readers that overlapped a get() of their own function on another CPU */
   private readonly overlappedGet = new Set<number>();
+  /** I8 reads torn index instructions: only for an implementation that keeps one in the padding */
+  private readonly decodesText: boolean;
 
   constructor(
     private readonly world: World,
     private readonly cpus: readonly Cpu[],
   ) {
     this.watch = new WindowWatch(world.kernel.mem, world.windows);
+    this.decodesText = inapplicable('I8', world.impl.declares) === null;
   }
 
   /** A new operation is about to run on `cpu` (I5: the pointer a put passes must be live). */
@@ -186,6 +190,7 @@ export class Monitor {
   private observed(cpu: Cpu, o: Observation, at: number, detail: ViolationDetail): Violation | null {
     if (!o.torn) return null;
     this.torn.set(cpu.id, o);
+    if (!this.decodesText) return null;
     const decoded = decodeWindow(this.world.config.arch, o.bytes);
     if (decoded.kind !== 'insn') return null;
     const count = this.world.store.inspect().count;

@@ -139,6 +139,13 @@ function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boo
   const entriesPerPage = positiveInt(opts.entriesPerPage, '--entries-per-page');
   if ((entriesPerPage & (entriesPerPage - 1)) !== 0)
     throw new UsageError(`--entries-per-page must be a power of two, got ${entriesPerPage}`);
+  const offered = impl.declares.readers;
+  const wanted = opts.readers === 'both' ? (['rcu', 'norcu'] as const) : [opts.readers];
+  const missing = wanted.filter((r) => !offered[r]);
+  if (missing.length > 0)
+    throw new UsageError(
+      `--readers ${opts.readers}: ${impl.name} offers no trampoline reader ${missing.map((r) => (r === 'rcu' ? 'with' : 'without')).join(' or ')} rcu_read_lock`,
+    );
   return runConcurrentCheck(
     {
       impl,
