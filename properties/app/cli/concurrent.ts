@@ -35,12 +35,8 @@ export interface ConcurrentCheck {
   readonly out: string;
 }
 
-/** Scenarios per property when --runs is not given: exhaustive enumerates each one's schedules. */
-export const DEFAULT_CONCURRENT_RUNS: Readonly<Record<StrategyName, number>> = {
-  random: 200,
-  pct: 200,
-  exhaustive: 10,
-};
+// scenarios per property when --runs is not given (engine/core/defaults.ts, beside the sequential DEFAULT_RUNS)
+export { DEFAULT_CONCURRENT_RUNS } from '../../engine/core/defaults.ts';
 export { DEFAULT_MAX_EXECUTIONS as DEFAULT_MAX_EXECUTIONS_CLI, DEFAULT_PREEMPTION_BOUND };
 
 /** Named x86 poke byte orders (or a comma list). */

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { locked as LOCKED } from '../../../impl/locked/store.ts';
 import { allConfigurations } from '../../../model/config/index.ts';
-import { runCampaign } from '../sequential/campaign.ts';
-import { suiteByName } from '../sequential/suites.ts';
-import { implementationByName } from '../../impls/registry.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
-import { DEFAULT_CONCURRENT_RUNS } from '../../app/cli/concurrent.ts';
+import { DEFAULT_CONCURRENT_RUNS } from '../core/defaults.ts';
 import { ASCENDING } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import { LOW_BYTE_FIRST } from './targets.ts';
-
-const LOCKED = implementationByName('locked')!;
 
 // No false alarms: the correct-by-construction store passes every concurrent check everywhere.
 describe('locked: every concurrent check holds on every configuration', () => {
@@ -63,13 +59,4 @@ describe('locked: every concurrent check holds on every configuration', () => {
   });
 });
 
-describe('locked: the sequential contract suite', () => {
-  it('holds everywhere but the D12 layouts, which are reported as D12 (a layout finding, not an implementation one)', () => {
-    const campaign = runCampaign(LOCKED, allConfigurations(), [suiteByName('contract')], { seed: 42, numRuns: 30 });
-    for (const r of campaign.results) {
-      const overlaps = allConfigurations().find((c) => c.name === r.config)!.overlaps.length > 0;
-      if (overlaps) expect(r.finding?.id, r.config).toBe('D12');
-      else expect(r.holds, `${r.config}: ${r.counterexample?.violation?.message}`).toBe(true);
-    }
-  });
-});
+// the sequential contract suite on locked: properties/engine/sequential/locked.test.ts

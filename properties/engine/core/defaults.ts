@@ -1,3 +1,5 @@
+import type { StrategyName } from './scenario.ts';
+
 /** The seed of `kfmd check` when --seed is not given, and of the figures the README quotes. */
 export const DEFAULT_SEED = 42;
 
@@ -10,3 +12,10 @@ export function propertySeed(seed: number, config: string, suite: string): numbe
 
 /** Runs per sequential property when --runs is not given. */
 export const DEFAULT_RUNS = 50;
+
+/** Scenarios per concurrent property when --runs is not given: exhaustive enumerates each one's schedules. */
+export const DEFAULT_CONCURRENT_RUNS: Readonly<Record<StrategyName, number>> = {
+  random: 200,
+  pct: 200,
+  exhaustive: 10,
+};
