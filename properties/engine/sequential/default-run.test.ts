@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { v4 } from '../../../impl/v4/store.ts';
 import { allConfigurations } from '../../../model/config/index.ts';
-import { DEFAULT_RUNS, DEFAULT_SEED } from '../../app/cli/commands/check.ts';
-import { implementationByName } from '../../impls/registry.ts';
+import { DEFAULT_RUNS, DEFAULT_SEED } from '../core/defaults.ts';
 import { runCampaign } from './campaign.ts';
 import type { Campaign } from './campaign.ts';
 import { SUITES } from './suites.ts';
@@ -15,7 +15,7 @@ const configs = allConfigurations();
 const d12Configs = configs.filter((c) => c.overlaps.length > 0).map((c) => c.name);
 
 beforeAll(() => {
-  campaign = runCampaign(implementationByName('v4')!, configs, SUITES, { seed: DEFAULT_SEED, numRuns: DEFAULT_RUNS });
+  campaign = runCampaign(v4, configs, SUITES, { seed: DEFAULT_SEED, numRuns: DEFAULT_RUNS });
 }, 300_000);
 
 describe('default run against v4', () => {
