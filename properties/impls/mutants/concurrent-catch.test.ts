@@ -7,7 +7,7 @@ import { ASCENDING } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { FINDING_TARGETS } from '../../engine/concurrent/targets.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
-import { implementationByName } from '../registry.ts';
+import { v4 } from '../../../impl/v4/store.ts';
 import { growPublishBeforeCopy } from './grow-publish-before-copy.ts';
 import { KNOWN_ESCAPES } from './plan.ts';
 
@@ -15,7 +15,6 @@ import { KNOWN_ESCAPES } from './plan.ts';
  * The sequential escapes (plan.ts) are races: the concurrent search, counting only runs v4
  * does not fail the same way, must tell each apart from v4 with a small counterexample.
  */
-const v4 = implementationByName('v4')!;
 const v4Races = new Set(FINDING_TARGETS.map((t) => t.id));
 
 describe('sequential escapes are caught by the concurrent search', () => {
@@ -36,7 +35,7 @@ describe('sequential escapes are caught by the concurrent search', () => {
       });
       expect(r.holds).toBe(false);
       const run = r.run!;
-      const onV4 = simulate(run.scenario, v4.factory, { slotPolicy: v4.slotPolicy });
+      const onV4 = simulate(run.scenario, v4);
       expect(v4Races.has(labelOf(run.violation))).toBe(false);
       expect(labelOf(onV4.violation)).not.toBe(labelOf(run.violation));
       expect(run.scenario.programs.flat().length).toBeLessThanOrEqual(6);

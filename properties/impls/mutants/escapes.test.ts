@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchHooks } from '../../../impl/arch/hooks.ts';
-import type { StoreFactory } from '../../../impl/contract/index.ts';
+import type { Implementation } from '../../../impl/contract/index.ts';
+import { v4 } from '../../../impl/v4/store.ts';
 import { kernelWith, lockedGet, run, x86 } from '../../../impl/testing/fixtures.ts';
 import { Stepper } from '../../../impl/testing/stepper.ts';
 import { encodeInsn } from '../../../model/index.ts';
 import { execute } from '../../engine/sequential/executor.ts';
 import { SUITE_GEOMETRY } from '../../engine/core/scenario.ts';
 import type { SequentialScenario } from '../../engine/core/scenario.ts';
-import { implementationByName } from '../registry.ts';
 import { findNoBoundCheck } from './find-no-bound-check.ts';
 import { growPublishBeforeCopy } from './grow-publish-before-copy.ts';
 import { noAlreadyEqual } from './no-already-equal.ts';
@@ -17,8 +17,6 @@ import { noAlreadyEqual } from './no-already-equal.ts';
  * where v4 has findings of its own (forged instructions), and for the one they cannot see at all
  * (grow-publish-before-copy, a race: plan.ts KNOWN_ESCAPES): evidence of what each bug does.
  */
-const v4: StoreFactory = implementationByName('v4')!.factory;
-
 function forged(
   config: string,
   arch: ArchHooks['arch'],
@@ -52,7 +50,7 @@ describe('escapes: what a generator would need', () => {
         { op: 'put', fn: 'f0' },
       ]);
       expect(execute(sc, v4).violation).toBeNull();
-      expect(execute(sc, noAlreadyEqual.factory).violation).toMatchObject({ check: 'result', at: 2 });
+      expect(execute(sc, noAlreadyEqual).violation).toMatchObject({ check: 'result', at: 2 });
     },
   );
 
@@ -62,16 +60,16 @@ describe('escapes: what a generator would need', () => {
       check: 'result',
       message: expect.stringContaining('find-bound'),
     });
-    expect(execute(sc, findNoBoundCheck.factory).violation).toMatchObject({
+    expect(execute(sc, findNoBoundCheck).violation).toMatchObject({
       check: 'I5',
       message: expect.stringContaining('unmapped'),
     });
   });
 
   it('grow-publish-before-copy: a reader between the publish and the copy sees garbage; with v4 it sees the entry', () => {
-    const seenBy = (factory: StoreFactory) => {
+    const seenBy = (impl: Implementation) => {
       const k = kernelWith(x86(), 3, { pageSize: 32 });
-      const s = factory(k);
+      const s = impl.create(k);
       const ip = (i: number) => k.fn(`f${i}`).ip;
       run(k, lockedGet(s, ip(0)));
       run(k, lockedGet(s, ip(1)));
@@ -86,6 +84,6 @@ describe('escapes: what a generator would need', () => {
     };
     expect(seenBy(v4)).toEqual({ users: 1, func: true });
     // fresh pages hold 0xa5: users reads as 0xa5a5a5a5 (negative), func as garbage
-    expect(seenBy(growPublishBeforeCopy.factory)).toEqual({ users: -0x5a5a5a5b, func: false });
+    expect(seenBy(growPublishBeforeCopy)).toEqual({ users: -0x5a5a5a5b, func: false });
   });
 });
