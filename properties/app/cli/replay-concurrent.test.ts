@@ -49,7 +49,8 @@ describe('kfmd check --schedule and kfmd replay', () => {
     const r = kfmd('replay', bad);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
-      /^kfmd: error: .*bad\.json is not a kfmd concurrent counterexample: "strategy" must be a string\n$/,
+      // one loader for both kinds (engine/core/counterexample.ts): the envelope is checked first
+      /^kfmd: error: .*bad\.json is not a kfmd counterexample: "check" must be a string\n$/,
     );
   });
 
