@@ -15,6 +15,7 @@ import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
+import type { ConcRun } from '../../engine/concurrent/simulate.ts';
 import { encodeDecisions } from '../../engine/core/counterexample.ts';
 import { saveConcurrentResult } from '../report/save.ts';
 import { formatConcReport } from '../report/timeline.ts';
@@ -84,8 +85,14 @@ function layoutNote(config: Configuration): string | null {
     : null;
 }
 
+/** The counterexample's run of a property that does not hold (searchConcurrent records one whenever it fails). */
+function failedRun(r: ConcSearchResult): ConcRun | null {
+  return r.holds ? null : r.run;
+}
+
 function cellFor(x: { config: Configuration; r: ConcSearchResult }): string {
-  if (!x.r.holds) return pc.red(labelOf(x.r.run!.violation));
+  const run = failedRun(x.r);
+  if (run) return pc.red(labelOf(run.violation));
   return layoutNote(x.config) ? pc.yellow('holds (D12)') : pc.green('holds');
 }
 
@@ -122,18 +129,19 @@ function textReport(
     return [x.config.name, cellFor(x), size, run ? String(run.preemptions) : '', found, extra];
   });
   out.push(renderTable(header, rows));
-  const groups = new Map<string, typeof results>();
+  const groups = new Map<string, ((typeof results)[number] & { run: ConcRun })[]>();
   for (const x of results) {
-    if (x.r.holds) continue;
-    const key = labelOf(x.r.run!.violation);
-    groups.set(key, [...(groups.get(key) ?? []), x]);
+    const run = failedRun(x.r);
+    if (!run) continue;
+    const key = labelOf(run.violation);
+    groups.set(key, [...(groups.get(key) ?? []), { ...x, run }]);
   }
   for (const [, xs] of groups) {
     const shortest = [...xs].sort(
-      (a, b) => opCount(a.r.run!.scenario) - opCount(b.r.run!.scenario) || a.r.run!.steps - b.r.run!.steps,
+      (a, b) => opCount(a.run.scenario) - opCount(b.run.scenario) || a.run.steps - b.run.steps,
     )[0];
     out.push(
-      formatConcReport(shortest.r.run!, {
+      formatConcReport(shortest.run, {
         impl: c.impl.name,
         strategy: c.strategy,
         seed: shortest.r.seed,

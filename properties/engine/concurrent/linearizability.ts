@@ -33,14 +33,28 @@ export type LinResult =
     }
   | { readonly verdict: 'unknown'; readonly steps: number };
 
-interface Entry {
-  readonly call: boolean;
-  readonly id: number;
-  readonly time: number;
-  match: Entry | null;
-  prev: Entry | null;
+/** The list's sentinel: it is never lifted, so every entry has a predecessor. */
+interface Head {
   next: Entry | null;
 }
+
+interface Link {
+  readonly id: number;
+  readonly time: number;
+  prev: Entry | Head;
+  next: Entry | null;
+}
+
+interface CallEntry extends Link {
+  readonly call: true;
+  readonly match: ReturnEntry;
+}
+
+interface ReturnEntry extends Link {
+  readonly call: false;
+}
+
+type Entry = CallEntry | ReturnEntry;
 
 export const DEFAULT_LIN_BUDGET = 100_000;
 
@@ -77,7 +91,7 @@ export function checkLinearizable<S, O>(
 function checkOne<S, O>(spec: SequentialSpec<S, O>, ops: readonly TimedOp<O>[], budget: number): LinResult {
   const head = buildList(ops);
   const cache = new Set<string>();
-  const stack: { entry: Entry; state: S }[] = [];
+  const stack: { entry: CallEntry; state: S }[] = [];
   let linearized = 0n;
   let state = spec.init;
   let entry = head.next;
@@ -127,24 +141,17 @@ function checkOne<S, O>(spec: SequentialSpec<S, O>, ops: readonly TimedOp<O>[], 
 }
 
 /** Calls and returns in time order (a call before a return at the same time: such operations overlap). */
-function buildList<O>(ops: readonly TimedOp<O>[]): Entry {
+function buildList<O>(ops: readonly TimedOp<O>[]): Head {
+  const head: Head = { next: null };
   const entries: Entry[] = [];
   ops.forEach((o, id) => {
-    const call: Entry = { call: true, id, time: o.call, match: null, prev: null, next: null };
-    const ret: Entry = {
-      call: false,
-      id,
-      time: o.ret ?? Number.POSITIVE_INFINITY,
-      match: null,
-      prev: null,
-      next: null,
-    };
-    call.match = ret;
+    // prev: head until the entries are linked in time order below
+    const ret: ReturnEntry = { call: false, id, time: o.ret ?? Number.POSITIVE_INFINITY, prev: head, next: null };
+    const call: CallEntry = { call: true, id, time: o.call, match: ret, prev: head, next: null };
     entries.push(call, ret);
   });
   entries.sort((a, b) => a.time - b.time || Number(b.call) - Number(a.call) || a.id - b.id);
-  const head: Entry = { call: false, id: -1, time: Number.NEGATIVE_INFINITY, match: null, prev: null, next: null };
-  let prev = head;
+  let prev: Entry | Head = head;
   for (const e of entries) {
     e.prev = prev;
     prev.next = e;
@@ -154,18 +161,18 @@ function buildList<O>(ops: readonly TimedOp<O>[]): Entry {
 }
 
 /** Take a call and its return out of the list (the operation is placed). */
-function lift(call: Entry): void {
-  call.prev!.next = call.next;
+function lift(call: CallEntry): void {
+  call.prev.next = call.next;
   if (call.next) call.next.prev = call.prev;
-  const ret = call.match!;
-  ret.prev!.next = ret.next;
+  const ret = call.match;
+  ret.prev.next = ret.next;
   if (ret.next) ret.next.prev = ret.prev;
 }
 
-function unlift(call: Entry): void {
-  const ret = call.match!;
-  ret.prev!.next = ret;
+function unlift(call: CallEntry): void {
+  const ret = call.match;
+  ret.prev.next = ret;
   if (ret.next) ret.next.prev = ret;
-  call.prev!.next = call;
+  call.prev.next = call;
   if (call.next) call.next.prev = call;
 }

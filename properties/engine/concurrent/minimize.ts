@@ -36,15 +36,16 @@ export function minimizeFailure(
     const direct = replays(candidate);
     if (direct) return direct;
     const key = JSON.stringify(candidate.programs);
-    if (!realigned.has(key)) {
-      const again = explore(candidate, impl, {
-        accept: same,
-        preemptionBound: REALIGN_BOUND,
-        maxExecutions: REALIGN_EXECUTIONS,
-      }).found;
-      realigned.set(key, again ? replays(asSegments(candidate, again.pointDecisions)) : null);
-    }
-    return realigned.get(key)!;
+    const known = realigned.get(key);
+    if (known !== undefined) return known;
+    const again = explore(candidate, impl, {
+      accept: same,
+      preemptionBound: REALIGN_BOUND,
+      maxExecutions: REALIGN_EXECUTIONS,
+    }).found;
+    const run = again ? replays(asSegments(candidate, again.pointDecisions)) : null;
+    realigned.set(key, run);
+    return run;
   };
   return minimize(replays(asSegments(shrunk, first.pointDecisions)) ?? first, fails, replays).scenario;
 }

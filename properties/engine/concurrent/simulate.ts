@@ -1,4 +1,3 @@
-import type { Step } from '../../../impl/kernel/types.ts';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import { Cpu, opGenerator, resultOf } from './cpu.ts';
 import type { OpValue } from './cpu.ts';
@@ -80,7 +79,9 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
   const mem = kernel.mem;
   const cpus = scenario.programs.map((p, i) => new Cpu(i, p));
   const monitor = new Monitor(world, cpus);
-  const fp = opts.control ? new Fingerprinter(kernel) : null;
+  /** the exhaustive search's control, with the state fingerprints it decides by */
+  const explorer = opts.control ? { control: opts.control, fp: new Fingerprinter(kernel) } : null;
+  const fp = explorer?.fp ?? null;
   const scheduler = schedulerFor(scenario.schedule, scenario.programs);
   const statics = opts.record ? staticNames(kernel) : new Map<number, string>();
   const history: HistoryOp[] = [];
@@ -130,13 +131,13 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
       if (opts.record) pendingBegin.set(cpu.id, describeOperation(op));
       mem.currentCpu = cpu.id;
       const r = made.gen.next();
-      if (r.done) finish(cpu, r.value, 2 * step);
+      if (r.done) finish(cpu, h, r.value, 2 * step);
       else cpu.pending = r.value;
     }
   };
 
-  const finish = (cpu: Cpu, value: OpValue, time: number): void => {
-    const h = cpu.current!;
+  /** `h` is the operation `cpu` was running, which returned `value`. */
+  const finish = (cpu: Cpu, h: HistoryOp, value: OpValue, time: number): void => {
     const warned = warnsBy(cpu.id) > (warnMark.get(cpu.id) ?? 0);
     h.ret = time;
     h.result = resultOf(world, h.op, value, warned);
@@ -166,36 +167,42 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
         if (c.done) continue;
         live++;
         violation ??= monitor.selfDeadlock(c, step);
-        if (!(c.pending!.blocked && mem.stillBlocked(c.id, c.pending!))) runnable.push(c.id);
+        // advance() starts a CPU's next operation as its last one returns: one not done has a step pending
+        const next = c.pending;
+        if (next === null) throw new Error(`cpu${c.id} is not done but has no step pending`);
+        if (!(next.blocked && mem.stillBlocked(c.id, next))) runnable.push(c.id);
       }
       if (live === 0 || violation) break;
       if (runnable.length === 0) {
         violation = monitor.deadlock(step);
         break;
       }
-      if (opts.control)
-        pick = opts.control.decide(runnable, current, step, () => fp!.digest(cpus, current, monitor.watch));
+      if (explorer)
+        pick = explorer.control.decide(runnable, current, step, () => explorer.fp.digest(cpus, current, monitor.watch));
       else pick = scheduler.pick(runnable, current, pointDecisions.length, step);
     }
     if (pick === null) {
       pruned = true;
       break;
     }
+    const cpu = cpus[pick];
+    // the scheduler picks only CPUs not done (forced: the current one, which has a private step pending)
+    const { gen, pending: performed, current: h } = cpu;
+    if (gen === null || performed === null || h === null)
+      throw new Error(`cpu${pick} was scheduled with no operation in progress`);
     if (!forced) {
       pointDecisions.push(pick);
-      pointOps.push(cpus[pick].current!.id);
+      pointOps.push(h.id);
     }
     if (!forced && current !== null && pick !== current && runnable.includes(current)) preemptions++;
     current = pick;
     decisions.push(pick);
-    const cpu = cpus[pick];
-    const performed: Step = cpu.pending!;
     const blocksBefore = performed.kind === 'alloc_pages' ? kernel.pages.list().length : 0;
     fp?.beforeStep(performed);
-    if (!cpu.started) cpu.current!.call = 2 * step + 1;
+    if (!cpu.started) h.call = 2 * step + 1;
     cpu.started = true;
     mem.currentCpu = pick;
-    const r = cpu.gen!.next();
+    const r = gen.next();
     fp?.afterStep(cpu, performed);
     priv.performed(pick, performed, blocksBefore);
     const checked = monitor.afterStep(cpu, performed, step);
@@ -203,9 +210,10 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     if (opts.record) {
       const begins = pendingBegin.get(pick);
       pendingBegin.delete(pick);
-      const windows = checked.touched.map((fn) => {
-        const [s, e] = world.windows.get(fn)!;
-        return { fn, bytes: hexOf(mem.peekBytes(s, e - s)) };
+      // the monitor's window watch covers world.windows, so every touched function has its range
+      const windows = checked.touched.flatMap((fn) => {
+        const range = world.windows.get(fn);
+        return range ? [{ fn, bytes: hexOf(mem.peekBytes(range[0], range[1] - range[0])) }] : [];
       });
       const entry: TimelineEntry = {
         step,
@@ -217,8 +225,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
       timeline.push(entry);
     }
     if (r.done) {
-      const h = cpu.current!;
-      finish(cpu, r.value, 2 * step + 1);
+      finish(cpu, h, r.value, 2 * step + 1);
       if (opts.record)
         timeline[timeline.length - 1] = {
           ...timeline[timeline.length - 1],

@@ -75,12 +75,12 @@ export class WindowWatch {
     for (const w of this.windows) {
       if (addr >= w.start + w.size || addr + bytes.length <= w.start) continue;
       let mine = this.partial.get(cpu);
-      if (!mine) this.partial.set(cpu, (mine = new Map()));
+      if (!mine) this.partial.set(cpu, (mine = new Map<string, Partial>()));
       let obs = mine.get(w.fn);
       if (!obs)
         mine.set(w.fn, (obs = { bytes: new Array<number | null>(w.size).fill(null), since: w.versions.length - 1 }));
       for (let p = Math.max(addr, w.start); p < Math.min(addr + bytes.length, w.start + w.size); p++)
-        obs.bytes[p - w.start] = bytes[p - addr]!;
+        obs.bytes[p - w.start] = bytes[p - addr];
       if (obs.bytes.every((b) => b !== null)) {
         const seen = obs.bytes;
         const torn = !w.versions.slice(obs.since).includes(hexOf(seen));

@@ -106,7 +106,7 @@ export function asCounterexample(file: string, data: unknown): CounterexampleFil
   }
   if ((sc['entriesPerPage'] as number) < 1) bad('"scenario.entriesPerPage" must be at least 1');
   const order = sc['pokeByteOrder'];
-  if (order !== undefined && (!Array.isArray(order) || [...order].sort().join() !== '0,1,2,3,4')) {
+  if (order !== undefined && (!isArray(order) || [...order].sort().join() !== '0,1,2,3,4')) {
     bad('"scenario.pokeByteOrder" must be a permutation of 0..4');
   }
   const fns = sc['functions'];
@@ -167,6 +167,11 @@ export function asCounterexample(file: string, data: unknown): CounterexampleFil
     version: COUNTEREXAMPLE_VERSION,
     scenario: sc,
   } as unknown as ConcurrentCounterexample;
+}
+
+/** Array.isArray, narrowing to unknown[] rather than any[]. */
+function isArray(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v);
 }
 
 function safe(s: string): string {

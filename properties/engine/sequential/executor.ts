@@ -410,7 +410,10 @@ function describeOutcome(o: Outcome | null): string {
     case 'put':
     case 'put_by_ip':
       return `${o.result}${o.restored ? ', NOPs restored' : ''}${o.warn ? `, WARN(${o.warn})` : ''}`;
-    default:
+    case 'lock':
+    case 'unlock':
+    case 'fail-alloc':
+    case 'foreign-write':
       return 'ok';
   }
 }

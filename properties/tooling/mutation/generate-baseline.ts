@@ -3,7 +3,7 @@
 //   npx tsx properties/tooling/mutation/generate-baseline.ts > properties/tooling/mutation/baseline.ts
 import { configurationByName } from '../../../model/config/index.ts';
 import { SUITES, suiteByName } from '../../engine/sequential/suites.ts';
-import { implementationByName } from '../../impls/registry.ts';
+import { v4 } from '../../../impl/v4/store.ts';
 import { Hunter } from '../../impls/mutants/hunt.ts';
 import { MUTANTS } from '../../impls/mutants/index.ts';
 import { suitesFor } from '../../impls/mutants/plan.ts';
@@ -20,7 +20,7 @@ for (const config of MUTATION_CONFIGS) {
   out[config] = row;
 }
 
-const hunter = new Hunter(implementationByName('v4')!, { seed: MUTATION_SEED, numRuns: MUTATION_RUNS });
+const hunter = new Hunter(v4, { seed: MUTATION_SEED, numRuns: MUTATION_RUNS });
 const configs = MUTATION_CONFIGS.map(configurationByName);
 const mutants: Record<string, MutantCatch> = {};
 for (const m of MUTANTS) {

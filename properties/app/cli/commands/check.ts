@@ -7,6 +7,8 @@ import { allConfigurations, configurationByName } from '../../../../model/config
 import type { Configuration } from '../../../../model/config/index.ts';
 import { runCampaign } from '../../../engine/sequential/campaign.ts';
 import type { Campaign } from '../../../engine/sequential/campaign.ts';
+import type { PropertyResult } from '../../../engine/sequential/property.ts';
+import type { Execution } from '../../../engine/sequential/executor.ts';
 import { SUITES, suiteByName } from '../../../engine/sequential/suites.ts';
 import type { Suite } from '../../../engine/sequential/suites.ts';
 import { IMPLEMENTATIONS, implementationByName } from '../../../impls/registry.ts';
@@ -227,26 +229,32 @@ function textReport(
   );
   out.push('');
   const byKey = new Map(c.results.map((r) => [`${r.config}/${r.suite}`, r]));
+  const resultFor = (key: string): PropertyResult => {
+    const r = byKey.get(key);
+    // runCampaign checks every suite on every configuration
+    if (!r) throw new Error(`no result for ${key}`);
+    return r;
+  };
   const rows = configs.map((cfg) => [
     cfg.name,
-    ...suites.map((s) => cell(summaryLine(byKey.get(`${cfg.name}/${s.name}`)!))),
+    ...suites.map((s) => cell(summaryLine(resultFor(`${cfg.name}/${s.name}`)))),
   ]);
   out.push(renderTable(['configuration', ...suites.map((s) => s.name)], rows));
   out.push('');
   // one full counterexample per distinct finding: the shortest; the others by file
-  const groups = new Map<string, typeof c.results>();
+  const groups = new Map<string, Violated[]>();
   for (const r of c.results) {
-    if (r.status !== 'violated') continue;
+    if (!isViolated(r)) continue;
     const key = summaryLine(r);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   for (const [key, rs] of groups) {
-    const shortest = [...rs].sort((a, b) => a.counterexample!.executed.length - b.counterexample!.executed.length)[0];
+    const shortest = [...rs].sort((a, b) => a.counterexample.executed.length - b.counterexample.executed.length)[0];
     const title = shortest.finding ? `${key} — ${shortest.finding.title}` : `${key} — unclassified violation`;
     out.push(pc.red(pc.bold(title)) + pc.dim(`  (${rs.length} propert${rs.length === 1 ? 'y' : 'ies'})`));
     const file = files.get(`${shortest.config}/${shortest.suite}`);
     out.push(
-      formatCounterexample(shortest.counterexample!, {
+      formatCounterexample(shortest.counterexample, {
         impl: c.impl,
         finding: shortest.finding?.id ?? null,
         seed: shortest.seed,
@@ -256,7 +264,7 @@ function textReport(
     );
     const others = rs
       .filter((r) => r !== shortest)
-      .map((r) => `${r.config}/${r.suite} (${r.counterexample!.executed.length} cmds)`);
+      .map((r) => `${r.config}/${r.suite} (${r.counterexample.executed.length} cmds)`);
     const shown = others.slice(0, 6).join(', ');
     if (others.length)
       out.push(
@@ -281,7 +289,7 @@ function textReport(
   for (const { check, why } of inapplicableChecks('sequential', c.declares)) {
     out.push(pc.yellow(`check ${check} not applicable — ${why}`));
   }
-  const known = [...new Set(c.results.filter((r) => r.finding).map((r) => r.finding!.id))].sort();
+  const known = [...new Set(c.results.flatMap((r) => (r.finding ? [r.finding.id] : [])))].sort();
   const unnamed = c.results.filter((r) => r.status === 'violated' && !r.finding).length;
   if (violated > 0) {
     out.push(
@@ -289,6 +297,13 @@ function textReport(
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A violated property with its counterexample (checkProperty always re-runs the shrunk case for one). */
+type Violated = PropertyResult & { readonly counterexample: Execution };
+
+function isViolated(r: PropertyResult): r is Violated {
+  return r.status === 'violated' && r.counterexample !== null;
 }
 
 function cell(s: string): string {
