@@ -31,13 +31,15 @@ const layouts = new WeakMap<Implementation, EntryLayout>();
 /**
  * struct kfunc_md's layout, read from the implementation's own inspect() on a probe kernel: the
  * page size of a scenario is ENTRIES_PER_PAGE × its size, so the layout is needed before boot.
+ * The probe boots the setup's configuration and functions (with 4 KiB pages), so a create()
+ * that looks its functions up finds them; the layout is read once per implementation.
  */
-export function entryLayoutOf(impl: Implementation): EntryLayout {
+export function entryLayoutOf(impl: Implementation, setup: Setup): EntryLayout {
   let layout = layouts.get(impl);
   if (!layout) {
     const probe = createKernel({
-      options: configurationByName('x86-A16').options,
-      functions: [{ name: 'probe', padded: true }],
+      options: configurationByName(setup.config).options,
+      functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
       pageSize: 4096,
       maxOrder: 0,
     });
@@ -52,18 +54,18 @@ export function entryLayoutOf(impl: Implementation): EntryLayout {
  * implementation's entries (exactly entriesPerPage × 16 for v4's 16-byte struct).
  */
 export function pageSizeFor(setup: Setup, impl: Implementation): number {
-  const bytes = Math.max(16, setup.entriesPerPage * entryLayoutOf(impl).size);
+  const bytes = Math.max(16, setup.entriesPerPage * entryLayoutOf(impl, setup).size);
   return 2 ** Math.ceil(Math.log2(bytes));
 }
 
 /** ENTRIES_PER_PAGE = PAGE_SIZE / sizeof(struct kfunc_md) as the implementation will compute it. */
 export function entriesPerPageFor(setup: Setup, impl: Implementation): number {
-  return Math.floor(pageSizeFor(setup, impl) / entryLayoutOf(impl).size);
+  return Math.floor(pageSizeFor(setup, impl) / entryLayoutOf(impl, setup).size);
 }
 
 export function bootWorld(setup: Setup, impl: Implementation): World {
   const config = configurationByName(setup.config);
-  const layout = entryLayoutOf(impl);
+  const layout = entryLayoutOf(impl, setup);
   const kernel = createKernel({
     options: config.options,
     functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
