@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // the library example imports kfmd by package name: the pack test typechecks it against the built package
-  { ignores: ['node_modules/', 'reports/', 'dist/', '.kfmd/', '**/*.mjs', 'eslint.config.js', 'properties/library/example/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'reports/',
+      'dist/',
+      '.kfmd/',
+      '**/*.mjs',
+      'eslint.config.js',
+      'properties/library/example/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

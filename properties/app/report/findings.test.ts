@@ -12,6 +12,7 @@ import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
 import { simulate } from '../../engine/concurrent/simulate.ts';
 import { FINDING_TARGETS, findingTarget } from '../../engine/concurrent/targets.ts';
 import { formatConcReport } from './timeline.ts';
+import { must } from '../../engine/core/must.ts';
 
 // The concurrent findings as the report shows them: every v4 finding found, shrunk and replayed
 // to the same report, and the timelines saying what happened (moved from engine/concurrent: it
@@ -47,7 +48,7 @@ describe.each(FINDING_TARGETS.map((t) => t.id))('v4 %s', (id) => {
     expect(r.holds).toBe(false);
     expect(r.finding?.id).toBe(id);
     expect(r.timeToFindMs).toBeLessThan(60_000);
-    const run = r.run!;
+    const run = must(r.run, 'a failing run');
     expect(cpuCount(run.scenario)).toBeLessThanOrEqual(3);
     expect(opCount(run.scenario)).toBeLessThanOrEqual(6);
     // the saved scenario alone reproduces the same run, step for step
@@ -58,7 +59,8 @@ describe.each(FINDING_TARGETS.map((t) => t.id))('v4 %s', (id) => {
 });
 
 describe('the timelines say what happened', () => {
-  const report = (id: string): string => formatConcReport(found(id, 'pct').run!, { impl: 'v4', strategy: 'pct' });
+  const report = (id: string): string =>
+    formatConcReport(must(found(id, 'pct').run, `a ${id} run`), { impl: 'v4', strategy: 'pct' });
 
   it('D7 under ascending order: the high byte is still 0x90, the bound check WARNs', () => {
     const text = report('D7-warn');
@@ -95,9 +97,9 @@ describe('the timelines say what happened', () => {
     const r = explore(scenario, v4, {
       accept: (run) => /func f1 \(another function\) and users 1/.test(run.violation?.message ?? ''),
     });
-    expect(labelOf(r.found!.violation)).toBe('D1');
+    expect(labelOf(must(r.found, 'a schedule found').violation)).toBe('D1');
     // the writer is interrupted once (after get(f0)), the reader once (between its index and its md loads)
-    expect(r.found!.preemptions).toBe(2);
+    expect(must(r.found, 'a schedule found').preemptions).toBe(2);
   });
 
   it('D2: the reader sees the new index before md->func is written', () => {

@@ -6,6 +6,7 @@ import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { formatConcReport } from './timeline.ts';
+import { must } from '../../engine/core/must.ts';
 
 // a store whose readers never find anything: no safety check can object, only the model can
 // (the engine side of this: properties/engine/concurrent/linearizability.test.ts)
@@ -35,7 +36,7 @@ describe('a linearizability counterexample in the report', () => {
     });
     expect(r.run?.violation?.check).toBe('linearizability');
     expect(r.finding).toBeNull();
-    expect(formatConcReport(r.run!, { impl: 'blind', strategy: 'pct' })).toMatch(
+    expect(formatConcReport(must(r.run, 'a failing run'), { impl: 'blind', strategy: 'pct' })).toMatch(
       /\n {2}history: cpu\d kfunc_md_lock\(\); md_(f\d) = kfunc_md_get\(\1\); kfunc_md_unlock\(\); \[\d+, \d+\]/,
     );
   });

@@ -7,6 +7,7 @@ import type { ConcurrentScenario } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import type { ConcRun } from './simulate.ts';
 import { findingTarget } from './targets.ts';
+import { must } from '../core/must.ts';
 
 const ARM64 = allConfigurations().filter((c) => c.arch === 'arm64');
 /** A torn read in any form: decoded below the capacity (I8), or caught by the bound check. */
@@ -77,7 +78,7 @@ describe('arm64: aarch64_insn_patch_text_nosync writes one word, so no reader se
       schedule: { kind: 'segments', segments: [] },
     };
     const r = explore(scenario, v4, { accept: torn });
-    expect(labelOf(r.found!.violation)).toBe('D7-warn');
-    expect(r.found!.preemptions).toBe(1);
+    expect(labelOf(must(r.found, 'a schedule found').violation)).toBe('D7-warn');
+    expect(must(r.found, 'a schedule found').preemptions).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ import type { ConcurrentOperation } from '../core/operations.ts';
 import type { ConcurrentScenario } from '../core/scenario.ts';
 import { schedulerFor } from './schedulers.ts';
 import { simulate } from './simulate.ts';
+import { must } from '../core/must.ts';
 
 function scenario(programs: ConcurrentOperation[][], extra: Partial<ConcurrentScenario> = {}): ConcurrentScenario {
   return {
@@ -64,10 +65,11 @@ describe('exhaustive enumeration', () => {
     const r = explore(scenario([[{ op: 'locked_get', fn: 'f0' }], [reader()]]), v4);
     expect(r.found).not.toBeNull();
     expect(r.bound).toBe(1);
-    expect(r.found!.preemptions).toBe(1);
+    const found = must(r.found, 'a schedule found');
+    expect(found.preemptions).toBe(1);
     // its trace replays to the same violation
-    const again = simulate(r.found!.scenario, v4);
-    expect(again.violation).toEqual(r.found!.violation);
+    const again = simulate(found.scenario, v4);
+    expect(again.violation).toEqual(found.violation);
   });
 
   it('with no preemption at all, the two orders of a writer and a reader are both fine on v4', () => {

@@ -6,6 +6,7 @@ import { DEFAULT_CONCURRENT_RUNS } from '../core/defaults.ts';
 import { ASCENDING } from '../core/scenario.ts';
 import { searchConcurrent } from './search.ts';
 import { LOW_BYTE_FIRST } from './targets.ts';
+import { must } from '../core/must.ts';
 
 // No false alarms: the correct-by-construction store passes every concurrent check everywhere.
 describe('locked: every concurrent check holds on every configuration', () => {
@@ -33,7 +34,7 @@ describe('locked: every concurrent check holds on every configuration', () => {
         numRuns: 2,
       });
       expect(r.holds, `${config.name}: ${r.run?.violation?.message}`).toBe(true);
-      expect(r.explored!.executions).toBeGreaterThan(0);
+      expect(must(r.explored, 'exhaustive figures').executions).toBeGreaterThan(0);
     }
   });
 

@@ -4,6 +4,7 @@ import { arm64 } from '../../../impl/testing/fixtures.ts';
 import { compilerLayout } from '../../../model/config/index.ts';
 import type { CompilerLayoutInput } from '../../../model/config/index.ts';
 import { hex } from '../../../model/index.ts';
+import { must } from '../core/must.ts';
 
 /**
  * FUNCTION_METADATA depends on !CFI_CLANG, so an arm64 CFI kernel is plain mainline:
@@ -54,7 +55,8 @@ describe('arm64 CFI_CLANG kernel (no kfunc_md) = mainline compiler layout', () =
           };
           const layout = compilerLayout(input);
           const window = [...layout.window];
-          if (callOps && spec.padded) window.splice(-8, 8, ...le64(kernel.staticAddr('ftrace_nop_ops')!));
+          if (callOps && spec.padded)
+            window.splice(-8, 8, ...le64(must(kernel.staticAddr('ftrace_nop_ops'), 'ftrace_nop_ops')));
           expect(at(f.ip - window.length, window.length), `${spec.name}: window`).toBe(hex(window));
           expect(at(f.ip, layout.entryPrefix.length), `${spec.name}: entry`).toBe(hex([...layout.entryPrefix]));
           // nothing more at the entry: the body follows the prefix directly

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PADDING_PARAMS, allConfigurations, paddingImage } from '../../../model/config/index.ts';
 import type { Configuration, OccupantKind } from '../../../model/config/index.ts';
 import { encodeInsn } from '../../../model/index.ts';
+import { must } from '../core/must.ts';
 
 /**
  * Every padding byte map, with an md instruction installed, read back by a
@@ -15,7 +16,7 @@ const INDEX = 0x1234;
 
 function disassemble(triple: string, bytes: readonly number[], allowInvalid = false): string[] {
   const input = bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-  const r = spawnSync(LLVM_MC!, ['--disassemble', `-triple=${triple}`], { input, encoding: 'utf8' });
+  const r = spawnSync(must(LLVM_MC, 'llvm-mc'), ['--disassemble', `-triple=${triple}`], { input, encoding: 'utf8' });
   // llvm-mc reports undecodable bytes on stderr with exit status 0: any stderr is a failure
   if (!allowInvalid) expect(r.stderr.trim(), 'llvm-mc could not decode the bytes').toBe('');
   // drop `# imm = …` comments; arm64 immediates (`#4660`) have no space after the hash
@@ -74,7 +75,10 @@ describe.skipIf(!LLVM_MC && process.env['CI'] !== 'true')('byte maps read back b
   }
 
   it('the overlapping case C (Kconfig reading, FineIBT) does not decode as an md instruction at ip-19', () => {
-    const config = allConfigurations().find((c) => c.overlaps.length > 0)!;
+    const config = must(
+      allConfigurations().find((c) => c.overlaps.length > 0),
+      'a configuration with an overlap',
+    );
     const image = [...paddingImage(config)];
     const window = image.slice(
       config.paddingBytes - config.insnOffset,

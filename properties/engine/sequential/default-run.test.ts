@@ -5,6 +5,7 @@ import { DEFAULT_RUNS, DEFAULT_SEED } from '../core/defaults.ts';
 import { runCampaign } from './campaign.ts';
 import type { Campaign } from './campaign.ts';
 import { SUITES } from './suites.ts';
+import { must } from '../core/must.ts';
 
 /**
  * The default run (`kfmd check --impl v4`: every configuration, every suite,
@@ -24,7 +25,7 @@ describe('default run against v4', () => {
     (id) => {
       const hits = campaign.results.filter((r) => r.finding?.id === id);
       expect(hits.length).toBeGreaterThan(0);
-      const shortest = Math.min(...hits.map((r) => r.counterexample!.executed.length));
+      const shortest = Math.min(...hits.map((r) => must(r.counterexample, 'a counterexample').executed.length));
       expect(shortest).toBeLessThanOrEqual(6);
     },
   );

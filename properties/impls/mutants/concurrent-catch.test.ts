@@ -10,6 +10,7 @@ import { simulate } from '../../engine/concurrent/simulate.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { growPublishBeforeCopy } from './grow-publish-before-copy.ts';
 import { KNOWN_ESCAPES } from './plan.ts';
+import { must } from '../../engine/core/must.ts';
 
 /**
  * The sequential escapes (plan.ts) are races: the concurrent search, counting only runs v4
@@ -34,7 +35,7 @@ describe('sequential escapes are caught by the concurrent search', () => {
         accept: toldApartFrom(v4, v4Races),
       });
       expect(r.holds).toBe(false);
-      const run = r.run!;
+      const run = must(r.run, 'a failing run');
       const onV4 = simulate(run.scenario, v4);
       expect(v4Races.has(labelOf(run.violation))).toBe(false);
       expect(labelOf(onV4.violation)).not.toBe(labelOf(run.violation));

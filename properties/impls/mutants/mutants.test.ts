@@ -34,7 +34,14 @@ afterAll(() => {
   // a plain table (the CLI's renderTable, app/cli/table.ts, is a layer above impls/)
   const table = [['mutant', 'caught on', 'check', 'shrunk cmds', 'told apart by', 'pairs run'], ...rows];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  const text = table.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  const text = table
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
   console.log(`mutants: seed ${DEFAULT_SEED}, ${DEFAULT_RUNS} runs per pair\n${text}\n`);
 });
 
