@@ -142,6 +142,10 @@ describe(
       expect(files.filter((f) => !/^dist\/.*\.(js|d\.ts)$/.test(f)).sort()).toEqual(
         [
           'README.md',
+          // the public interfaces' documents: the specification, the contract, the counterexample format
+          'model/SPEC.md',
+          'impl/contract/CONTRACT.md',
+          'properties/engine/core/COUNTEREXAMPLE.md',
           'package.json',
           'properties/app/cli/kfmd.mjs',
           ...files.filter((f) => /^LICENSE/i.test(f)),
