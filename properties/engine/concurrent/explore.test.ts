@@ -119,7 +119,7 @@ describe('I9: lock order and deadlocks', () => {
       return NONE;
     });
     expect(simulate(scenario([[reader()]]), store).violation?.message).toMatch(
-      /^self-deadlock: cpu0 in rcu_read_lock\(\); md = kfunc_md_find\(f0\); md->users, md->func; rcu_read_unlock\(\); takes kfunc_md_mutex while holding it/,
+      /^self-deadlock: cpu0 in `rcu_read_lock\(\); md = kfunc_md_find\(f0\); md->users, md->func; rcu_read_unlock\(\);` takes kfunc_md_mutex while holding it/,
     );
   });
 

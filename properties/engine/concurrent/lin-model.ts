@@ -108,11 +108,11 @@ export function linViolation(
 ): Violation {
   const name = (i: number): string => {
     const h = history[i];
-    return h ? `cpu${h.cpu} ${describeOperation(h.op)} → ${describeResult(h.result)}` : `#${i}`;
+    return h ? `cpu${h.cpu} \`${describeOperation(h.op)}\` → ${describeResult(h.result)}` : `#${i}`;
   };
   const placed = lin.longest.map((i) => {
     const h = history[i];
-    return h ? describeOperation(h.op) : `#${i}`;
+    return h ? `\`${describeOperation(h.op)}\`` : `#${i}`;
   });
   return {
     check: 'linearizability',

@@ -202,8 +202,8 @@ describe('linearizability in a run', () => {
     const run = simulate(s, blindReaders);
     expect(run.violation?.check).toBe('linearizability');
     expect(run.violation?.message).toContain(
-      'longest linearizable prefix [kfunc_md_lock(); md_f0 = kfunc_md_get(f0); kfunc_md_unlock();], then none of: ' +
-        'cpu1 rcu_read_lock(); md = kfunc_md_find(f0); md->users, md->func; rcu_read_unlock(); → NULL',
+      'longest linearizable prefix [`kfunc_md_lock(); md_f0 = kfunc_md_get(f0); kfunc_md_unlock();`], then none of: ' +
+        'cpu1 `rcu_read_lock(); md = kfunc_md_find(f0); md->users, md->func; rcu_read_unlock();` → NULL',
     );
     expect(labelOf(run.violation)).toBe('linearizability');
   });

@@ -56,7 +56,7 @@ export class Monitor {
       'I5',
       step,
       cpu.id,
-      `cpu${cpu.id} ${describeOperation(op)}: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`,
+      `cpu${cpu.id} \`${describeOperation(op)}\`: md_${op.fn} = ${hexAddr(held.md)} is slot ${slot.index} of array A${slot.array}, which has been freed (the array grew after get returned)`,
       { op: 'put', fn: op.fn },
     );
   }
@@ -70,7 +70,7 @@ export class Monitor {
     if (kernel.violations.length > this.violations) {
       const v = kernel.violations[this.violations];
       this.violations = kernel.violations.length;
-      const during = op ? ` during ${describeOperation(op)}` : '';
+      const during = op ? ` during \`${describeOperation(op)}\`` : '';
       return { violation: this.violate('I5', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, detail), touched: [] };
     }
     let touched: readonly string[] = NONE;
@@ -122,7 +122,7 @@ export class Monitor {
         'I1',
         at,
         cpu.id,
-        `cpu${cpu.id} ${describeOperation(op)} got md ${hexAddr(view.md)}, which points into no array`,
+        `cpu${cpu.id} \`${describeOperation(op)}\` got md ${hexAddr(view.md)}, which points into no array`,
         detail,
       );
     if (view.func === ip && view.users >= 1) return null;
@@ -137,7 +137,7 @@ export class Monitor {
       'I1',
       at,
       cpu.id,
-      `cpu${cpu.id} ${describeOperation(op)} got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`,
+      `cpu${cpu.id} \`${describeOperation(op)}\` got md #${slot.index} (A${slot.array}) with func ${func} and users ${view.users}${why}`,
       detail,
     );
   }
@@ -158,7 +158,7 @@ export class Monitor {
       'I9',
       at,
       cpu.id,
-      `self-deadlock: cpu${cpu.id}${op ? ` in ${describeOperation(op)}` : ''} takes ${s.lock} while holding it`,
+      `self-deadlock: cpu${cpu.id}${op ? ` in \`${describeOperation(op)}\`` : ''} takes ${s.lock} while holding it`,
       { ...(op ? { op: op.op, fn: op.fn } : {}), lock: s.lock },
     );
   }
@@ -172,7 +172,7 @@ export class Monitor {
       .filter((c) => !c.done)
       .map(
         (c) =>
-          `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in ${describeOperation(c.current.op)})` : ''}`,
+          `${c.pending?.note ?? `cpu${c.id} blocked at ${c.pending?.kind ?? '?'}`}${c.current ? ` (in \`${describeOperation(c.current.op)}\`)` : ''}`,
       );
     const holds = this.cpus
       .map((c) => [c.id, mem.mutexes.heldBy(c.id)] as const)

@@ -896,7 +896,8 @@ export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = {
     runsUntilFailure: 41,
     cpus: 2,
     ops: 3,
-    message: 'cpu1 tramp(f0, rcu) got md #0 (A0) with func f0 and users 0',
+    message:
+      'cpu1 `rcu_read_lock(); md = kfunc_md_find(f0); md->users, md->func; rcu_read_unlock();` got md #0 (A0) with func f0 and users 0',
   },
   D2: {
     finding: 'D2',
@@ -904,7 +905,7 @@ export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = {
     cpus: 2,
     ops: 2,
     message:
-      'cpu1 tramp(f0, rcu) got md #0 (A0) with func 0xa5a5a5a5a5a5a800 (not a function: stale or uninitialised) and users 1; a get(f0) on another CPU was publishing it meanwhile (instruction first, md->func after)',
+      'cpu1 `rcu_read_lock(); md = kfunc_md_find(f0); md->users, md->func; rcu_read_unlock();` got md #0 (A0) with func 0xa5a5a5a5a5a5a800 (not a function: stale or uninitialised) and users 1; a get(f0) on another CPU was publishing it meanwhile (instruction first, md->func after)',
   },
   D6: {
     finding: 'D6',
@@ -912,7 +913,7 @@ export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = {
     cpus: 1,
     ops: 3,
     message:
-      'cpu0 put(md_f0): md_f0 = 0xffff88800000 is slot 0 of array A0, which has been freed (the array grew after get returned)',
+      'cpu0 `kfunc_md_put(md_f0);`: md_f0 = 0xffff88800000 is slot 0 of array A0, which has been freed (the array grew after get returned)',
   },
   'D7-warn': {
     finding: 'D7-warn',
@@ -934,6 +935,7 @@ export const RACE_BASELINE: Readonly<Record<string, RaceOutcome>> = {
     runsUntilFailure: 138,
     cpus: 2,
     ops: 3,
-    message: 'cpu1 during tramp(f0): load32 from freed pages@order0 at 0xffff88800000',
+    message:
+      'cpu1 during `md = kfunc_md_find(f0); md->users, md->func; /* no rcu_read_lock */`: load32 from freed pages@order0 at 0xffff88800000',
   },
 };
