@@ -99,19 +99,20 @@ export function checkConcurrent(impl: Implementation, opts: ConcurrentCheckOptio
   const strategy = opts.strategy ?? 'pct';
   const seed = opts.seed ?? DEFAULT_SEED;
   const { rcu, norcu } = impl.declares.readers;
-  const readers = rcu && norcu ? 'both' : rcu ? 'rcu' : 'norcu';
-  const notApplicable = [
+  const notApplicable: string[] = [
     ...(rcu && norcu ? [] : [`readers ${rcu ? 'without' : 'with'} rcu_read_lock: the implementation offers none`]),
     ...inapplicableChecks('concurrent', impl.declares).map((c) => `check ${c.check}: ${c.why}`),
   ];
   const failures = configs.flatMap((config): Failure[] => {
-    const gen = { ...DEFAULT_GEN, config, pokeByteOrder: ASCENDING, readers } as const;
+    // the search narrows 'both' to the readers the implementation declares
+    const gen = { ...DEFAULT_GEN, config, pokeByteOrder: ASCENDING, readers: 'both' } as const;
     const r = searchConcurrent(impl, {
       gen,
       strategy,
       seed: propertySeed(seed, config.name, `concurrent-${strategy}`),
       numRuns: opts.runs ?? (strategy === 'exhaustive' ? 10 : 200),
     });
+    if (r.notApplicable !== null) notApplicable.push(`${config.name}: ${r.notApplicable}`);
     const v = r.run?.violation;
     if (!r.run || !v) return [];
     const report = formatConcReport(r.run, { impl: impl.name, strategy, seed: r.seed, path: r.path });

@@ -4,6 +4,9 @@ import { locked } from '../impl/locked/store.ts';
 import { configurationByName } from '../model/config/index.ts';
 import { runCampaign } from './engine/sequential/campaign.ts';
 import { SUITES } from './engine/sequential/suites.ts';
+import { DEFAULT_GEN } from './engine/concurrent/arbitraries.ts';
+import { searchConcurrent } from './engine/concurrent/search.ts';
+import { ASCENDING } from './engine/core/scenario.ts';
 import { checkSequential } from './index.ts';
 
 // locked's store behind other declarations: what the harness does with a check that does not apply
@@ -36,5 +39,26 @@ describe('checks and suites that do not apply are reported, never passed in sile
     const c = runCampaign(ownLocks, [configurationByName('arm64-md-1,1')], SUITES, { seed: 1, numRuns: 5 });
     expect(c.results.every((r) => r.status === 'not-applicable')).toBe(true);
     expect(c.results[0]?.notApplicable).toMatch(/v4's lock discipline only/);
+  });
+
+  it('a reader the implementation does not offer: that search is not applicable, "both" narrows to what it offers', () => {
+    const rcuOnly: Implementation = {
+      ...locked,
+      name: 'rcu-only',
+      declares: { ...locked.declares, readers: { rcu: true, norcu: false } },
+    };
+    const gen = { ...DEFAULT_GEN, config: configurationByName('x86-A16'), pokeByteOrder: ASCENDING };
+    const norcu = searchConcurrent(rcuOnly, {
+      gen: { ...gen, readers: 'norcu' },
+      strategy: 'pct',
+      seed: 1,
+      numRuns: 5,
+    });
+    expect(norcu.holds).toBe(false);
+    expect(norcu.run).toBeNull();
+    expect(norcu.notApplicable).toMatch(/no such trampoline reader/);
+    const both = searchConcurrent(rcuOnly, { gen: { ...gen, readers: 'both' }, strategy: 'pct', seed: 1, numRuns: 30 });
+    expect(both.holds).toBe(true);
+    expect(both.notApplicable).toBeNull();
   });
 });

@@ -75,7 +75,7 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
   }
   if (c.json) io.out(`${JSON.stringify(jsonReport(c, results), null, 2)}\n`);
   else io.out(textReport(c, results));
-  return results.every((x) => x.r.holds) ? 0 : EXIT_VIOLATION;
+  return results.some((x) => failedRun(x.r) !== null) ? EXIT_VIOLATION : 0;
 }
 
 /** A configuration whose md window overlaps another occupant is a layout finding (D12), whatever the interleaving. */
@@ -93,6 +93,7 @@ function failedRun(r: ConcSearchResult): ConcRun | null {
 function cellFor(x: { config: Configuration; r: ConcSearchResult }): string {
   const run = failedRun(x.r);
   if (run) return pc.red(labelOf(run.violation));
+  if (x.r.notApplicable !== null) return pc.yellow('n/a');
   return layoutNote(x.config) ? pc.yellow('holds (D12)') : pc.green('holds');
 }
 
@@ -156,11 +157,14 @@ function textReport(
   const notes = [...new Set(results.map((x) => layoutNote(x.config)).filter((n): n is string => n !== null))];
   for (const n of notes)
     out.push(pc.yellow(`note: ${n} (${results.filter((x) => layoutNote(x.config) === n).length} configuration(s))`));
-  const violated = results.filter((x) => !x.r.holds).length;
+  const violated = results.filter((x) => failedRun(x.r) !== null).length;
+  const inapplicable = results.filter((x) => x.r.notApplicable !== null);
   const summary = [...groups.entries()].map(([k, xs]) => `${k} ×${xs.length}`).join(', ');
+  const na = inapplicable.length > 0 ? `, ${inapplicable.length} not applicable` : '';
   out.push(
-    `${results.length} properties: ${results.length - violated} hold, ${violated} violated${summary ? ` (${summary})` : ''}`,
+    `${results.length} properties: ${results.length - violated - inapplicable.length} hold, ${violated} violated${na}${summary ? ` (${summary})` : ''}`,
   );
+  for (const why of new Set(inapplicable.map((x) => x.r.notApplicable))) out.push(pc.yellow(`not applicable — ${why}`));
   return `${out.join('\n')}\n`;
 }
 

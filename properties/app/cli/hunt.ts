@@ -55,7 +55,7 @@ export function runHunt(h: HuntSettings, io: CliIo): number {
   });
   if (h.json) io.out(`${JSON.stringify(hunted.map(json), null, 2)}\n`);
   else io.out(text(h, hunted));
-  return hunted.some((x) => !x.r.holds) ? EXIT_VIOLATION : 0;
+  return hunted.some((x) => x.r.run?.violation) ? EXIT_VIOLATION : 0;
 }
 
 function parameters(t: FindingTarget): string {
@@ -73,7 +73,7 @@ function text(h: HuntSettings, hunted: readonly Hunted[]): string {
     const run = r.run;
     return [
       target.id,
-      r.holds ? pc.green('not found') : pc.red('found'),
+      r.notApplicable !== null ? pc.yellow('n/a') : r.holds ? pc.green('not found') : pc.red('found'),
       run ? `${cpuCount(run.scenario)}/${opCount(run.scenario)}` : '',
       run ? String(run.preemptions) : '',
       r.timeToFindMs === null
@@ -96,7 +96,7 @@ function text(h: HuntSettings, hunted: readonly Hunted[]): string {
       '',
     );
   }
-  const found = hunted.filter((x) => !x.r.holds).map((x) => x.target.id);
+  const found = hunted.filter((x) => x.r.run?.violation).map((x) => x.target.id);
   out.push(`${hunted.length} races hunted: ${found.length} found${found.length ? ` (${found.join(', ')})` : ''}`);
   return `${out.join('\n')}\n`;
 }
@@ -105,7 +105,8 @@ function json(x: Hunted): unknown {
   const run = x.r.run;
   return {
     race: x.target.id,
-    found: !x.r.holds,
+    found: Boolean(x.r.run?.violation),
+    notApplicable: x.r.notApplicable,
     parameters: parameters(x.target),
     cpus: run ? cpuCount(run.scenario) : null,
     ops: run ? opCount(run.scenario) : null,

@@ -33,6 +33,8 @@ export interface ConcSearchResult {
   readonly seed: number;
   readonly numRuns: number;
   readonly holds: boolean;
+  /** set (and holds false, run null) when the readers asked for are not ones the implementation offers */
+  readonly notApplicable: string | null;
   /** the shrunk counterexample, run once more with a timeline */
   readonly run: ConcRun | null;
   readonly finding: Finding | null;
@@ -57,8 +59,30 @@ export interface ConcSearchResult {
  * (or, for exhaustive, enumerates its schedules), shrinks a failure as a whole, and the
  * minimal case is run again with a timeline for the report.
  */
-export function searchConcurrent(impl: Implementation, opts: ConcSearchOptions): ConcSearchResult {
+export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions): ConcSearchResult {
   const started = performance.now();
+  const readers = offeredReaders(wanted.gen.readers, impl.declares.readers);
+  if (readers === null) {
+    return {
+      config: wanted.gen.config.name,
+      strategy: wanted.strategy,
+      seed: wanted.seed,
+      numRuns: wanted.numRuns,
+      holds: false,
+      notApplicable: `readers '${wanted.gen.readers}': ${impl.name} declares no such trampoline reader`,
+      run: null,
+      finding: null,
+      path: null,
+      runsUntilFailure: null,
+      shrinks: null,
+      timeToFindMs: null,
+      totalMs: 0,
+      unknown: 0,
+      explored: null,
+    };
+  }
+  // 'both' narrows to the reader the implementation offers
+  const opts: ConcSearchOptions = { ...wanted, gen: { ...wanted.gen, readers } };
   const accept = opts.accept ?? (() => true);
   let firstFailure: number | null = null;
   let unknown = 0;
@@ -105,6 +129,7 @@ export function searchConcurrent(impl: Implementation, opts: ConcSearchOptions):
     return {
       ...base,
       holds: true,
+      notApplicable: null,
       run: null,
       finding: null,
       path: null,
@@ -121,6 +146,7 @@ export function searchConcurrent(impl: Implementation, opts: ConcSearchOptions):
   return {
     ...base,
     holds: false,
+    notApplicable: null,
     run,
     finding: classifyConcurrent(run.violation),
     path: details.counterexamplePath,
@@ -154,4 +180,14 @@ function exploreFor(
     ...(opts.preemptionBound !== undefined ? { preemptionBound: opts.preemptionBound } : {}),
     ...(opts.maxExecutions !== undefined ? { maxExecutions: opts.maxExecutions } : {}),
   });
+}
+
+/** The readers to generate: those asked for that the implementation declares; null if none is left. */
+function offeredReaders(
+  asked: ConcGenOptions['readers'],
+  offered: { readonly rcu: boolean; readonly norcu: boolean },
+): ConcGenOptions['readers'] | null {
+  const rcu = asked !== 'norcu' && offered.rcu;
+  const norcu = asked !== 'rcu' && offered.norcu;
+  return rcu && norcu ? 'both' : rcu ? 'rcu' : norcu ? 'norcu' : null;
 }
