@@ -1,31 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Op } from '../../../impl/kernel/types.ts';
-import { locked } from '../../../impl/locked/store.ts';
-import type { Implementation, KfuncMdStore, TrampolineView } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import { formatConcReport } from './timeline.ts';
 import { must } from '../../engine/core/must.ts';
+import { blindReaders } from '../../../impl/testing/blind-readers.ts';
 
-// a store whose readers never find anything: no safety check can object, only the model can
-// (the engine side of this: properties/engine/concurrent/linearizability.test.ts)
-const blindReaders: Implementation = {
-  ...locked,
-  name: 'blind',
-  description: 'locked, with trampoline readers that never find an md',
-  create: (kernel) => {
-    const store = locked.create(kernel);
-    return Object.assign(Object.create(store) as KfuncMdStore, {
-      *trampoline(): Op<TrampolineView> {
-        yield* kernel.mem.rcuReadLock();
-        yield* kernel.mem.rcuReadUnlock();
-        return { md: 0, users: 0, func: 0 };
-      },
-    });
-  },
-};
-
+// the blind readers (impl/testing/blind-readers.ts): no safety check can object, only the model can
 describe('a linearizability counterexample in the report', () => {
   it('the search finds it and the report lists the history, each operation with its call and return times', () => {
     const r = searchConcurrent(blindReaders, {

@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Op } from '../../../impl/kernel/types.ts';
-import { locked } from '../../../impl/locked/store.ts';
-import type { Implementation, KfuncMdStore, TrampolineView } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { DEFAULT_GEN } from './arbitraries.ts';
 import { labelOf } from './classify.ts';
@@ -15,6 +12,7 @@ import { partitionByFunction } from './partition.ts';
 import type { ConcurrentOperation } from '../core/operations.ts';
 import type { ConcurrentScenario } from '../core/scenario.ts';
 import { modelInputFor } from '../core/world.ts';
+import { blindReaders } from '../../../impl/testing/blind-readers.ts';
 
 // a toy register, to test the search itself
 type RegOp = { kind: 'w'; v: number } | { kind: 'r'; v: number };
@@ -176,23 +174,7 @@ describe('linearizability against the kfunc_md model', () => {
   });
 });
 
-// a store whose readers never find anything: no safety check can object, only the model can
-const blindReaders: Implementation = {
-  ...locked,
-  name: 'blind',
-  description: 'locked, with trampoline readers that never find an md',
-  create: (kernel) => {
-    const store = locked.create(kernel);
-    return Object.assign(Object.create(store) as KfuncMdStore, {
-      *trampoline(): Op<TrampolineView> {
-        yield* kernel.mem.rcuReadLock();
-        yield* kernel.mem.rcuReadUnlock();
-        return { md: 0, users: 0, func: 0 };
-      },
-    });
-  },
-};
-
+// the blind readers (impl/testing/blind-readers.ts): no safety check can object, only the model can
 describe('linearizability in a run', () => {
   it('catches what no safety check can: a reader missing an md installed before it started', () => {
     const s: ConcurrentScenario = {
