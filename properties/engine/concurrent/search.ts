@@ -59,26 +59,33 @@ export interface ConcSearchResult {
  * (or, for exhaustive, enumerates its schedules), shrinks a failure as a whole, and the
  * minimal case is run again with a timeline for the report.
  */
+/** The fields of a search that found no counterexample. */
+const NOTHING_FOUND = {
+  run: null,
+  finding: null,
+  path: null,
+  runsUntilFailure: null,
+  shrinks: null,
+  timeToFindMs: null,
+  totalMs: 0,
+} as const;
+
 export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions): ConcSearchResult {
   const started = performance.now();
   const readers = offeredReaders(wanted.gen.readers, impl.declares.readers);
   if (readers === null) {
+    const { config, strategy, seed, numRuns } = { ...wanted, config: wanted.gen.config.name };
+    const why = `readers '${wanted.gen.readers}': ${impl.name} declares no such trampoline reader`;
     return {
-      config: wanted.gen.config.name,
-      strategy: wanted.strategy,
-      seed: wanted.seed,
-      numRuns: wanted.numRuns,
-      holds: false,
-      notApplicable: `readers '${wanted.gen.readers}': ${impl.name} declares no such trampoline reader`,
-      run: null,
-      finding: null,
-      path: null,
-      runsUntilFailure: null,
-      shrinks: null,
-      timeToFindMs: null,
-      totalMs: 0,
+      config,
+      strategy,
+      seed,
+      numRuns,
       unknown: 0,
       explored: null,
+      ...NOTHING_FOUND,
+      holds: false,
+      notApplicable: why,
     };
   }
   // 'both' narrows to the reader the implementation offers
@@ -126,18 +133,7 @@ export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions
     explored: exhaustive ? { executions, states, last } : null,
   };
   if (!details.failed || !details.counterexample) {
-    return {
-      ...base,
-      holds: true,
-      notApplicable: null,
-      run: null,
-      finding: null,
-      path: null,
-      runsUntilFailure: null,
-      shrinks: null,
-      timeToFindMs: null,
-      totalMs: performance.now() - started,
-    };
+    return { ...base, ...NOTHING_FOUND, holds: true, notApplicable: null, totalMs: performance.now() - started };
   }
   const minimal = details.counterexample[0];
   const shrunk = exhaustive ? traceFor(minimal, lastFound, impl, opts, accept) : minimal;
