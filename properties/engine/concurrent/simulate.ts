@@ -1,4 +1,6 @@
 import type { Implementation } from '../../../impl/contract/index.ts';
+import type { Op, Step } from '../../../impl/kernel/types.ts';
+import type { ConcurrentOperation } from '../core/operations.ts';
 import { Cpu, opGenerator, resultOf } from './cpu.ts';
 import type { OpValue } from './cpu.ts';
 import { Fingerprinter } from './fingerprint.ts';
@@ -102,6 +104,23 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
   const warnsBy = (cpu: number): number => kernel.warnings.filter((w) => w.cpu === cpu).length;
   const pendingBegin = new Map<number, string>();
 
+  /** The operation's next step; an exception the implementation throws ends the run as a crash. */
+  const resume = (cpu: Cpu, gen: Op<OpValue>, op: ConcurrentOperation): IteratorResult<Step, OpValue> | null => {
+    try {
+      return gen.next();
+    } catch (err) {
+      const what = err instanceof Error ? err.message : String(err);
+      violation = {
+        check: 'crash',
+        at: step,
+        cpu: cpu.id,
+        message: `cpu${cpu.id} \`${describeOperation(op)}\`: the implementation threw ${what}`,
+        detail: { op: op.op, fn: op.fn },
+      };
+      return null;
+    }
+  };
+
   /** Start operations on `cpu` until one has a step to perform (or the program ends). */
   const advance = (cpu: Cpu): void => {
     while (!violation && cpu.gen === null && cpu.pc < cpu.program.length) {
@@ -130,7 +149,8 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
       fp?.opStarted(cpu);
       if (opts.record) pendingBegin.set(cpu.id, describeOperation(op));
       mem.currentCpu = cpu.id;
-      const r = made.gen.next();
+      const r = resume(cpu, made.gen, op);
+      if (r === null) return;
       if (r.done) finish(cpu, h, r.value, 2 * step);
       else cpu.pending = r.value;
     }
@@ -202,7 +222,8 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     if (!cpu.started) h.call = 2 * step + 1;
     cpu.started = true;
     mem.currentCpu = pick;
-    const r = gen.next();
+    const r = resume(cpu, gen, h.op);
+    if (r === null) break;
     fp?.afterStep(cpu, performed);
     priv.performed(pick, performed, blocksBefore);
     const checked = monitor.afterStep(cpu, performed, step);

@@ -26,7 +26,7 @@ export const CHECKS = [
     says: 'the caller keeps the lock contract (the model names self-deadlocks and misuse)',
   },
   { name: 'deadlock', modes: ['sequential'], says: 'the implementation makes progress where the model does' },
-  { name: 'crash', modes: ['sequential'], says: 'the implementation does not throw' },
+  { name: 'crash', modes: ['sequential', 'concurrent'], says: 'the implementation does not throw' },
   { name: 'I5', modes: ['sequential', 'concurrent'], says: 'I5: no access to freed memory' },
   {
     name: 'result',

@@ -12,6 +12,7 @@ import type { Operation } from '../core/operations.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import type { Violation } from '../core/violation.ts';
 import { bootWorld, hexAddr, implWindow, mdIndex, modelInputOf } from '../core/world.ts';
+import type { World } from '../core/world.ts';
 import { SequentialCaller } from './caller.ts';
 import { checkPages } from './pages-check.ts';
 import { checkReaders } from './reader-check.ts';
@@ -51,7 +52,19 @@ export interface ExecuteOptions {
 export function execute(scenario: SequentialScenario, impl: Implementation, opts: ExecuteOptions = {}): Execution {
   const suite = suiteByName(scenario.suite);
   const oracle = new Oracle(modelInputOf(scenario, impl), opts.coverage);
-  const world: SequentialWorld = { ...bootWorld(scenario, impl), oracle };
+  let booted: World;
+  try {
+    booted = bootWorld(scenario, impl);
+  } catch (err) {
+    const what = err instanceof Error ? err.message : String(err);
+    return {
+      scenario,
+      executed: [],
+      steps: [],
+      violation: { check: 'crash', at: -1, message: `create() threw ${what}` },
+    };
+  }
+  const world: SequentialWorld = { ...booted, oracle };
   // checks that do not apply to what the implementation declares are not made (and reported as not applicable)
   const skipped = new Set<CheckName>(inapplicableChecks('sequential', impl.declares).map((c) => c.check));
   const applies = (check: CheckName): boolean => !skipped.has(check);

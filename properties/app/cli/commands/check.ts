@@ -11,7 +11,9 @@ import type { PropertyResult } from '../../../engine/sequential/property.ts';
 import type { Execution } from '../../../engine/sequential/executor.ts';
 import { SUITES, suiteByName } from '../../../engine/sequential/suites.ts';
 import type { Suite } from '../../../engine/sequential/suites.ts';
-import { IMPLEMENTATIONS, implementationByName } from '../../../impls/registry.ts';
+import type { Implementation } from '../../../../impl/contract/index.ts';
+import { IMPLEMENTATIONS } from '../../../impls/registry.ts';
+import { resolveImplementation } from '../plugin.ts';
 import { runHunt } from '../hunt.ts';
 import { formatCounterexample, summaryLine } from '../../report/counterexample.ts';
 import { COUNTEREXAMPLE_DIR } from '../../../engine/core/counterexample.ts';
@@ -60,7 +62,11 @@ export function registerCheck(program: Command, io: CliIo): void {
     .description(
       'run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs',
     )
-    .option('--impl <name>', `implementation to check (${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`, 'v4')
+    .option(
+      '--impl <name|file>',
+      `implementation to check: a built-in one (${IMPLEMENTATIONS.map((i) => i.name).join(', ')}) or a module file of yours (.ts or .js) exporting one`,
+      'v4',
+    )
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x86', 'arm64', 'all']).default('all'))
     .option('--config <name>', 'one configuration (see kfmd configs) or all', 'all')
     .option('--suite <name>', `one property suite (${SUITES.map((s) => s.name).join(', ')}) or all`, 'all')
@@ -103,20 +109,22 @@ export function registerCheck(program: Command, io: CliIo): void {
       'concurrent: search for every known race (D1, D2, D6, D7, unprotected reader) under its own parameters',
     )
     .option('--time-limit <seconds>', 'concurrent --hunt: search time per race', '60')
-    .action((opts: CheckOptions, cmd: Command) => {
+    .action(async (opts: CheckOptions, cmd: Command) => {
+      const impl = await resolveImplementation(opts.impl);
       const status = opts.schedule
-        ? concurrent(opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io)
-        : check(opts, io);
+        ? concurrent(impl, opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io)
+        : check(impl, opts, io);
       if (status !== 0) throw new ExitStatus(status);
     });
 }
 
-function concurrent(opts: CheckOptions, strategy: StrategyName, defaultRuns: boolean, io: CliIo): number {
-  const impl = implementationByName(opts.impl);
-  if (!impl)
-    throw new UsageError(
-      `unknown implementation "${opts.impl}" (known: ${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`,
-    );
+function concurrent(
+  impl: Implementation,
+  opts: CheckOptions,
+  strategy: StrategyName,
+  defaultRuns: boolean,
+  io: CliIo,
+): number {
   if (opts.hunt) {
     const runs = defaultRuns ? null : positiveInt(opts.runs, '--runs');
     const timeLimitMs = positiveInt(opts.timeLimit, '--time-limit') * 1000;
@@ -171,12 +179,7 @@ function nonNegativeInt(s: string, flag: string): number {
   return s === '0' ? 0 : positiveInt(s, flag);
 }
 
-function check(opts: CheckOptions, io: CliIo): number {
-  const impl = implementationByName(opts.impl);
-  if (!impl)
-    throw new UsageError(
-      `unknown implementation "${opts.impl}" (known: ${IMPLEMENTATIONS.map((i) => i.name).join(', ')})`,
-    );
+function check(impl: Implementation, opts: CheckOptions, io: CliIo): number {
   const runs = positiveInt(opts.runs, '--runs');
   const seed = integer(opts.seed, '--seed');
   const configs = selectConfigs(opts);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { execute } from '../../../engine/sequential/executor.ts';
 import { classifyExecution } from '../../../engine/sequential/property.ts';
 import { implementationByName } from '../../../impls/registry.ts';
+import { resolveImplementation } from '../plugin.ts';
 import { formatCounterexample } from '../../report/counterexample.ts';
 import { CounterexampleFileError, loadCounterexample } from '../../../engine/core/counterexample.ts';
 import { ConfigError, configurationByName } from '../../../../model/config/index.ts';
@@ -15,14 +16,17 @@ export function registerReplay(program: Command, io: CliIo): void {
     .command('replay')
     .description('run a saved counterexample again (exit 1 if it still fails, 0 if it now holds)')
     .argument('<file>', 'a counterexample saved by kfmd check')
-    .option('--impl <name>', 'replay against another implementation than the one recorded')
-    .action((file: string, opts: { impl?: string }) => {
-      const status = replay(file, opts.impl, io);
+    .option(
+      '--impl <name|file>',
+      'replay against another implementation than the one recorded (a name or a module file)',
+    )
+    .action(async (file: string, opts: { impl?: string }) => {
+      const status = await replay(file, opts.impl, io);
       if (status !== 0) throw new ExitStatus(status);
     });
 }
 
-function replay(file: string, implName: string | undefined, io: CliIo): number {
+async function replay(file: string, implName: string | undefined, io: CliIo): Promise<number> {
   let saved;
   try {
     saved = loadCounterexample(file);
@@ -32,9 +36,9 @@ function replay(file: string, implName: string | undefined, io: CliIo): number {
     if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
   }
-  const name = implName ?? saved.impl;
-  const impl = implementationByName(name);
-  if (!impl) throw new UsageError(`${file}: unknown implementation "${name}"`);
+  const impl = implName !== undefined ? await resolveImplementation(implName) : implementationByName(saved.impl);
+  if (!impl) throw new UsageError(`${file}: unknown implementation "${saved.impl}" (replay it with --impl FILE)`);
+  const name = impl.name;
   if (saved.kind === 'concurrent') return replayConcurrent(saved, impl, io);
   const ex = execute(saved.scenario, impl);
   if (!ex.violation) {
