@@ -8,7 +8,7 @@ const KFMD = join(import.meta.dirname, '..', 'cli', 'kfmd.mjs');
 
 /** `kfmd check --schedule pct --hunt` against v4: every known race found, small, and replayable. */
 describe('kfmd check --hunt', () => {
-  it('finds D1, D2, D6, D7 (both byte orders) and the unprotected reader on v4, each within 3 CPUs and 6 operations', () => {
+  it('finds D1, D2, D6, D7 (both byte orders), the unprotected reader and D16 (arm64) on v4, each within 3 CPUs and 6 operations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kfmd-hunt-'));
     const r = spawnSync(process.execPath, [KFMD, 'check', '--schedule', 'pct', '--hunt', '--json'], {
       cwd: dir,
@@ -24,7 +24,7 @@ describe('kfmd check --hunt', () => {
       timeToFindMs: number;
       file: string;
     }[];
-    expect(races.map((x) => x.race)).toEqual(['D1', 'D2', 'D6', 'D7-warn', 'D7-index', 'NORCU']);
+    expect(races.map((x) => x.race)).toEqual(['D1', 'D2', 'D6', 'D7-warn', 'D7-index', 'NORCU', 'D16']);
     for (const x of races) {
       expect(x.found, x.race).toBe(true);
       expect(x.cpus).toBeLessThanOrEqual(3);

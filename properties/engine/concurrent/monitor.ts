@@ -30,6 +30,10 @@ export class Monitor {
   private violations = 0;
   /** a torn observation made by the CPU during its current operation */
   private readonly torn = new Map<number, Observation>();
+  /** per CPU, the last whole observation of each window in its current operation */
+  private readonly lastSeen = new Map<number, Map<string, string>>();
+  /** the CPU read a window twice in its current operation and it changed in between (D16) */
+  private readonly reread = new Map<number, { readonly fn: string; readonly first: string; readonly then: string }>();
   /** readers that overlapped a get() of their own function on another CPU */
   private readonly overlappedGet = new Set<number>();
   /** I8 reads torn index instructions: only for an implementation that keeps one in the padding */
@@ -47,6 +51,8 @@ export class Monitor {
   opStarting(cpu: Cpu, op: ConcurrentOperation, step: number): Violation | null {
     this.watch.forget(cpu.id);
     this.torn.delete(cpu.id);
+    this.lastSeen.delete(cpu.id);
+    this.reread.delete(cpu.id);
     this.overlappedGet.delete(cpu.id);
     if (op.op !== 'put') return null;
     const held = cpu.holdings.latest(op.fn);
@@ -91,12 +97,18 @@ export class Monitor {
       const w = kernel.warnings[this.warnings];
       this.warnings = kernel.warnings.length;
       const t = this.torn.get(cpu.id);
-      const after = t ? ` after reading ${t.fn}'s window mid-poke as ${hexOf(t.bytes)}` : '';
+      const rr = this.reread.get(cpu.id);
+      const after = t?.midPoke
+        ? ` after reading ${t.fn}'s window mid-poke as ${hexOf(t.bytes)}`
+        : rr
+          ? ` after reading ${rr.fn}'s window twice: ${rr.first}, then ${rr.then} (find's two loads are no snapshot)`
+          : '';
       return {
         violation: this.violate('warn', at, cpu.id, `cpu${cpu.id} WARN ${w.site}${after}: ${w.message}`, {
           ...detail,
           site: w.site,
-          torn: t !== undefined,
+          torn: t?.midPoke === true,
+          reread: rr !== undefined,
         }),
         touched,
       };
@@ -188,6 +200,15 @@ export class Monitor {
   }
 
   private observed(cpu: Cpu, o: Observation, at: number, detail: ViolationDetail): Violation | null {
+    const bytes = hexOf(o.bytes);
+    let seen = this.lastSeen.get(cpu.id);
+    if (!seen) this.lastSeen.set(cpu.id, (seen = new Map<string, string>()));
+    const before = seen.get(o.fn);
+    seen.set(o.fn, bytes);
+    // arm64: two whole loads of the word, different words; x86: one observation assembled across a change
+    if (before !== undefined && before !== bytes) this.reread.set(cpu.id, { fn: o.fn, first: before, then: bytes });
+    if (o.torn && !o.midPoke)
+      this.reread.set(cpu.id, { fn: o.fn, first: 'part of one version', then: `the rest of another (${bytes})` });
     if (!o.torn) return null;
     this.torn.set(cpu.id, o);
     if (!this.decodesText) return null;
@@ -199,8 +220,8 @@ export class Monitor {
       'I8',
       at,
       cpu.id,
-      `cpu${cpu.id} read ${o.fn}'s window mid-poke as ${hexOf(o.bytes)} = index ${decoded.index} (< count ${count}), an instruction nobody wrote`,
-      { ...detail, torn: true },
+      `cpu${cpu.id} read ${o.fn}'s window ${o.midPoke ? 'mid-poke' : 'across a change (two loads, two versions)'} as ${bytes} = index ${decoded.index} (< count ${count}), an instruction nobody wrote`,
+      { ...detail, torn: o.midPoke, reread: !o.midPoke },
     );
   }
 

@@ -37,6 +37,8 @@ export const FINDING_TARGETS: readonly FindingTarget[] = [
   // a torn index stays below the capacity only if the capacity exceeds 0x90: one real 4 KiB page
   target('D7-index', { readers: 'rcu', pokeByteOrder: LOW_BYTE_FIRST, entriesPerPage: 256, maxOrder: 0 }),
   target('NORCU', { readers: 'norcu' }),
+  // find's two loads of the padding straddle a restore: on arm64 the NOP word itself becomes the index
+  target('D16', { readers: 'rcu', config: 'arm64-md-1,1', functions: 1 }),
 ];
 
 export function findingTarget(id: string): FindingTarget {

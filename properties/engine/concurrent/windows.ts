@@ -6,6 +6,12 @@ export interface Observation {
   readonly bytes: readonly number[];
   /** no committed version, since the reader's first load of the window, equals what it saw */
   readonly torn: boolean;
+  /**
+   * some load of it found a poke in progress (bytes stored since the last commit): a torn write,
+   * D7. A torn observation none of whose loads did is a torn read (D16): each load saw a whole
+   * window, but the window changed between the loads.
+   */
+  readonly midPoke: boolean;
 }
 
 const NOTHING: readonly never[] = [];
@@ -24,6 +30,8 @@ interface Partial {
   readonly bytes: (number | null)[];
   /** index into versions of the version current at the first load */
   readonly since: number;
+  /** a load found the window mid-poke */
+  midPoke: boolean;
 }
 
 /**
@@ -78,13 +86,17 @@ export class WindowWatch {
       if (!mine) this.partial.set(cpu, (mine = new Map<string, Partial>()));
       let obs = mine.get(w.fn);
       if (!obs)
-        mine.set(w.fn, (obs = { bytes: new Array<number | null>(w.size).fill(null), since: w.versions.length - 1 }));
+        mine.set(
+          w.fn,
+          (obs = { bytes: new Array<number | null>(w.size).fill(null), since: w.versions.length - 1, midPoke: false }),
+        );
+      if (w.written.size > 0) obs.midPoke = true;
       for (let p = Math.max(addr, w.start); p < Math.min(addr + bytes.length, w.start + w.size); p++)
         obs.bytes[p - w.start] = bytes[p - addr];
       if (obs.bytes.every((b) => b !== null)) {
         const seen = obs.bytes;
         const torn = !w.versions.slice(obs.since).includes(hexOf(seen));
-        done.push({ fn: w.fn, bytes: seen, torn });
+        done.push({ fn: w.fn, bytes: seen, torn, midPoke: obs.midPoke });
         mine.delete(w.fn);
       }
     }
@@ -108,7 +120,10 @@ export class WindowWatch {
       parts.push(`${w.fn}:${[...w.written].sort().join(',')}:${w.versions.slice(oldest).join('/')}`);
       for (const [cpu, m] of this.partial) {
         const o = m.get(w.fn);
-        if (o) parts.push(`c${cpu}@${o.since - oldest}:${o.bytes.map((b) => (b === null ? '_' : b)).join(',')}`);
+        if (o)
+          parts.push(
+            `c${cpu}@${o.since - oldest}${o.midPoke ? 'm' : ''}:${o.bytes.map((b) => (b === null ? '_' : b)).join(',')}`,
+          );
       }
     }
     return parts.join(';');

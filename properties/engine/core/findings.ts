@@ -105,6 +105,16 @@ export const FINDINGS: readonly Finding[] = [
     matches: (v) => v.check === 'warn' && d(v).site === 'find-bound' && d(v).torn === true,
   },
   {
+    id: 'D16',
+    title:
+      "find() reads the padding twice (exist(), then get_index): a put between the loads restores NOPs, and the second load's NOP word or bytes become an index",
+    modes: ['concurrent'],
+    matches: (v) =>
+      d(v).reread === true &&
+      d(v).torn !== true &&
+      ((v.check === 'warn' && d(v).site === 'find-bound') || v.check === 'I8'),
+  },
+  {
     id: 'D7-index',
     title: 'torn x86 5-byte text_poke: a reader decodes a half-written index below the capacity (a wrong md, silently)',
     modes: ['concurrent'],

@@ -10,8 +10,10 @@ export interface ViolationDetail {
   readonly rcu?: boolean;
   /** the WARN_ON_ONCE site that fired */
   readonly site?: string;
-  /** the WARNing CPU had just read a torn window */
+  /** the CPU had read a window mid-poke: a torn write (D7) */
   readonly torn?: boolean;
+  /** the CPU read a window in more than one load and it changed between them, each load seeing a whole window: a torn read (D16) */
+  readonly reread?: boolean;
   /** another CPU was inside get() of the same function while the reader ran */
   readonly getInFlight?: boolean;
   /** the reader saw an entry no kfunc_md code ever wrote: users < 0 (fresh pages hold 0xa5) */
