@@ -17,7 +17,7 @@ export interface FindingTarget {
   readonly accept: (run: ConcRun) => boolean;
 }
 
-function target(id: string, over: Partial<ConcGenOptions> & { config?: string } = {}): FindingTarget {
+function target(id: string, over: Partial<Omit<ConcGenOptions, 'config'>> & { config?: string } = {}): FindingTarget {
   const { config, ...rest } = over;
   return {
     id,
