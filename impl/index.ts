@@ -14,6 +14,11 @@ export type { TextWrite, WarnRecord, Violation, ViolationKind } from './kernel/e
 export type { Kernel } from './kernel/kernel.ts';
 export { createKernel } from './kernel/kernel.ts';
 export type { Memory } from './kernel/memory.ts';
+export type { RcuFlavour } from './kernel/types.ts';
+export type { RcuState } from './kernel/rcu.ts';
+export { RcuFlavours, RCU_HEAD_SIZE, RCU_HEAD_FUNC } from './kernel/rcu-flavours.ts';
+export type { RcuCallback } from './kernel/rcu-flavours.ts';
+export { FunctionTable, RCU_CALLBACK_TEXT, PERCPU_RELEASE_TEXT } from './kernel/functions.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';

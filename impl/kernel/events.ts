@@ -35,7 +35,13 @@ export type ViolationKind =
   | 'free-order-mismatch'
   | 'free-unknown'
   | 'mutex-unlock-not-owner'
-  | 'rcu-unlock-unbalanced';
+  | 'rcu-unlock-unbalanced'
+  /** call_rcu* on an rcu_head still queued (CONFIG_DEBUG_OBJECTS_RCU_HEAD) */
+  | 'rcu-head-reused'
+  /** rcu_do_batch finds rcu_head::func overwritten: the kernel would call garbage */
+  | 'rcu-head-corrupt'
+  /** memory freed with the wrong function (kfree of a vmalloc'ed kvmalloc block) */
+  | 'free-mismatch';
 
 /** Something a real kernel would oops/KASAN/lockdep on (or free_pages() would corrupt). The simulation carries on. */
 export interface Violation {

@@ -8,6 +8,7 @@ import { MutexTable } from './mutexes.ts';
 import type { KernelOptions } from './options.ts';
 import { PageAllocator } from './pages.ts';
 import { RcuState } from './rcu.ts';
+import { RcuFlavours } from './rcu-flavours.ts';
 import type { KernelSpec, PlacedFunction } from './spec.ts';
 import type { Addr } from './types.ts';
 import { layoutX86 } from './x86-text.ts';
@@ -24,6 +25,8 @@ export interface Kernel {
   readonly options: KernelOptions;
   readonly mem: Memory;
   readonly pages: PageAllocator;
+  /** the RCU flavours: RCU (mem.rcu's readers), RCU Tasks, RCU Tasks Trace, with call_rcu* callbacks */
+  readonly rcu: RcuFlavours;
   /** PAGE_SIZE */
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
@@ -62,6 +65,7 @@ class SimKernel implements Kernel {
   readonly options: KernelOptions;
   readonly mem: Memory;
   readonly pages: PageAllocator;
+  readonly rcu: RcuFlavours;
   readonly pageSize: number;
   readonly maxOrder: number;
   readonly pokeByteOrder: readonly number[];
@@ -97,6 +101,7 @@ class SimKernel implements Kernel {
     space.add('data', 'data', this.dataBase, new Uint8Array(DATA_SIZE));
     this.pages = new PageAllocator(space, this.pageSize, this.maxOrder, PAGE_BASE);
     this.mem = new Memory(space, this.events, new MutexTable(), new RcuState(), this.pages);
+    this.rcu = new RcuFlavours(this.mem);
 
     const at = (addr: Addr): number => addr - TEXT_BASE;
     this.bootNotes =

@@ -18,6 +18,8 @@ export class Memory {
   currentCpu = 0;
   /** Shared accesses performed so far (one per resumed Step); stamps logs and violations. */
   tick = 0;
+  /** blocked steps yielded by blockWhile, with the condition that keeps them blocked */
+  private readonly blockers = new WeakMap<Step, () => boolean>();
 
   constructor(
     private readonly space: AddressSpace,
@@ -150,10 +152,81 @@ export class Memory {
       this.violate('free-order-mismatch', addr, `free_pages(${hex(addr)}, ${order}) with the wrong order`);
   }
 
+  // ---- for the kernel primitives built on this door (impl/kernel/*.ts) ---------------------
+
+  /**
+   * A u32/u64 load a named kernel primitive performs (rcu_dereference in
+   * hlist_for_each_entry_rcu, rcu_do_batch reading rcu_head::func): a load step carrying `call`.
+   */
+  *loadAs(call: string, addr: Addr, size: 4 | 8 = 8): Op<number> {
+    yield { kind: size === 8 ? 'load64' : 'load32', addr, size, call };
+    return this.loadNow(addr, size);
+  }
+
+  /** A u32/u64 store a named kernel primitive performs (rcu_assign_pointer, WRITE_ONCE, call_rcu): a store step carrying `call`. */
+  *storeAs(call: string, addr: Addr, value: number, size: 4 | 8 = 8): Op<void> {
+    if (size === 8 && (!Number.isSafeInteger(value) || value < 0))
+      throw new RangeError(`${call}: store64 of non-address ${value}`);
+    yield { kind: size === 8 ? 'store64' : 'store32', addr, size, value, call };
+    this.storeNow(addr, littleEndian(value, size));
+  }
+
+  /**
+   * One indivisible read-modify-write of a u32 (atomic_add_return, atomic_inc_not_zero,
+   * this_cpu_add): one store32 step carrying `call` and `operand`, and no `value`. `update` maps
+   * the old value, as an i32, to the new one, or to undefined for no store (a failed
+   * atomic_inc_not_zero). Returns the old value as an i32 (0 for unmapped memory).
+   */
+  *atomic32(call: string, addr: Addr, operand: number, update: (old: number) => number | undefined): Op<number> {
+    yield { kind: 'store32', addr, size: 4, call, operand };
+    const seg = this.space.find(addr, 4);
+    if (!seg) {
+      this.tick++;
+      this.violate('write-unmapped', addr, `${call} on unmapped ${hex(addr)}`);
+      return 0;
+    }
+    const old = seg.view.getInt32(addr - seg.base, true);
+    const next = update(old);
+    if (next === undefined) {
+      this.tick++;
+      if (seg.freed) this.violate('read-freed', addr, `${call} reads freed ${seg.name} at ${hex(addr)}`);
+    } else {
+      this.storeNow(addr, littleEndian(next, 4));
+    }
+    return old;
+  }
+
+  /** A step that is no load or store (an allocation, rcu_read_lock_trace, ...): yields it, counts it, then acts. */
+  *primitive<T>(step: Step, act: () => T): Op<T> {
+    yield step;
+    this.tick++;
+    return act();
+  }
+
+  /**
+   * Re-yields a blocked step (made by `step`, with blocked: true added) while `waiting()` holds;
+   * schedulers learn through stillBlocked whether the condition still holds.
+   */
+  *blockWhile(waiting: () => boolean, step: () => Step): Op<void> {
+    while (waiting()) {
+      const s: Step = { ...step(), blocked: true };
+      this.blockers.set(s, waiting);
+      yield s;
+      this.tick++;
+    }
+  }
+
+  /** Record a violation a kernel primitive detected (a double kfree, an unbalanced rcu_read_unlock_trace, ...). */
+  report(kind: ViolationKind, addr: Addr | undefined, note: string): void {
+    this.violate(kind, addr, note);
+  }
+
   // ---- scheduler support -----------------------------------------------------------------
 
   /** Whether resuming `cpu` at `step` would just re-yield (for schedulers; state may have changed since the yield). */
   stillBlocked(cpu: number, step: Step): boolean {
+    const waiting = this.blockers.get(step);
+    if (waiting) return waiting();
     if (step.kind === 'mutex_lock' && step.lock !== undefined) return this.mutexes.owner(step.lock) !== undefined;
     if (step.kind === 'sync_rcu' && step.blocked) return this.rcu.pendingReaders(cpu).length > 0;
     return false;
@@ -272,4 +345,17 @@ export class Memory {
       return `self-deadlock: cpu${cpu} calls synchronize_rcu inside its own RCU read-side section`;
     return `cpu${cpu} waits in synchronize_rcu for the RCU read-side section of ${pending.map((c) => `cpu${c}`).join(', ')}`;
   }
+}
+
+/** `value` as `size` little-endian bytes (u32 bit pattern for i32 values; u64 for addresses). */
+function littleEndian(value: number, size: 4 | 8): number[] {
+  const bytes: number[] = [];
+  if (size === 4) {
+    const v = value >>> 0;
+    for (let i = 0; i < 4; i++) bytes.push((v >>> (8 * i)) & 0xff);
+    return bytes;
+  }
+  const v = BigInt(value);
+  for (let i = 0n; i < 8n; i++) bytes.push(Number((v >> (8n * i)) & 0xffn));
+  return bytes;
 }

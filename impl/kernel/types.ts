@@ -9,6 +9,13 @@
 /** Simulated addresses are plain numbers (all below 2^48, so they stay exact doubles). */
 export type Addr = number;
 
+/**
+ * The RCU flavours the simulation keeps apart (kernel/rcu/): classic RCU (`rcu_read_lock`,
+ * `synchronize_rcu`), RCU Tasks (`synchronize_rcu_tasks`) and RCU Tasks Trace
+ * (`rcu_read_lock_trace`, `synchronize_rcu_tasks_trace`). See rcu-flavours.ts.
+ */
+export type RcuFlavour = 'rcu' | 'rcu_tasks' | 'rcu_tasks_trace';
+
 export type StepKind =
   | 'load8'
   | 'load32'
@@ -39,6 +46,24 @@ export interface Step {
   readonly blocked?: boolean;
   /** human-readable explanation; on a blocked step it names who is blocking and why */
   readonly note?: string;
+  /**
+   * rcu_read_lock / rcu_read_unlock / sync_rcu steps of another flavour than classic RCU
+   * (absent: classic RCU, as on every step v4 and `locked` take)
+   */
+  readonly rcu?: RcuFlavour;
+  /**
+   * The kernel function a step belongs to when its kind alone does not name it: `kvmalloc` on an
+   * alloc_pages step, `kfree` on a free_pages step, `call_rcu_tasks` on the store64 that writes
+   * rcu_head::func, `atomic_dec_and_test` on an atomic read-modify-write, and so on. StepKind
+   * stays closed, so tables over it stay exhaustive; this field says what a kind stands for.
+   */
+  readonly call?: string;
+  /**
+   * An atomic read-modify-write (a store32 step whose `call` names it: atomic_add_return,
+   * atomic_inc_not_zero, this_cpu_add): its operand. Such a step has no `value`: what it stores
+   * depends on what it reads when it is performed.
+   */
+  readonly operand?: number;
 }
 
 /** An operation yielding Steps and finally returning T. Compose with `yield*`. */
