@@ -107,9 +107,12 @@ export function explore(scenario: ConcurrentScenario, impl: Implementation, opts
       });
       executions++;
       if (run.pruned) pruned++;
-      if (run.violation && (opts.accept?.(run) ?? true)) {
+      if (run.violation) {
+        // the run as explored: its schedule is the interleaving taken, so a criterion that reruns it
+        // (differential.ts) replays that interleaving, not the generated scenario's empty schedule
         const trace: ConcurrentScenario = { ...scenario, schedule: { kind: 'trace', decisions: run.decisions } };
-        return done({ ...run, scenario: trace }, bound, false);
+        const explored = { ...run, scenario: trace };
+        if (opts.accept?.(explored) ?? true) return done(explored, bound, false);
       }
       while (frames.length > 0 && frames[frames.length - 1].idx + 1 >= frames[frames.length - 1].alts.length)
         frames.pop();
