@@ -11,7 +11,22 @@ const SCANNED_DIRS = ['model', 'impl', 'properties'];
 const EXTENSIONS = ['.ts', '.mts', '.mjs', '.md'];
 
 /** The IDs the findings tables report (sequential and concurrent). */
-const FINDING_IDS = ['D1', 'D2', 'D3', 'D3b', 'D6', 'D7-warn', 'D7-index', 'D8', 'D8b', 'D10', 'D10u', 'D12', 'NORCU', 'D16'];
+const FINDING_IDS = [
+  'D1',
+  'D2',
+  'D3',
+  'D3b',
+  'D6',
+  'D7-warn',
+  'D7-index',
+  'D8',
+  'D8b',
+  'D10',
+  'D10u',
+  'D12',
+  'NORCU',
+  'D16',
+];
 const INVARIANTS = Array.from({ length: 11 }, (_, i) => `I${i + 1}`);
 
 /** Sections the code cites today, plus the numbering the document keeps from its origin. */
