@@ -19,6 +19,17 @@ export type { RcuState } from './kernel/rcu.ts';
 export { RcuFlavours, RCU_HEAD_SIZE, RCU_HEAD_FUNC } from './kernel/rcu-flavours.ts';
 export type { RcuCallback } from './kernel/rcu-flavours.ts';
 export { FunctionTable, RCU_CALLBACK_TEXT, PERCPU_RELEASE_TEXT } from './kernel/functions.ts';
+export {
+  Slab,
+  KMALLOC_BASE,
+  VMALLOC_BASE,
+  ZERO_SIZE_PTR,
+  GFP_KERNEL,
+  __GFP_ZERO,
+  KMALLOC_REDZONE,
+  POISON_FREE,
+} from './kernel/slab.ts';
+export type { SlabObject } from './kernel/slab.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';
@@ -32,6 +43,7 @@ export type { X86Case, X86MdOffsets } from './arch/x86-offsets.ts';
 export type * from './contract/index.ts';
 export { CONTRACT_VERSION, V4_LOCKING } from './contract/index.ts';
 export { LockedStore, locked } from './locked/store.ts';
+export { KfmdStore, kfmd } from './kfmd/store.ts';
 export { V4Store, V4_LAYOUT, v4 } from './v4/store.ts';
 export type { Slot } from './v4/store.ts';
 export { MD_SIZE, MD_USERS, MD_PAD0, MD_FUNC, KFUNC_MD_MUTEX, entriesPerPage, orderOf } from './v4/layout.ts';
