@@ -19,6 +19,17 @@ export type { RcuState } from './kernel/rcu.ts';
 export { RcuFlavours, RCU_HEAD_SIZE, RCU_HEAD_FUNC } from './kernel/rcu-flavours.ts';
 export type { RcuCallback } from './kernel/rcu-flavours.ts';
 export { FunctionTable, RCU_CALLBACK_TEXT, PERCPU_RELEASE_TEXT } from './kernel/functions.ts';
+export {
+  Slab,
+  KMALLOC_BASE,
+  VMALLOC_BASE,
+  ZERO_SIZE_PTR,
+  GFP_KERNEL,
+  __GFP_ZERO,
+  KMALLOC_REDZONE,
+  POISON_FREE,
+} from './kernel/slab.ts';
+export type { SlabObject } from './kernel/slab.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';

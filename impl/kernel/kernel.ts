@@ -9,6 +9,7 @@ import type { KernelOptions } from './options.ts';
 import { PageAllocator } from './pages.ts';
 import { RcuState } from './rcu.ts';
 import { RcuFlavours } from './rcu-flavours.ts';
+import { Slab } from './slab.ts';
 import type { KernelSpec, PlacedFunction } from './spec.ts';
 import type { Addr } from './types.ts';
 import { layoutX86 } from './x86-text.ts';
@@ -27,6 +28,8 @@ export interface Kernel {
   readonly pages: PageAllocator;
   /** the RCU flavours: RCU (mem.rcu's readers), RCU Tasks, RCU Tasks Trace, with call_rcu* callbacks */
   readonly rcu: RcuFlavours;
+  /** kmalloc / kvmalloc / kfree / kvfree / kfree_rcu, poisoned on free, with failure injection */
+  readonly slab: Slab;
   /** PAGE_SIZE */
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
@@ -66,6 +69,7 @@ class SimKernel implements Kernel {
   readonly mem: Memory;
   readonly pages: PageAllocator;
   readonly rcu: RcuFlavours;
+  readonly slab: Slab;
   readonly pageSize: number;
   readonly maxOrder: number;
   readonly pokeByteOrder: readonly number[];
@@ -102,6 +106,7 @@ class SimKernel implements Kernel {
     this.pages = new PageAllocator(space, this.pageSize, this.maxOrder, PAGE_BASE);
     this.mem = new Memory(space, this.events, new MutexTable(), new RcuState(), this.pages);
     this.rcu = new RcuFlavours(this.mem);
+    this.slab = new Slab(space, this.mem, this.rcu, this.pageSize, this.maxOrder);
 
     const at = (addr: Addr): number => addr - TEXT_BASE;
     this.bootNotes =
