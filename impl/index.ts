@@ -1,6 +1,7 @@
 /** Public surface of the byte-level implementation side (impl/ never imports model/ or properties/). */
 export type { Addr, Op, Step, StepKind } from './kernel/types.ts';
 export { EBUSY, EFAULT, EINVAL } from './kernel/types.ts';
+export { ENOMEM } from './kernel/types.ts';
 export type {
   KernelOptions,
   X86Options,
@@ -28,8 +29,26 @@ export {
   __GFP_ZERO,
   KMALLOC_REDZONE,
   POISON_FREE,
+  NR_CPUS,
 } from './kernel/slab.ts';
 export type { SlabObject } from './kernel/slab.ts';
+export {
+  PercpuRefs,
+  PERCPU_REF_SIZE,
+  PERCPU_REF_COUNT_PTR,
+  PERCPU_REF_DATA,
+  PERCPU_REF_DATA_SIZE,
+  PERCPU_DATA_COUNT,
+  PERCPU_DATA_FORCE_ATOMIC,
+  PERCPU_DATA_RELEASE,
+  PERCPU_DATA_REF,
+  PERCPU_COUNT_BIAS,
+  PERCPU_REF_INIT_ATOMIC,
+  __PERCPU_REF_ATOMIC,
+  __PERCPU_REF_DEAD,
+  __PERCPU_REF_ATOMIC_DEAD,
+} from './kernel/percpu-ref.ts';
+export type { PercpuRefRelease, PercpuRefView } from './kernel/percpu-ref.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';

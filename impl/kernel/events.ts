@@ -40,8 +40,10 @@ export type ViolationKind =
   | 'rcu-head-reused'
   /** rcu_do_batch finds rcu_head::func overwritten: the kernel would call garbage */
   | 'rcu-head-corrupt'
-  /** memory freed with the wrong function (kfree of a vmalloc'ed kvmalloc block) */
-  | 'free-mismatch';
+  /** memory freed with the wrong function (kfree of a vmalloc'ed kvmalloc block, of per-CPU memory) */
+  | 'free-mismatch'
+  /** an indirect call through a stored function pointer that holds no function (percpu_ref_data::release) */
+  | 'bad-callback';
 
 /** Something a real kernel would oops/KASAN/lockdep on (or free_pages() would corrupt). The simulation carries on. */
 export interface Violation {

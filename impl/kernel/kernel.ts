@@ -9,6 +9,7 @@ import type { KernelOptions } from './options.ts';
 import { PageAllocator } from './pages.ts';
 import { RcuState } from './rcu.ts';
 import { RcuFlavours } from './rcu-flavours.ts';
+import { PercpuRefs } from './percpu-ref.ts';
 import { Slab } from './slab.ts';
 import type { KernelSpec, PlacedFunction } from './spec.ts';
 import type { Addr } from './types.ts';
@@ -30,6 +31,8 @@ export interface Kernel {
   readonly rcu: RcuFlavours;
   /** kmalloc / kvmalloc / kfree / kvfree / kfree_rcu, poisoned on free, with failure injection */
   readonly slab: Slab;
+  /** percpu_ref_init / get / tryget_live / put / kill / exit on refs embedded in simulated memory */
+  readonly percpuRef: PercpuRefs;
   /** PAGE_SIZE */
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
@@ -70,6 +73,7 @@ class SimKernel implements Kernel {
   readonly pages: PageAllocator;
   readonly rcu: RcuFlavours;
   readonly slab: Slab;
+  readonly percpuRef: PercpuRefs;
   readonly pageSize: number;
   readonly maxOrder: number;
   readonly pokeByteOrder: readonly number[];
@@ -107,6 +111,7 @@ class SimKernel implements Kernel {
     this.mem = new Memory(space, this.events, new MutexTable(), new RcuState(), this.pages);
     this.rcu = new RcuFlavours(this.mem);
     this.slab = new Slab(space, this.mem, this.rcu, this.pageSize, this.maxOrder);
+    this.percpuRef = new PercpuRefs(this.mem, this.slab, (site, message) => this.warn(site, message));
 
     const at = (addr: Addr): number => addr - TEXT_BASE;
     this.bootNotes =

@@ -7,6 +7,7 @@ import {
   GFP_KERNEL,
   KMALLOC_BASE,
   KMALLOC_REDZONE,
+  NR_CPUS,
   POISON_FREE,
   VMALLOC_BASE,
   ZERO_SIZE_PTR,
@@ -181,7 +182,7 @@ describe('kfree and kvfree', () => {
     const h = (x: Addr): string => `0x${x.toString(16)}`;
     expect(k.violations.map((v) => [v.kind, v.addr, v.note])).toEqual([
       ['free-unknown', a + 8, `kfree(${h(a + 8)}) points inside the kmalloc object at ${h(a)}, not at its start`],
-      ['free-unknown', page, `kfree(${h(page)}) of something kmalloc/kvmalloc never returned`],
+      ['free-unknown', page, `kfree(${h(page)}) of something kmalloc/kvmalloc/alloc_percpu never returned`],
       ['double-free', a, `kvfree(${h(a)}) of an already freed kmalloc object`],
     ]);
     expect(bytesAt(k, page, 4)).toEqual([0xa5, 0xa5, 0xa5, 0xa5]);
@@ -200,6 +201,41 @@ describe('kfree and kvfree', () => {
     expect(k.slab.objectAt(v)?.freed).toBe(true);
     expect(bytesAt(k, v + 310, 10)).toEqual(new Array<number>(10).fill(POISON_FREE));
     expect(k.violations).toHaveLength(1);
+  });
+});
+
+describe('alloc_percpu and free_percpu', () => {
+  it('hand out NR_CPUS zeroed copies side by side, freed only by free_percpu', () => {
+    const k = kernel();
+    expect(NR_CPUS).toBe(8);
+    expect(firstStep(k, k.slab.allocPercpu(4))).toEqual({ kind: 'alloc_pages', call: '__alloc_percpu_gfp', size: 32 });
+    const p = run(k, k.slab.allocPercpu(4));
+    expect(k.slab.objectAt(p)).toEqual({ addr: p, size: 32, kind: 'percpu', freed: false });
+    expect(p % 32).toBe(0);
+    expect(bytesAt(k, p, 32)).toEqual(new Array<number>(32).fill(0));
+    expect(k.mem.isMapped(p + 32, 1)).toBe(false);
+    const o = run(k, k.slab.kmalloc(8));
+    run(k, k.slab.kvfree(p));
+    run(k, k.slab.freePercpu(o));
+    expect(k.violations.map((v) => [v.kind, v.note])).toEqual([
+      ['free-mismatch', `kvfree(0x${p.toString(16)}) of per-CPU memory (use free_percpu)`],
+      ['free-mismatch', `free_percpu(0x${o.toString(16)}) of a kmalloc object (use kvfree)`],
+    ]);
+    expect(firstStep(k, k.slab.freePercpu(p))).toEqual({ kind: 'free_pages', call: 'free_percpu', addr: p, size: 32 });
+    run(k, k.slab.freePercpu(p));
+    run(k, k.slab.freePercpu(0));
+    expect(k.slab.objectAt(p)?.freed).toBe(true);
+    expect(k.violations).toHaveLength(2);
+  });
+
+  it('fails like kmalloc: injected failures and sizes above KMALLOC_MAX_SIZE', () => {
+    const k = kernel();
+    k.slab.failNextAllocations(1);
+    expect(run(k, k.slab.allocPercpu(4))).toBe(0);
+    expect(run(k, k.slab.allocPercpu(64))).not.toBe(0); // 8 x 64 = KMALLOC_MAX_SIZE
+    expect(run(k, k.slab.allocPercpu(65))).toBe(0);
+    expect(run(k, k.slab.allocPercpu(0))).toBe(ZERO_SIZE_PTR);
+    expect(k.slab.attempts).toBe(4);
   });
 });
 

@@ -19,20 +19,30 @@ export const __GFP_ZERO = 0x100;
 export const KMALLOC_REDZONE = 16;
 /** POISON_FREE (include/linux/poison.h): what a freed object reads as; the page allocator poisons with the same byte. */
 export const POISON_FREE = FREED_PAGE_BYTE;
+/**
+ * NR_CPUS: the CPUs a per-CPU allocation has a copy for (for_each_possible_cpu). A simulated
+ * CPU with a higher id has no per-CPU copy.
+ */
+export const NR_CPUS = 8;
+
+type Kind = 'kmalloc' | 'vmalloc' | 'percpu';
 
 export interface SlabObject {
   readonly addr: Addr;
   /** the size asked for: the object's bytes, nothing after it is mapped */
   readonly size: number;
-  /** kmalloc (also what kvmalloc gives up to KMALLOC_MAX_CACHE_SIZE) or vmalloc (kvmalloc above it) */
-  readonly kind: 'kmalloc' | 'vmalloc';
+  /**
+   * kmalloc (also what kvmalloc gives up to KMALLOC_MAX_CACHE_SIZE), vmalloc (kvmalloc above
+   * it), or percpu (alloc_percpu: NR_CPUS copies side by side, `size` being all of them)
+   */
+  readonly kind: Kind;
   readonly freed: boolean;
 }
 
 interface Block {
   readonly seg: Segment;
   readonly size: number;
-  readonly kind: 'kmalloc' | 'vmalloc';
+  readonly kind: Kind;
 }
 
 /**
@@ -116,6 +126,15 @@ export class Slab {
     return this.allocate('kvcalloc', n * size, gfp | __GFP_ZERO, 'kvmalloc');
   }
 
+  /**
+   * __alloc_percpu_gfp(size, align, gfp) / alloc_percpu(type): NR_CPUS zeroed copies of `size`
+   * bytes; CPU c's copy (per_cpu_ptr) is at `p + c * size`. The kernel's per-CPU chunks interleave
+   * units differently; nothing here depends on that. Free it with free_percpu.
+   */
+  allocPercpu(size: number, gfp = GFP_KERNEL): Op<Addr> {
+    return this.allocate('__alloc_percpu_gfp', size * NR_CPUS, gfp | __GFP_ZERO, 'percpu');
+  }
+
   // ---- freeing ---------------------------------------------------------------------------------
 
   /** kfree(p): NULL and ZERO_SIZE_PTR are no-ops; vmalloc'ed memory, a double free or a foreign pointer are violations. */
@@ -126,6 +145,11 @@ export class Slab {
   /** kvfree(p): kfree or vfree, whichever allocated it. */
   kvfree(p: Addr): Op<void> {
     return this.release('kvfree', p);
+  }
+
+  /** free_percpu(p): only for alloc_percpu memory (and NULL). */
+  freePercpu(p: Addr): Op<void> {
+    return this.release('free_percpu', p);
   }
 
   /**
@@ -159,7 +183,7 @@ export class Slab {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private *allocate(call: string, size: number, gfp: number, via: 'kmalloc' | 'kvmalloc'): Op<Addr> {
+  private *allocate(call: string, size: number, gfp: number, via: 'kmalloc' | 'kvmalloc' | 'percpu'): Op<Addr> {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`${call}: size ${size}`);
     return yield* this.mem.primitive({ kind: 'alloc_pages', call, size }, () => {
       this.attempts++;
@@ -169,16 +193,17 @@ export class Slab {
       }
       if (size === 0) return ZERO_SIZE_PTR;
       if (!Number.isSafeInteger(size)) return 0;
-      const kind = via === 'kvmalloc' && size > this.kmallocMaxCacheSize ? 'vmalloc' : 'kmalloc';
-      if (kind === 'kmalloc' && size > this.kmallocMaxSize) return 0;
+      const kind: Kind =
+        via === 'percpu' ? 'percpu' : via === 'kvmalloc' && size > this.kmallocMaxCacheSize ? 'vmalloc' : 'kmalloc';
+      if (kind !== 'vmalloc' && size > this.kmallocMaxSize) return 0;
       return this.place(kind, size, (gfp & __GFP_ZERO) !== 0);
     });
   }
 
-  private place(kind: 'kmalloc' | 'vmalloc', size: number, zero: boolean): Addr {
+  private place(kind: Kind, size: number, zero: boolean): Addr {
     let addr: Addr;
     let mapped = size;
-    if (kind === 'kmalloc') {
+    if (kind !== 'vmalloc') {
       const align = Math.min(this.pageSize, 2 ** Math.ceil(Math.log2(Math.max(size, 8))));
       addr = Math.ceil(this.nextKmalloc / align) * align;
       this.nextKmalloc = addr + size + KMALLOC_REDZONE;
@@ -189,12 +214,12 @@ export class Slab {
       this.nextVmalloc = addr + mapped + this.pageSize;
     }
     const bytes = new Uint8Array(mapped).fill(zero ? 0 : FRESH_PAGE_BYTE);
-    const seg = this.space.add(`${kind}-${size}`, kind === 'kmalloc' ? 'slab' : 'vmalloc', addr, bytes);
+    const seg = this.space.add(`${kind}-${size}`, kind === 'vmalloc' ? 'vmalloc' : 'slab', addr, bytes);
     this.blocks.set(addr, { seg, size, kind });
     return addr;
   }
 
-  private *release(call: 'kfree' | 'kvfree', p: Addr): Op<void> {
+  private *release(call: 'kfree' | 'kvfree' | 'free_percpu', p: Addr): Op<void> {
     const block = this.blocks.get(p);
     yield* this.mem.primitive(
       { kind: 'free_pages', call, addr: p, ...(block ? { size: block.seg.bytes.length } : {}) },
@@ -207,7 +232,7 @@ export class Slab {
             p,
             inside
               ? `${call}(${hex(p)}) points inside the ${inside.kind} object at ${hex(inside.addr)}, not at its start`
-              : `${call}(${hex(p)}) of something kmalloc/kvmalloc never returned`,
+              : `${call}(${hex(p)}) of something kmalloc/kvmalloc/alloc_percpu never returned`,
           );
         } else if (block.seg.freed) {
           this.mem.report('double-free', p, `${call}(${hex(p)}) of an already freed ${block.kind} object`);
@@ -217,6 +242,10 @@ export class Slab {
             p,
             `kfree(${hex(p)}) of vmalloc'ed memory (kvmalloc fell back to vmalloc: use kvfree)`,
           );
+        } else if ((call === 'free_percpu') !== (block.kind === 'percpu')) {
+          const use =
+            block.kind === 'percpu' ? 'per-CPU memory (use free_percpu)' : `a ${block.kind} object (use kvfree)`;
+          this.mem.report('free-mismatch', p, `${call}(${hex(p)}) of ${use}`);
         } else {
           block.seg.freed = true;
           block.seg.bytes.fill(POISON_FREE);

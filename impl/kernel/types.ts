@@ -71,5 +71,7 @@ export type Op<T> = Generator<Step, T, void>;
 
 /** Negative errno values returned by text pokes (the kernel's -EBUSY, -EINVAL, -EFAULT of errno-base.h). */
 export const EFAULT = 14;
+/** ENOMEM (errno-base.h): percpu_ref_init returns -ENOMEM when an allocation fails. */
+export const ENOMEM = 12;
 export const EBUSY = 16;
 export const EINVAL = 22;
