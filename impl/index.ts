@@ -49,6 +49,25 @@ export {
   __PERCPU_REF_ATOMIC_DEAD,
 } from './kernel/percpu-ref.ts';
 export type { PercpuRefRelease, PercpuRefView } from './kernel/percpu-ref.ts';
+export {
+  HLIST_HEAD_SIZE,
+  HLIST_HEAD_FIRST,
+  HLIST_NODE_SIZE,
+  HLIST_NODE_NEXT,
+  HLIST_NODE_PPREV,
+  LIST_POISON2,
+  WILD_LINK,
+  hlistHeadInit,
+  hlistNodeInit,
+  hlistAddHeadRcu,
+  hlistAddTailRcu,
+  hlistDelRcu,
+  hlistDelInitRcu,
+  hlistUnhashed,
+  hlistForEachRcu,
+  hlistNodesRcu,
+  hlistPeek,
+} from './kernel/rcu-hlist.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';
