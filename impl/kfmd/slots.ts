@@ -14,6 +14,7 @@ import {
   bitmapShape,
   kfmdEntriesPerPage,
 } from './layout.ts';
+import type { BitmapShape } from './layout.ts';
 
 /** A slot get is about to claim. */
 export interface KfmdSlot {
@@ -63,6 +64,8 @@ export class KfmdSlots {
    * slot (D6). The kernel would keep the same short list of blocks.
    */
   private readonly arrays: { readonly base: Addr; readonly count: number }[] = [];
+  /** bitmapShape by capacity (pure arithmetic the kernel would redo; cached) */
+  private readonly shapes = new Map<number, BitmapShape>();
 
   constructor(private readonly kernel: Kernel) {
     this.perPage = kfmdEntriesPerPage(kernel.pageSize);
@@ -74,6 +77,12 @@ export class KfmdSlots {
 
   private get mem(): Memory {
     return this.kernel.mem;
+  }
+
+  private shape(count: number): BitmapShape {
+    let shape = this.shapes.get(count);
+    if (!shape) this.shapes.set(count, (shape = bitmapShape(count)));
+    return shape;
   }
 
   /** Grown-out arrays: kept mapped on purpose (StoreView.retained), never freed (D6, NORCU). */
@@ -235,7 +244,7 @@ export class KfmdSlots {
 
   /** The whole bitmap of `count` slots of which exactly [freeFrom, count) are free: one store per word. */
   private *fillBitmap(mds: Addr, count: number, freeFrom: number): Op<void> {
-    const shape = bitmapShape(count);
+    const shape = this.shape(count);
     let below: number[] = [];
     for (let l = 0; l < shape.sizes.length; l++) {
       const words: number[] = [];
@@ -255,7 +264,7 @@ export class KfmdSlots {
 
   /** The lowest slot whose bit is set, descending from the one-word top level; null when none is free. */
   private *lowestFree(mds: Addr, count: number): Op<number | null> {
-    const { offsets } = bitmapShape(count);
+    const { offsets } = this.shape(count);
     let j = 0;
     for (let l = offsets.length - 1; l >= 0; l--) {
       const w = yield* this.mem.load32(mds + (offsets[l] + j) * KFMD_MD_SIZE + KFMD_MD_MAP);
@@ -272,7 +281,7 @@ export class KfmdSlots {
 
   /** Set slot i's bit; a word that was 0 sets its bit one level up, and so on. */
   private *setBit(mds: Addr, count: number, index: number): Op<void> {
-    const { offsets } = bitmapShape(count);
+    const { offsets } = this.shape(count);
     let j = index;
     for (const off of offsets) {
       const p = off + (j >>> 5);
@@ -285,7 +294,7 @@ export class KfmdSlots {
 
   /** Clear slot i's bit; a word that becomes 0 clears its bit one level up, and so on. */
   private *clearBit(mds: Addr, count: number, index: number): Op<void> {
-    const { offsets } = bitmapShape(count);
+    const { offsets } = this.shape(count);
     let j = index;
     for (const off of offsets) {
       const p = off + (j >>> 5);

@@ -47,6 +47,8 @@ export class PaddingText {
   private readonly mem: Memory;
   /** bytes before the u32 index in the instruction: the x86 opcode (1), nothing on arm64 (0) */
   private readonly head: number;
+  /** those bytes (x86: b8), when every kfunc_md_arch_pretend(i) is they followed by the LE32 index; else null */
+  private readonly prefix: Uint8Array | null;
 
   constructor(
     kernel: Kernel,
@@ -54,6 +56,13 @@ export class PaddingText {
   ) {
     this.mem = kernel.mem;
     this.head = hooks.insnOffset - hooks.dataOffset;
+    const probe = hooks.pretend(0x12345678);
+    const prefix = probe.slice(0, this.head);
+    const plain =
+      probe.length === this.head + 4 &&
+      readU32le(probe, this.head) === 0x12345678 &&
+      equal(hooks.pretend(0).subarray(0, this.head), prefix);
+    this.prefix = plain ? prefix : null;
   }
 
   /**
@@ -78,7 +87,10 @@ export class PaddingText {
    */
   decode(bytes: Uint8Array): number | null {
     const index = readU32le(bytes, this.head);
-    return equal(bytes, this.hooks.pretend(index)) ? index : null;
+    const ours = this.prefix
+      ? equal(bytes.subarray(0, this.head), this.prefix)
+      : equal(bytes, this.hooks.pretend(index));
+    return ours ? index : null;
   }
 
   /**
