@@ -83,10 +83,12 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
     const at = executed.length;
     executed.push(cmd);
     const before = fn ? implWindow(world, fn) : [];
-    const event = toEvent(cmd, caller.holdings);
     const windowsBefore = world.oracle.context.windows;
-    const model = world.oracle.step(event);
+    // the implementation first: under 'any-free' the model judges the slot it chose by relation
     const impl = runImpl(cmd, world, caller.holdings);
+    const chosen = cmd.op === 'get' && impl.ok && impl.value ? mdIndex(world, impl.value) : null;
+    const observedIndex = chosen !== null && 'index' in chosen ? chosen.index : undefined;
+    const model = world.oracle.step(toEvent(cmd, caller.holdings, observedIndex));
     const warnSites = world.kernel.warnings.slice(cursor.warnings).map((w) => w.site);
     cursor.warnings = world.kernel.warnings.length;
     steps.push(record(world, cmd, fn, before, model.outcome, model.violation, impl, warnSites));
@@ -136,9 +138,12 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
 }
 
 /** The model event of a sequential command; put names the slot the caller's md came from. */
-export function toEvent(cmd: Operation, holdings: Holdings): ModelEvent {
+export function toEvent(cmd: Operation, holdings: Holdings, observedIndex?: number): ModelEvent {
   const putIndex = cmd.op === 'put' ? holdings.latest(cmd.fn)?.index : undefined;
-  const [event] = modelEvents(cmd, putIndex !== undefined ? { putIndex } : {});
+  const [event] = modelEvents(cmd, {
+    ...(putIndex !== undefined ? { putIndex } : {}),
+    ...(observedIndex !== undefined ? { observedIndex } : {}),
+  });
   if (event === undefined || modelEvents(cmd).length > 1) throw new Error(`${cmd.op} is not a sequential command`);
   return event;
 }
