@@ -2,10 +2,10 @@ import type { Addr } from './types.ts';
 
 /**
  * Flat simulated physical memory: a few disjoint byte segments (text, static data, page
- * blocks, kmalloc objects, vmalloc areas). Lookups are by containment; an access that is not fully inside one segment is
+ * blocks, and the slab's kmalloc objects, vmalloc areas and per-CPU blocks). Lookups are by containment; an access that is not fully inside one segment is
  * "unmapped" and the caller decides how to report it.
  */
-export type SegmentKind = 'text' | 'data' | 'pages' | 'slab' | 'vmalloc';
+export type SegmentKind = 'text' | 'data' | 'pages' | 'slab';
 
 export interface Segment {
   readonly name: string;
@@ -13,7 +13,7 @@ export interface Segment {
   readonly base: Addr;
   readonly bytes: Uint8Array;
   readonly view: DataView;
-  /** page blocks, slab objects and vmalloc areas: set when freed; the bytes stay (poisoned) so late loads are detectable */
+  /** page blocks and slab objects: set when freed; the bytes stay (poisoned) so late loads are detectable */
   freed: boolean;
   /** page blocks only */
   readonly order: number;

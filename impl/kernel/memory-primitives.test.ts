@@ -99,6 +99,7 @@ describe('Memory: atomic read-modify-write', () => {
     ).toBe(0);
     expect(k.mem.peek32(a)).toBe(0);
     expect(k.mem.tick).toBe(t + 1);
+    expect(k.violations).toEqual([]);
   });
 
   it('logs a text write like a plain store', () => {
@@ -146,6 +147,73 @@ describe('Memory: atomic read-modify-write', () => {
       ['read-freed', b + 4, `atomic_inc_not_zero reads freed pages@order0 at 0x${(b + 4).toString(16)}`],
       ['write-unmapped', 0x20, 'atomic_inc on unmapped 0x20'],
     ]);
+  });
+});
+
+describe('Memory: atomic read-modify-write of a pointer', () => {
+  it('cmpxchg: one store64 step with the new value as operand; stores only when the old value matches', () => {
+    const k = kernelWith(x86());
+    const a = k.defineStatic('v', new Array<number>(8).fill(0));
+    const cas = (expected: number, next: number) =>
+      k.mem.atomic64('cmpxchg', a, next, (old) => (old === expected ? next : undefined));
+    const op = cas(0, 0xffff_8100_0040);
+    expect(op.next().value).toEqual({ kind: 'store64', addr: a, size: 8, call: 'cmpxchg', operand: 0xffff_8100_0040 });
+    const t = k.mem.tick;
+    expect(op.next()).toEqual({ done: true, value: 0 });
+    expect(k.mem.tick).toBe(t + 1);
+    expect(k.mem.peek64(a)).toBe(0xffff_8100_0040);
+    expect(run(k, cas(0, 0x1234))).toBe(0xffff_8100_0040); // lost: nothing stored
+    expect(k.mem.peek64(a)).toBe(0xffff_8100_0040);
+    expect(k.mem.tick).toBe(t + 2);
+    expect(k.violations).toEqual([]);
+    expect(() =>
+      run(
+        k,
+        k.mem.atomic64('xchg', a, -1, () => -1),
+      ),
+    ).toThrow('xchg: store64 of non-address -1');
+  });
+
+  it('on freed memory is a write-freed (or read-freed without a store), on unmapped memory a write-unmapped', () => {
+    const k = kernelWith(x86(), 1);
+    const b = run(k, k.mem.allocPages(0));
+    run(k, k.mem.freePages(b, 0));
+    expect(
+      run(
+        k,
+        k.mem.atomic64('xchg', b, 5, () => 5),
+      ),
+    ).toBe(Number(0x6b6b6b6b6b6b6b6bn));
+    run(
+      k,
+      k.mem.atomic64('cmpxchg', b + 8, 5, () => undefined),
+    );
+    const t = k.mem.tick;
+    expect(
+      run(
+        k,
+        k.mem.atomic64('cmpxchg', 0x20, 5, () => 5),
+      ),
+    ).toBe(0);
+    expect(k.mem.tick).toBe(t + 1);
+    expect(k.mem.peek64(b)).toBe(5);
+    expect(k.violations.map((v) => [v.kind, v.addr, v.note])).toEqual([
+      ['write-freed', b, `store64 to freed pages@order0 at 0x${b.toString(16)}`],
+      ['read-freed', b + 8, `cmpxchg reads freed pages@order0 at 0x${(b + 8).toString(16)}`],
+      ['write-unmapped', 0x20, 'cmpxchg on unmapped 0x20'],
+    ]);
+  });
+
+  it('logs text writes like a plain store', () => {
+    const k = kernelWith(x86());
+    const ip = k.fn('f0').ip;
+    run(
+      k,
+      k.mem.atomic64('xchg', ip - 16, 0x9090909090, () => 0x9090909091),
+      1,
+    );
+    expect(k.textWrites.map((w) => [w.addr - ip, w.after, w.cpu])[0]).toEqual([-16, 0x91, 1]);
+    expect(k.textWrites).toHaveLength(8);
   });
 });
 

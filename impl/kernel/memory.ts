@@ -196,6 +196,32 @@ export class Memory {
     return old;
   }
 
+  /**
+   * One indivisible read-modify-write of a u64 pointer (cmpxchg of a pointer, xchg): one store64
+   * step carrying `call` and `operand` (for cmpxchg, the new value), and no `value`. `update` maps
+   * the old value to the new one, or to undefined for no store (a cmpxchg that found another
+   * value). Returns the old value (0 for unmapped memory).
+   */
+  *atomic64(call: string, addr: Addr, operand: number, update: (old: number) => number | undefined): Op<number> {
+    yield { kind: 'store64', addr, size: 8, call, operand };
+    const seg = this.space.find(addr, 8);
+    if (!seg) {
+      this.tick++;
+      this.violate('write-unmapped', addr, `${call} on unmapped ${hex(addr)}`);
+      return 0;
+    }
+    const old = Number(seg.view.getBigUint64(addr - seg.base, true));
+    const next = update(old);
+    if (next === undefined) {
+      this.tick++;
+      if (seg.freed) this.violate('read-freed', addr, `${call} reads freed ${seg.name} at ${hex(addr)}`);
+    } else {
+      if (!Number.isSafeInteger(next) || next < 0) throw new RangeError(`${call}: store64 of non-address ${next}`);
+      this.storeNow(addr, littleEndian(next, 8));
+    }
+    return old;
+  }
+
   /** A step that is no load or store (an allocation, rcu_read_lock_trace, ...): yields it, counts it, then acts. */
   *primitive<T>(step: Step, act: () => T): Op<T> {
     yield step;

@@ -276,6 +276,45 @@ describe('percpu_ref_kill: the switch to atomic mode', () => {
   });
 });
 
+describe('percpu_ref_kill: what it waits for', () => {
+  it('a get in flight on another ref does not hold the kill up', () => {
+    const { k, ref, released } = world();
+    const other = k.defineStatic('other', new Array<number>(16).fill(0));
+    expect(
+      run(
+        k,
+        k.percpuRef.init(other, function* () {}),
+      ),
+    ).toBe(0);
+    const reader = new Stepper(k, 1, k.percpuRef.get(other));
+    reader.resume(); // in flight on `other`
+    const steps = stepsOf(k, k.percpuRef.kill(ref), 0);
+    expect(steps.some((s) => s.blocked === true)).toBe(false);
+    expect(released).toHaveLength(1);
+    reader.finish();
+  });
+
+  it('in atomic mode a get is an atomic_long_add, a put an atomic_long_sub_and_test', () => {
+    const { k, ref } = world(PERCPU_REF_INIT_ATOMIC);
+    expect(stepsOf(k, k.percpuRef.get(ref)).map((s) => s.call)).toEqual([
+      'percpu_ref_get',
+      'percpu_ref_get',
+      'atomic_long_add',
+    ]);
+    expect(stepsOf(k, k.percpuRef.getMany(ref, 2)).map((s) => [s.call, s.operand])).toEqual([
+      ['percpu_ref_get_many', undefined],
+      ['percpu_ref_get_many', undefined],
+      ['atomic_long_add', 2],
+    ]);
+    expect(stepsOf(k, k.percpuRef.putMany(ref, 3)).map((s) => [s.call, s.operand])).toEqual([
+      ['percpu_ref_put_many', undefined],
+      ['percpu_ref_put_many', undefined],
+      ['atomic_long_sub_and_test', -3],
+    ]);
+    expect(k.percpuRef.peek(ref).atomic).toBe(1);
+  });
+});
+
 describe('percpu_ref: no implied grace period between kill and release', () => {
   /**
    * cpu1 looks the object up inside rcu_read_lock(), takes a reference before the kill, drops it,

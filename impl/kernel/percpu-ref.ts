@@ -81,8 +81,7 @@ export interface PercpuRefView {
 export class PercpuRefs {
   private readonly fns = new FunctionTable<PercpuRefRelease>(PERCPU_RELEASE_TEXT);
   /** get/put/tryget that read percpu mode and have not added to their CPU's counter yet */
-  private readonly inflight = new Map<number, { readonly ref: Addr; readonly cpu: number }>();
-  private nextOp = 1;
+  private readonly inflight = new Set<{ readonly ref: Addr; readonly cpu: number }>();
   /** refs whose data->count still carries PERCPU_COUNT_BIAS (percpu mode, not folded yet) */
   private readonly biased = new Set<Addr>();
 
@@ -104,20 +103,20 @@ export class PercpuRefs {
   *init(ref: Addr, release: PercpuRefRelease, flags = 0): Op<number> {
     const call = 'percpu_ref_init';
     const percpu = yield* this.slab.allocPercpu(4);
-    yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, percpu);
+    yield* this.mem.storeAs(call, countPtr(ref), percpu);
     if (percpu === 0) return -ENOMEM;
     const data = yield* this.slab.kzalloc(PERCPU_REF_DATA_SIZE);
     if (data === 0) {
       yield* this.slab.freePercpu(percpu);
-      yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, 0);
+      yield* this.mem.storeAs(call, countPtr(ref), 0);
       return -ENOMEM;
     }
     const atomic = (flags & PERCPU_REF_INIT_ATOMIC) !== 0;
     if (atomic) {
-      yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, withFlags(percpu, __PERCPU_REF_ATOMIC));
+      yield* this.mem.storeAs(call, countPtr(ref), withFlags(percpu, __PERCPU_REF_ATOMIC));
       yield* this.mem.storeAs(call, data + PERCPU_DATA_FORCE_ATOMIC, 1, 4);
     }
-    yield* this.mem.storeAs(call, data + PERCPU_DATA_COUNT, atomic ? 1 : 1 + PERCPU_COUNT_BIAS, 4);
+    yield* this.mem.storeAs(call, dataCount(data), atomic ? 1 : 1 + PERCPU_COUNT_BIAS, 4);
     if (atomic) this.biased.delete(ref);
     else this.biased.add(ref);
     yield* this.mem.storeAs(call, data + PERCPU_DATA_RELEASE, this.fns.pointer(release));
@@ -158,7 +157,7 @@ export class PercpuRefs {
 
   /** percpu_ref_is_dying(ref): killed (or exited). */
   *isDying(ref: Addr): Op<boolean> {
-    const p = yield* this.mem.loadAs('percpu_ref_is_dying', ref + PERCPU_REF_COUNT_PTR);
+    const p = yield* this.mem.loadAs('percpu_ref_is_dying', countPtr(ref));
     return (p & __PERCPU_REF_DEAD) !== 0;
   }
 
@@ -170,19 +169,15 @@ export class PercpuRefs {
   *kill(ref: Addr): Op<void> {
     const call = 'percpu_ref_kill';
     const cpu = this.mem.currentCpu;
-    const p = yield* this.mem.loadAs(call, ref + PERCPU_REF_COUNT_PTR);
+    const p = yield* this.mem.loadAs(call, countPtr(ref));
     if ((p & __PERCPU_REF_DEAD) !== 0)
       this.warn('percpu_ref_kill_and_confirm', `percpu_ref_kill_and_confirm called more than once on ${hex(ref)}!`);
-    yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, withFlags(p, __PERCPU_REF_DEAD));
+    yield* this.mem.storeAs(call, countPtr(ref), withFlags(p, __PERCPU_REF_DEAD));
     if ((p & __PERCPU_REF_ATOMIC) === 0) {
       // __percpu_ref_switch_to_atomic, then what percpu_ref_switch_to_atomic_rcu does
-      yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, withFlags(p, __PERCPU_REF_ATOMIC_DEAD));
-      const pending = [...this.inflight].filter(([, o]) => o.ref === ref).map(([id]) => id);
-      const waiting = (): number[] =>
-        pending.flatMap((id) => {
-          const o = this.inflight.get(id);
-          return o ? [o.cpu] : [];
-        });
+      yield* this.mem.storeAs(call, countPtr(ref), withFlags(p, __PERCPU_REF_ATOMIC_DEAD));
+      const pending = [...this.inflight].filter((o) => o.ref === ref);
+      const waiting = (): number[] => pending.filter((o) => this.inflight.has(o)).map((o) => o.cpu);
       yield* this.mem.blockWhile(
         () => waiting().length > 0,
         () => ({
@@ -199,8 +194,7 @@ export class PercpuRefs {
         sum += (yield* this.mem.loadAs('percpu_ref_switch_to_atomic_rcu', percpu + 4 * c, 4)) | 0;
       const data = yield* this.mem.loadAs(call, ref + PERCPU_REF_DATA);
       const delta = sum - PERCPU_COUNT_BIAS;
-      const count =
-        (yield* this.mem.atomic32('atomic_long_add', data + PERCPU_DATA_COUNT, delta, (old) => old + delta)) + delta;
+      const count = (yield* this.mem.atomic32('atomic_long_add', dataCount(data), delta, (old) => old + delta)) + delta;
       this.biased.delete(ref);
       if (count <= 0)
         this.warn(
@@ -218,11 +212,11 @@ export class PercpuRefs {
    */
   *exit(ref: Addr): Op<void> {
     const call = 'percpu_ref_exit';
-    const p = yield* this.mem.loadAs(call, ref + PERCPU_REF_COUNT_PTR);
+    const p = yield* this.mem.loadAs(call, countPtr(ref));
     const percpu = withoutFlags(p);
     if (percpu !== 0) {
       yield* this.slab.freePercpu(percpu);
-      yield* this.mem.storeAs(call, ref + PERCPU_REF_COUNT_PTR, __PERCPU_REF_ATOMIC_DEAD);
+      yield* this.mem.storeAs(call, countPtr(ref), __PERCPU_REF_ATOMIC_DEAD);
     }
     const data = yield* this.mem.loadAs(call, ref + PERCPU_REF_DATA);
     if (data === 0) return;
@@ -233,43 +227,46 @@ export class PercpuRefs {
   /** The ref's state, read with peeks (no step, no use-after-free report); for tests and the harness. */
   peek(ref: Addr): PercpuRefView {
     const m = this.mem;
-    const p = m.peek64(ref + PERCPU_REF_COUNT_PTR);
+    const p = m.peek64(countPtr(ref));
     const percpu = withoutFlags(p);
     const data = m.peek64(ref + PERCPU_REF_DATA);
     const mode = (p & __PERCPU_REF_ATOMIC) !== 0 ? 'atomic' : 'percpu';
-    const atomic = data !== 0 && m.isMapped(data, 4) ? m.peek32(data + PERCPU_DATA_COUNT) | 0 : 0;
-    const perCpu =
-      percpu !== 0 && m.isMapped(percpu, 4 * NR_CPUS)
-        ? Array.from({ length: NR_CPUS }, (_, c) => m.peek32(percpu + 4 * c) | 0)
-        : [];
+    // data and the per-CPU counters are 0 after percpu_ref_exit; freed memory stays mapped (poisoned)
+    const atomic = data !== 0 ? m.peek32(dataCount(data)) | 0 : 0;
+    const perCpu = percpu !== 0 ? Array.from({ length: NR_CPUS }, (_, c) => m.peek32(percpu + 4 * c) | 0) : [];
     const count = this.biased.has(ref) ? atomic - PERCPU_COUNT_BIAS + perCpu.reduce((a, b) => a + b, 0) : atomic;
     return { percpu, mode, dead: (p & __PERCPU_REF_DEAD) !== 0, data, atomic, perCpu, count };
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
-  /** get/put: this_cpu_add in percpu mode, an atomic add (and release at zero) in atomic mode. */
+  /** get (nr > 0) or put (nr < 0): this_cpu_add in percpu mode; in atomic mode an atomic add, and a put to zero releases. */
   private *add(call: string, ref: Addr, nr: number): Op<void> {
-    const p = yield* this.mem.loadAs(call, ref + PERCPU_REF_COUNT_PTR);
+    const p = yield* this.mem.loadAs(call, countPtr(ref));
     if ((p & __PERCPU_REF_ATOMIC_DEAD) === 0) {
       yield* this.perCpuAdd(ref, p, nr);
       return;
     }
     const data = yield* this.mem.loadAs(call, ref + PERCPU_REF_DATA);
-    const name = nr > 0 ? 'atomic_long_add' : 'atomic_long_sub_and_test';
-    const old = yield* this.mem.atomic32(name, data + PERCPU_DATA_COUNT, nr, (v) => v + nr);
-    if (nr < 0 && old + nr === 0) yield* this.release(call, ref, data);
+    const put = nr < 0;
+    const old = yield* this.mem.atomic32(
+      put ? 'atomic_long_sub_and_test' : 'atomic_long_add',
+      dataCount(data),
+      nr,
+      (v) => v + nr,
+    );
+    if (put && old + nr === 0) yield* this.release(call, ref, data);
   }
 
   private *tryGet(call: string, ref: Addr, live: boolean): Op<boolean> {
-    const p = yield* this.mem.loadAs(call, ref + PERCPU_REF_COUNT_PTR);
+    const p = yield* this.mem.loadAs(call, countPtr(ref));
     if ((p & __PERCPU_REF_ATOMIC_DEAD) === 0) {
       yield* this.perCpuAdd(ref, p, 1);
       return true;
     }
     if (live && (p & __PERCPU_REF_DEAD) !== 0) return false;
     const data = yield* this.mem.loadAs(call, ref + PERCPU_REF_DATA);
-    const old = yield* this.mem.atomic32('atomic_long_inc_not_zero', data + PERCPU_DATA_COUNT, 1, (v) =>
+    const old = yield* this.mem.atomic32('atomic_long_inc_not_zero', dataCount(data), 1, (v) =>
       v === 0 ? undefined : v + 1,
     );
     return old !== 0;
@@ -279,10 +276,10 @@ export class PercpuRefs {
   private *perCpuAdd(ref: Addr, p: number, nr: number): Op<void> {
     const cpu = this.mem.currentCpu;
     if (cpu >= NR_CPUS) throw new RangeError(`cpu${cpu} has no per-CPU counter (NR_CPUS = ${NR_CPUS})`);
-    const id = this.nextOp++;
-    this.inflight.set(id, { ref, cpu });
+    const op = { ref, cpu };
+    this.inflight.add(op);
     yield* this.mem.atomic32('this_cpu_add', p + 4 * cpu, nr, (v) => v + nr);
-    this.inflight.delete(id);
+    this.inflight.delete(op);
   }
 
   /** ref->data->release(ref) */
@@ -297,6 +294,18 @@ export class PercpuRefs {
         `${call}: percpu_ref_data::release of ${hex(ref)} is ${hex(ptr)}, no function`,
       );
   }
+}
+
+/** &ref->percpu_count_ptr */
+function countPtr(ref: Addr): Addr {
+  // Stryker disable next-line ArithmeticOperator: percpu_count_ptr is at offset 0, so ref - 0 is an equivalent mutant
+  return ref + PERCPU_REF_COUNT_PTR;
+}
+
+/** &data->count */
+function dataCount(data: Addr): Addr {
+  // Stryker disable next-line ArithmeticOperator: count is at offset 0, so data - 0 is an equivalent mutant
+  return data + PERCPU_DATA_COUNT;
 }
 
 /** percpu_count_ptr | flags (the pointer is beyond 32 bits: no bitwise OR) */

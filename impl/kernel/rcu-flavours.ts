@@ -67,7 +67,7 @@ interface Queued {
   readonly waitsFor: Snapshot;
   state: 'queued' | 'running' | 'done';
   /** the CPU invoking it, once running */
-  runner: number;
+  runner?: number;
 }
 
 /**
@@ -101,6 +101,7 @@ interface Queued {
  */
 export class RcuFlavours {
   private readonly states: Readonly<Record<RcuFlavour, RcuState>>;
+  /** callbacks queued or running, in the order they were queued (a finished one leaves) */
   private readonly queue: Queued[] = [];
   private readonly fns = new FunctionTable<RcuCallback>(RCU_CALLBACK_TEXT);
 
@@ -118,9 +119,9 @@ export class RcuFlavours {
     return this.fns.pointer(fn);
   }
 
-  /** Callbacks queued and not yet invoked (of `flavour`, or of all). */
+  /** Callbacks queued and not yet finished (of `flavour`, or of all). */
   pendingCallbacks(flavour?: RcuFlavour): number {
-    return this.queue.filter((q) => q.state !== 'done' && (flavour === undefined || q.flavour === flavour)).length;
+    return this.queue.filter((q) => flavour === undefined || q.flavour === flavour).length;
   }
 
   // ---- read side ---------------------------------------------------------------------------
@@ -215,7 +216,7 @@ export class RcuFlavours {
     yield* this.mem.storeAs(name, head + RCU_HEAD_FUNC, ptr);
     if (this.queue.some((q) => q.head === head && q.state === 'queued'))
       this.mem.report('rcu-head-reused', head, `${name} on rcu_head ${hex(head)} that is already queued`);
-    this.queue.push({ flavour, head, fn, ptr, cpu, waitsFor: this.snapshot(flavour), state: 'queued', runner: -1 });
+    this.queue.push({ flavour, head, fn, ptr, cpu, waitsFor: this.snapshot(flavour), state: 'queued' });
   }
 
   /** call_rcu(head, fn) */
@@ -259,9 +260,7 @@ export class RcuFlavours {
     const name = NAMES[flavour].barrier;
     const first: Step =
       flavour === 'rcu' ? { kind: 'sync_rcu', call: name } : { kind: 'sync_rcu', rcu: flavour, call: name };
-    const mine = yield* this.mem.primitive(first, () =>
-      this.queue.filter((q) => q.flavour === flavour && q.state !== 'done'),
-    );
+    const mine = yield* this.mem.primitive(first, () => this.queue.filter((q) => q.flavour === flavour));
     const readyOne = (): Queued | undefined => mine.find((q) => q.state === 'queued' && this.ready(q));
     for (;;) {
       const ready = readyOne();
@@ -323,6 +322,7 @@ export class RcuFlavours {
         `rcu_do_batch: rcu_head ${hex(q.head)} has func ${hex(func)}, not the ${hex(q.ptr)} ${NAMES[q.flavour].call} stored`,
       );
     q.state = 'done';
+    this.queue.splice(this.queue.indexOf(q), 1);
   }
 
   private waitNote(cpu: number, flavour: RcuFlavour, name: string, pending: readonly number[]): string {
@@ -332,7 +332,7 @@ export class RcuFlavours {
   }
 
   private barrierNote(cpu: number, name: string, q: Queued): string {
-    if (q.state === 'running') return `cpu${cpu} waits in ${name} for the callback cpu${q.runner} is running`;
+    if (q.state === 'running') return `cpu${cpu} waits in ${name} for the callback cpu${q.runner ?? '?'} is running`;
     const pending = this.pending(q.waitsFor);
     const section = `${NAMES[q.flavour].title} read-side section`;
     if (pending.includes(cpu)) return `self-deadlock: cpu${cpu} calls ${name} inside its own ${section}`;

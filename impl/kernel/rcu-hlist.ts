@@ -36,12 +36,12 @@ export const WILD_LINK = 0x6b6b_6b6b_6b6b;
 
 /** INIT_HLIST_HEAD(h) */
 export function* hlistHeadInit(mem: Memory, h: Addr): Op<void> {
-  yield* mem.storeAs('INIT_HLIST_HEAD', h + HLIST_HEAD_FIRST, 0);
+  yield* mem.storeAs('INIT_HLIST_HEAD', firstOf(h), 0);
 }
 
 /** INIT_HLIST_NODE(n): next and pprev NULL (unhashed) */
 export function* hlistNodeInit(mem: Memory, n: Addr): Op<void> {
-  yield* mem.storeAs('INIT_HLIST_NODE', n + HLIST_NODE_NEXT, 0);
+  yield* mem.storeAs('INIT_HLIST_NODE', nextOf(n), 0);
   yield* mem.storeAs('INIT_HLIST_NODE', n + HLIST_NODE_PPREV, 0);
 }
 
@@ -52,11 +52,11 @@ export function* hlistNodeInit(mem: Memory, n: Addr): Op<void> {
  */
 export function* hlistAddHeadRcu(mem: Memory, n: Addr, h: Addr): Op<void> {
   const call = 'hlist_add_head_rcu';
-  const first = link(yield* mem.loadAs(call, h + HLIST_HEAD_FIRST));
-  yield* mem.storeAs(call, n + HLIST_NODE_NEXT, first);
-  yield* mem.storeAs(call, n + HLIST_NODE_PPREV, h + HLIST_HEAD_FIRST);
-  yield* mem.storeAs(call, h + HLIST_HEAD_FIRST, n);
-  if (first !== 0) yield* mem.storeAs(call, first + HLIST_NODE_PPREV, n + HLIST_NODE_NEXT);
+  const first = link(yield* mem.loadAs(call, firstOf(h)));
+  yield* mem.storeAs(call, nextOf(n), first);
+  yield* mem.storeAs(call, n + HLIST_NODE_PPREV, firstOf(h));
+  yield* mem.storeAs(call, firstOf(h), n);
+  if (first !== 0) yield* mem.storeAs(call, first + HLIST_NODE_PPREV, nextOf(n));
 }
 
 /**
@@ -67,15 +67,15 @@ export function* hlistAddHeadRcu(mem: Memory, n: Addr, h: Addr): Op<void> {
 export function* hlistAddTailRcu(mem: Memory, n: Addr, h: Addr): Op<void> {
   const call = 'hlist_add_tail_rcu';
   let last = 0;
-  for (let i = link(yield* mem.loadAs(call, h + HLIST_HEAD_FIRST)); i !== 0;) {
+  for (let i = link(yield* mem.loadAs(call, firstOf(h))); i !== 0;) {
     last = i;
-    i = link(yield* mem.loadAs(call, i + HLIST_NODE_NEXT));
+    i = link(yield* mem.loadAs(call, nextOf(i)));
   }
   if (last === 0) return yield* hlistAddHeadRcu(mem, n, h);
-  const next = link(yield* mem.loadAs(call, last + HLIST_NODE_NEXT));
-  yield* mem.storeAs(call, n + HLIST_NODE_NEXT, next);
-  yield* mem.storeAs(call, n + HLIST_NODE_PPREV, last + HLIST_NODE_NEXT);
-  yield* mem.storeAs(call, last + HLIST_NODE_NEXT, n);
+  const next = link(yield* mem.loadAs(call, nextOf(last)));
+  yield* mem.storeAs(call, nextOf(n), next);
+  yield* mem.storeAs(call, n + HLIST_NODE_PPREV, nextOf(last));
+  yield* mem.storeAs(call, nextOf(last), n);
 }
 
 /**
@@ -110,10 +110,10 @@ export function* hlistDelInitRcu(mem: Memory, n: Addr): Op<void> {
 export function* hlistForEachRcu(mem: Memory, h: Addr, visit: (node: Addr) => Op<boolean | void>): Op<number> {
   const call = 'hlist_for_each_entry_rcu';
   let n = 0;
-  for (let pos = link(yield* mem.loadAs(call, h + HLIST_HEAD_FIRST)); pos !== 0;) {
+  for (let pos = link(yield* mem.loadAs(call, firstOf(h))); pos !== 0;) {
     n++;
     if ((yield* visit(pos)) === true) return n;
-    pos = link(yield* mem.loadAs(call, pos + HLIST_NODE_NEXT));
+    pos = link(yield* mem.loadAs(call, nextOf(pos)));
   }
   return n;
 }
@@ -130,22 +130,34 @@ export function* hlistNodesRcu(mem: Memory, h: Addr): Op<Addr[]> {
 /** The list as it stands, read with peeks (no step): for tests and the harness. Stops after `limit` nodes or at an unmapped link. */
 export function hlistPeek(mem: Memory, h: Addr, limit = 1000): Addr[] {
   const nodes: Addr[] = [];
-  for (let pos = mem.peek64(h + HLIST_HEAD_FIRST); pos !== 0 && nodes.length < limit;) {
+  for (let pos = mem.peek64(firstOf(h)); pos !== 0 && nodes.length < limit;) {
     nodes.push(pos);
-    if (!mem.isMapped(pos + HLIST_NODE_NEXT, 8)) break;
-    pos = mem.peek64(pos + HLIST_NODE_NEXT);
+    if (!mem.isMapped(nextOf(pos), 8)) break;
+    pos = mem.peek64(nextOf(pos));
   }
   return nodes;
 }
 
-/** A link as loaded, made storable: garbage becomes WILD_LINK. */
+/** A link as loaded (load64: never negative), made storable: garbage beyond 2^53 becomes WILD_LINK. */
 function link(v: number): Addr {
-  return Number.isSafeInteger(v) && v >= 0 ? v : WILD_LINK;
+  return Number.isSafeInteger(v) ? v : WILD_LINK;
+}
+
+/** &h->first */
+function firstOf(h: Addr): Addr {
+  // Stryker disable next-line ArithmeticOperator: first is at offset 0, so h - 0 is an equivalent mutant
+  return h + HLIST_HEAD_FIRST;
+}
+
+/** &n->next */
+function nextOf(n: Addr): Addr {
+  // Stryker disable next-line ArithmeticOperator: next is at offset 0, so n - 0 is an equivalent mutant
+  return n + HLIST_NODE_NEXT;
 }
 
 /** __hlist_del(n) */
 function* unlink(mem: Memory, call: string, n: Addr): Op<void> {
-  const next = link(yield* mem.loadAs(call, n + HLIST_NODE_NEXT));
+  const next = link(yield* mem.loadAs(call, nextOf(n)));
   const pprev = link(yield* mem.loadAs(call, n + HLIST_NODE_PPREV));
   yield* mem.storeAs(call, pprev, next);
   if (next !== 0) yield* mem.storeAs(call, next + HLIST_NODE_PPREV, pprev);

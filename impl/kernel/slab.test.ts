@@ -115,6 +115,9 @@ describe('kvmalloc and friends', () => {
     expect(firstStep(k, k.slab.kvcalloc(2, 8))).toEqual({ kind: 'alloc_pages', call: 'kvcalloc', size: 16 });
     const a = run(k, k.slab.kvmallocArray(3, 8));
     expect(k.slab.objectAt(a)).toEqual({ addr: a, size: 24, kind: 'kmalloc', freed: false });
+    expect(k.slab.objectAt(a + 23)?.addr).toBe(a);
+    expect(k.slab.objectAt(a + 24)).toBeUndefined();
+    expect(k.slab.objectAt(a - 1)).toBeUndefined();
     expect(bytesAt(k, a, 24)[0]).toBe(0xa5);
     const c = run(k, k.slab.kvcalloc(5, 40));
     expect(k.slab.objectAt(c + 199)).toMatchObject({ addr: c, size: 200, kind: 'vmalloc' });

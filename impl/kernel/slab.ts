@@ -214,7 +214,7 @@ export class Slab {
       this.nextVmalloc = addr + mapped + this.pageSize;
     }
     const bytes = new Uint8Array(mapped).fill(zero ? 0 : FRESH_PAGE_BYTE);
-    const seg = this.space.add(`${kind}-${size}`, kind === 'vmalloc' ? 'vmalloc' : 'slab', addr, bytes);
+    const seg = this.space.add(`${kind}-${size}`, 'slab', addr, bytes);
     this.blocks.set(addr, { seg, size, kind });
     return addr;
   }
