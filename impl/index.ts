@@ -1,7 +1,7 @@
 /** Public surface of the byte-level implementation side (impl/ never imports model/ or properties/). */
 export type { Addr, Op, Step, StepKind } from './kernel/types.ts';
 export { EBUSY, EFAULT, EINVAL } from './kernel/types.ts';
-export { ENOMEM } from './kernel/types.ts';
+export { ENOMEM, ENOENT, E2BIG, EAGAIN, EEXIST } from './kernel/types.ts';
 export type {
   KernelOptions,
   X86Options,
@@ -68,6 +68,23 @@ export {
   hlistNodesRcu,
   hlistPeek,
 } from './kernel/rcu-hlist.ts';
+export {
+  Rhashtable,
+  RHASHTABLE_SIZE,
+  RHT_TBL,
+  RHT_NELEMS,
+  BUCKET_TABLE_SIZE,
+  BUCKET_TABLE_HASH_RND,
+  BUCKET_TABLE_FUTURE_TBL,
+  BUCKET_TABLE_RCU,
+  BUCKET_TABLE_BUCKETS,
+  HASH_DEFAULT_SIZE,
+  HASH_MIN_SIZE,
+  rhtHash,
+  rhtIsANulls,
+  rhtNullsMarker,
+} from './kernel/rhashtable.ts';
+export type { RhashtableParams, BucketTableView } from './kernel/rhashtable.ts';
 export type { RunResult } from './kernel/run.ts';
 export { runSequential, DEFAULT_MAX_STEPS } from './kernel/run.ts';
 export { FRESH_PAGE_BYTE, FREED_PAGE_BYTE } from './kernel/pages.ts';

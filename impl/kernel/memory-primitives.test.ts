@@ -172,6 +172,13 @@ describe('Memory: atomic read-modify-write of a pointer', () => {
         k.mem.atomic64('xchg', a, -1, () => -1),
       ),
     ).toThrow('xchg: store64 of non-address -1');
+    expect(
+      run(
+        k,
+        k.mem.atomic64('xchg', a, 0, () => 0),
+      ),
+    ).toBe(0xffff_8100_0040); // NULL is a pointer too
+    expect(k.mem.peek64(a)).toBe(0);
   });
 
   it('on freed memory is a write-freed (or read-freed without a store), on unmapped memory a write-unmapped', () => {

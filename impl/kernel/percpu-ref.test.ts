@@ -312,6 +312,8 @@ describe('percpu_ref_kill: what it waits for', () => {
       ['atomic_long_sub_and_test', -3],
     ]);
     expect(k.percpuRef.peek(ref).atomic).toBe(1);
+    // get_many(ref, 0) is a get: an add of nothing, never a release
+    expect(stepsOf(k, k.percpuRef.getMany(ref, 0)).map((s) => s.call)[2]).toBe('atomic_long_add');
   });
 });
 

@@ -415,6 +415,33 @@ describe('RCU flavours: callbacks', () => {
     expect(k.violations).toHaveLength(1);
   });
 
+  it('a callback may queue its own rcu_head again (it is running, not queued)', () => {
+    const k = kernel();
+    const h = head(k);
+    let runs = 0;
+    const again: RcuCallback = function* (hd: Addr): Op<void> {
+      if (++runs < 3) yield* k.rcu.callRcuTasks(hd, again);
+    };
+    run(k, k.rcu.callRcuTasks(h, again));
+    expect(run(k, k.rcu.invokeCallbacks())).toBe(3); // each one queued by the last, with no reader to wait for
+    expect(runs).toBe(3);
+    expect(k.violations).toEqual([]);
+  });
+
+  it('a callback another CPU is running is not run again', () => {
+    const k = kernel();
+    const h = head(k);
+    const log: string[] = [];
+    run(k, k.rcu.callRcu(h, logger(k, log, 'a')));
+    const runner = new Stepper(k, 1, k.rcu.invokeCallbacks());
+    runner.resume(); // inside the callback
+    expect(run(k, k.rcu.invokeCallbacks(), 2)).toBe(0);
+    expect(k.rcu.pendingCallbacks()).toBe(1); // running still counts until it finishes
+    expect(runner.finish()).toBe(1);
+    expect(log).toHaveLength(1);
+    expect(k.rcu.pendingCallbacks()).toBe(0);
+  });
+
   it('an overwritten rcu_head::func is caught when the callback would run, and the callback is skipped', () => {
     const k = kernel();
     const h = head(k);

@@ -73,5 +73,10 @@ export type Op<T> = Generator<Step, T, void>;
 export const EFAULT = 14;
 /** ENOMEM (errno-base.h): percpu_ref_init returns -ENOMEM when an allocation fails. */
 export const ENOMEM = 12;
+/** ENOENT, E2BIG, EAGAIN, EEXIST (errno-base.h): what the rhashtable returns. */
+export const ENOENT = 2;
+export const E2BIG = 7;
+export const EAGAIN = 11;
+export const EEXIST = 17;
 export const EBUSY = 16;
 export const EINVAL = 22;
