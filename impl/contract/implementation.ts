@@ -1,3 +1,4 @@
+import type { KernelOptions } from '../kernel/options.ts';
 import type { StoreFactory } from './store.ts';
 
 /**
@@ -19,6 +20,13 @@ export type IndexLocation = 'padding-insn' | 'padding-pointer' | 'none';
  */
 export type SlotPolicy = 'lowest-free' | 'any-free';
 
+/**
+ * When a released slot may be handed out again, as a caller can observe it: at once (v4; kfmd,
+ * whose get waits out the grace period itself), or only after the grace periods the harness lets
+ * pass (operation `rcu_barrier`): may25's DEAD slots, cleared by the percpu_ref release callback.
+ */
+export type SlotReuse = 'immediate' | 'after-grace';
+
 /** A verb either needs kfunc_md_mutex held by its caller, or takes it itself. */
 export type LockRule = 'caller-holds' | 'takes';
 
@@ -39,6 +47,8 @@ export interface Declarations {
   readonly locking: LockDiscipline;
   /** the trampoline readers it offers: under rcu_read_lock(), and without it */
   readonly readers: { readonly rcu: boolean; readonly norcu: boolean };
+  /** default 'immediate' */
+  readonly reuse?: SlotReuse;
 }
 
 /** An implementation the harness can check: the built-in designs, mutants, a user's own. */
@@ -49,6 +59,21 @@ export interface Implementation {
   /** the CONTRACT_VERSION it was written against */
   readonly contract: typeof CONTRACT_VERSION;
   readonly declares: Declarations;
+  /**
+   * What it declares on a kernel with these options, when that depends on the configuration
+   * (may25 falls back to its hash table where the padding is unavailable); `declares` otherwise.
+   */
+  readonly declaresOn?: (options: KernelOptions) => Declarations;
   /** a fresh store on a freshly booted kernel: one per scenario */
   readonly create: StoreFactory;
+}
+
+/** What `impl` declares on a kernel configured with `options`. */
+export function declarationsOf(impl: Implementation, options: KernelOptions): Declarations {
+  return impl.declaresOn?.(options) ?? impl.declares;
+}
+
+/** How a released slot is reused, with the default filled in. */
+export function reuseOf(d: Declarations): SlotReuse {
+  return d.reuse ?? 'immediate';
 }

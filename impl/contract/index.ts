@@ -7,5 +7,6 @@ export type {
   LockDiscipline,
   LockRule,
   SlotPolicy,
+  SlotReuse,
 } from './implementation.ts';
-export { CONTRACT_VERSION, V4_LOCKING } from './implementation.ts';
+export { CONTRACT_VERSION, V4_LOCKING, declarationsOf, reuseOf } from './implementation.ts';
