@@ -4,7 +4,7 @@ export { kfuncMdMachine, initialContext } from './machine/machine.ts';
 export * from './machine/machine.ts';
 export { Oracle } from './machine/oracle.ts';
 export type { ModelSnapshot, ModelState, StepResult } from './machine/oracle.ts';
-export { allEdgeIds, edgeId } from './machine/graph.ts';
+export { allEdgeIds, edgeId, edgeIdsFor } from './machine/graph.ts';
 export { decideInstall, decideRestore } from './machine/poke.ts';
 export type { PokeDecision } from './machine/poke.ts';
 export { ownedIndex } from './machine/semantics.ts';

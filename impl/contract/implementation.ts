@@ -49,6 +49,11 @@ export interface Declarations {
   readonly readers: { readonly rcu: boolean; readonly norcu: boolean };
   /** default 'immediate' */
   readonly reuse?: SlotReuse;
+  /**
+   * What a get allocates: only a new or grown array (v4, default), or also something per new md
+   * (may25's percpu_ref_init), so that an injected allocation failure can hit any new md.
+   */
+  readonly allocates?: 'array' | 'array-and-md';
 }
 
 /** An implementation the harness can check: the built-in designs, mutants, a user's own. */

@@ -1,4 +1,5 @@
 import { AddressSpace } from './address-space.ts';
+import { AllocFaults } from './alloc-faults.ts';
 import { layoutArm64 } from './arm64-text.ts';
 import { bootArm64, bootX86 } from './boot.ts';
 import { EventLog } from './events.ts';
@@ -37,6 +38,8 @@ export interface Kernel {
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
   readonly maxOrder: number;
+  /** the next n allocations fail: pages or slab, whichever comes first (a fault suite's injection) */
+  failNextAllocations(n: number): void;
   /** the order in which x86 text_poke() stores the five bytes of kfunc_md_arch_poke */
   readonly pokeByteOrder: readonly number[];
   readonly functions: readonly PlacedFunction[];
@@ -87,6 +90,7 @@ class SimKernel implements Kernel {
   private readonly dataBase: Addr;
   private dataUsed = 0;
   private readonly byName = new Map<string, PlacedFunction>();
+  private readonly faults = new AllocFaults();
 
   constructor(spec: KernelSpec) {
     this.options = spec.options;
@@ -107,10 +111,10 @@ class SimKernel implements Kernel {
     this.dataBase = Math.max(DATA_MIN_BASE, Math.ceil((TEXT_BASE + this.textSize) / (2 << 20)) * (2 << 20));
     if (this.dataBase + DATA_SIZE > PAGE_BASE) throw new Error('text too large for the simulated address map');
     space.add('data', 'data', this.dataBase, new Uint8Array(DATA_SIZE));
-    this.pages = new PageAllocator(space, this.pageSize, this.maxOrder, PAGE_BASE);
+    this.pages = new PageAllocator(space, this.pageSize, this.maxOrder, PAGE_BASE, this.faults);
     this.mem = new Memory(space, this.events, new MutexTable(), new RcuState(), this.pages);
     this.rcu = new RcuFlavours(this.mem);
-    this.slab = new Slab(space, this.mem, this.rcu, this.pageSize, this.maxOrder);
+    this.slab = new Slab(space, this.mem, this.rcu, this.pageSize, this.maxOrder, this.faults);
     this.percpuRef = new PercpuRefs(this.mem, this.slab, (site, message) => this.warn(site, message));
 
     const at = (addr: Addr): number => addr - TEXT_BASE;
@@ -125,6 +129,10 @@ class SimKernel implements Kernel {
             this.defineStatic('ftrace_nop_ops', new Array<number>(16).fill(0)),
           );
     this.initialText = layout.bytes.slice();
+  }
+
+  failNextAllocations(n: number): void {
+    this.faults.failNext(n);
   }
 
   get textWrites(): readonly TextWrite[] {

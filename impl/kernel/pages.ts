@@ -1,4 +1,5 @@
 import type { AddressSpace } from './address-space.ts';
+import { AllocFaults } from './alloc-faults.ts';
 import type { Segment } from './address-space.ts';
 import type { Addr } from './types.ts';
 
@@ -24,7 +25,6 @@ export class PageAllocator {
   /** alloc_pages calls, including failed ones */
   attempts = 0;
   private next: Addr;
-  private failCount = 0;
   private readonly blocks = new Map<Addr, Segment>();
 
   constructor(
@@ -34,22 +34,21 @@ export class PageAllocator {
     /** MAX_PAGE_ORDER: a larger order fails like the buddy allocator does */
     readonly maxOrder: number,
     base: Addr,
+    /** injected failures, shared with the slab */
+    private readonly faults: AllocFaults = new AllocFaults(),
   ) {
     this.next = base;
   }
 
   /** The next n allocation attempts fail. */
   failNextAllocations(n: number): void {
-    this.failCount = n;
+    this.faults.failNext(n);
   }
 
   /** __get_free_pages(): returns the block address, or 0 (NULL) on failure. */
   alloc(order: number): Addr {
     this.attempts++;
-    if (this.failCount > 0) {
-      this.failCount--;
-      return 0;
-    }
+    if (this.faults.take()) return 0;
     if (!Number.isInteger(order) || order < 0 || order > this.maxOrder) return 0;
     const size = this.pageSize * 2 ** order;
     // buddy blocks are naturally aligned to their size

@@ -1,4 +1,5 @@
 import type { AddressSpace, Segment } from './address-space.ts';
+import { AllocFaults } from './alloc-faults.ts';
 import { hex } from './le.ts';
 import type { Memory } from './memory.ts';
 import { FREED_PAGE_BYTE, FRESH_PAGE_BYTE } from './pages.ts';
@@ -62,7 +63,6 @@ interface Block {
 export class Slab {
   /** allocation calls, including failed ones (kvmalloc falling back to vmalloc counts once) */
   attempts = 0;
-  private failCount = 0;
   private nextKmalloc = KMALLOC_BASE;
   private nextVmalloc = VMALLOC_BASE;
   private readonly blocks = new Map<Addr, Block>();
@@ -77,11 +77,13 @@ export class Slab {
     private readonly pageSize: number,
     /** MAX_PAGE_ORDER */
     private readonly maxOrder: number,
+    /** injected failures, shared with the page allocator */
+    private readonly faults: AllocFaults = new AllocFaults(),
   ) {}
 
   /** The next n allocation attempts fail (return NULL), whatever their size. */
   failNextAllocations(n: number): void {
-    this.failCount = n;
+    this.faults.failNext(n);
   }
 
   /** KMALLOC_MAX_CACHE_SIZE: the largest kvmalloc served by kmalloc. */
@@ -187,10 +189,7 @@ export class Slab {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`${call}: size ${size}`);
     return yield* this.mem.primitive({ kind: 'alloc_pages', call, size }, () => {
       this.attempts++;
-      if (this.failCount > 0) {
-        this.failCount--;
-        return 0;
-      }
+      if (this.faults.take()) return 0;
       if (size === 0) return ZERO_SIZE_PTR;
       if (!Number.isSafeInteger(size)) return 0;
       const kind: Kind =

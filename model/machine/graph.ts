@@ -1,10 +1,11 @@
 import { toDirectedGraph } from 'xstate/graph';
 import type { DirectedGraphNode } from 'xstate/graph';
 import { kfuncMdMachine } from './machine.ts';
+import type { Design } from './types.ts';
 
 /**
  * Transition identities for coverage, read from the machine's own graph:
- * `<state path> <EVENT> [guard]`, e.g. `alive.locked GET [getInstalledGrow]`.
+ * `<state path> <EVENT> [guard]`, e.g. `alive GET [getInstalledGrow]`.
  */
 export interface TransitionLike {
   readonly source: { readonly path: readonly string[] };
@@ -22,6 +23,46 @@ export function allEdgeIds(): string[] {
   const out: string[] = [];
   const walk = (node: DirectedGraphNode): void => {
     for (const edge of node.edges) out.push(edgeId(edge.transition));
+    node.children.forEach(walk);
+  };
+  walk(toDirectedGraph(kfuncMdMachine));
+  return [...new Set(out)];
+}
+
+const padding = (d: Design): boolean => d.storage === 'padding';
+const hash = (d: Design): boolean => d.storage === 'hash';
+
+/** Guards that can hold only for some designs (the others can hold for every design). */
+const POSSIBLE_FOR: Readonly<Record<string, (d: Design) => boolean>> = {
+  getNoPadding: padding,
+  getInstalledFirst: padding,
+  getInstalledFree: padding,
+  getInstalledGrow: padding,
+  getAlreadyEqual: padding,
+  getEbusy: padding,
+  getMaxOrder: padding,
+  findNoPadding: padding,
+  putReleasedRestored: padding,
+  putByIpReleasedRestored: padding,
+  foreignWriteIntoWindow: padding,
+  getCreated: hash,
+  putByIpReleasedLeft: hash,
+  getNeedsLock: (d) => d.locking.get === 'caller-holds',
+  getTakesLock: (d) => d.locking.get === 'takes',
+  putNeedsLock: (d) => d.locking.put === 'caller-holds',
+  putTakesLock: (d) => d.locking.put === 'takes',
+  putByIpNeedsLock: (d) => d.locking.putByIp === 'caller-holds',
+  putByIpTakesLock: (d) => d.locking.putByIp === 'takes',
+};
+
+/** The transitions a design can take at all: the coverage a suite run of that design is measured against. */
+export function edgeIdsFor(design: Design): string[] {
+  const out: string[] = [];
+  const walk = (node: DirectedGraphNode): void => {
+    for (const edge of node.edges) {
+      const guard = guardName(edge.transition.guard);
+      if (guard === null || (POSSIBLE_FOR[guard]?.(design) ?? true)) out.push(edgeId(edge.transition));
+    }
     node.children.forEach(walk);
   };
   walk(toDirectedGraph(kfuncMdMachine));

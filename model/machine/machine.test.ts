@@ -3,6 +3,7 @@ import { encodeInsn, nopPattern } from '../encoding/window.ts';
 import { allEdgeIds } from './graph.ts';
 import { DEADLOCK_LOCK, DEADLOCK_PUT, DEADLOCK_PUT_BY_IP, MISUSE_GET, MISUSE_UNLOCK } from './machine.ts';
 import { Oracle } from './oracle.ts';
+import { V4_DESIGN } from './types.ts';
 import type { ModelInput, Outcome } from './types.ts';
 
 function input(over: Partial<ModelInput> = {}): ModelInput {
@@ -269,6 +270,32 @@ describe('model: coverage map', () => {
       { type: 'GET', fn: 'c' },
     ] as const)
       g.step(event);
+    // the design parameters' own transitions
+    const hash = o({
+      design: {
+        ...V4_DESIGN,
+        storage: 'hash',
+        locking: { get: 'takes', put: 'caller-holds', putByIp: 'caller-holds' },
+      },
+    });
+    hash.step({ type: 'GET', fn: 'a' }); // created
+    hash.step({ type: 'PUT', index: 0 }); // needs the lock: misuse
+    const hash2 = o({
+      design: {
+        ...V4_DESIGN,
+        storage: 'hash',
+        locking: { get: 'takes', put: 'caller-holds', putByIp: 'caller-holds' },
+      },
+    });
+    hash2.step({ type: 'GET', fn: 'a' });
+    hash2.step({ type: 'LOCK' });
+    hash2.step({ type: 'PUT_BY_IP', fn: 'a' }); // released, no window
+    hash2.step({ type: 'GRACE' });
+    hash2.step({ type: 'UNLOCK' });
+    hash2.step({ type: 'PUT_BY_IP', fn: 'a' }); // needs the lock: misuse
+    const takes = o({ design: { ...V4_DESIGN, locking: { get: 'takes', put: 'takes', putByIp: 'takes' } } });
+    takes.step({ type: 'LOCK' });
+    takes.step({ type: 'GET', fn: 'a' }); // takes the lock itself: self-deadlock
     const missing = allEdgeIds().filter((e) => !taken.has(e));
     expect(missing).toEqual([]);
   });

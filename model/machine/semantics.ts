@@ -14,6 +14,11 @@ export interface Plan<K extends string> {
 
 /** The index of the metadata `fn` owns: its window holds insn(i) and slot i is live for fn. */
 export function ownedIndex(ctx: ModelContext, fn: string): number | null {
+  if (ctx.design.storage === 'hash') {
+    // a table keyed by ip: the md linked for fn, whatever the text says
+    const i = ctx.slots.findIndex((s) => s.users > 0 && s.func === fn);
+    return i < 0 ? null : i;
+  }
   if (!ctx.padded[fn]) return null;
   const decoded = decodeWindow(ctx.arch, ctx.windows[fn] ?? []);
   if (decoded.kind !== 'insn' || decoded.index >= ctx.slots.length) return null;
@@ -26,12 +31,13 @@ export type FindKind = 'find-hit' | 'find-no-padding' | 'find-miss';
 /** kfunc_md_find(ip), as the specification means it (owned slots only) */
 export function planFind(ctx: ModelContext, fn: string): Plan<FindKind> {
   const md = ownedIndex(ctx, fn);
-  const kind: FindKind = !ctx.padded[fn] ? 'find-no-padding' : md === null ? 'find-miss' : 'find-hit';
+  const kind: FindKind =
+    md !== null ? 'find-hit' : !ctx.padded[fn] && ctx.design.storage === 'padding' ? 'find-no-padding' : 'find-miss';
   return { kind, next: withOutcome(ctx, { op: 'find', fn, md, warn: null }) };
 }
 
 /** kfunc_md_get(ip): existing md, or kfunc_md_get_next + kfunc_md_text_poke */
-export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): Plan<GetResult> {
+export function planGet(ctx: ModelContext, fn: string, observedIndex?: number, observedNull = false): Plan<GetResult> {
   const done = (c: ModelContext, result: GetResult, md: number | null): Plan<GetResult> => ({
     kind: result,
     next: withOutcome(c, {
@@ -43,16 +49,24 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number): 
       warn: null,
     }),
   });
-  if (!ctx.padded[fn]) return done(ctx, 'no-padding', null);
+  if (!ctx.padded[fn] && ctx.design.storage === 'padding') return done(ctx, 'no-padding', null);
   const owned = ownedIndex(ctx, fn);
   if (owned !== null)
     return done(withSlot(ctx, owned, { users: ctx.slots[owned].users + 1, func: fn }), 'existing', owned);
 
   const choice = chooseSlot(ctx, observedIndex);
   if (choice.kind === 'max-order') return done(ctx, 'max-order', null);
-  if (ctx.pendingAllocFailures > 0 && choice.kind !== 'free') {
-    return done({ ...ctx, pendingAllocFailures: ctx.pendingAllocFailures - 1 }, 'enomem', null);
+  const spent = { ...ctx, pendingAllocFailures: ctx.pendingAllocFailures - 1 };
+  if (choice.kind === 'fresh') {
+    // A hash table also allocates when it resizes, at thresholds of its own: with a failure
+    // injected, a new md may come back NULL (spending it) or not (a resize may have spent it, or
+    // it is still to come). NULL without a failure injected is wrong.
+    if (ctx.pendingAllocFailures > 0 && observedNull) return done(spent, 'enomem', null);
+    const created: ModelContext = { ...withSlot(ctx, choice.index, { users: 1, func: fn }), used: ctx.used + 1 };
+    return done(created, 'created', choice.index);
   }
+  const allocates = choice.kind !== 'free' || ctx.design.allocates === 'array-and-md';
+  if (ctx.pendingAllocFailures > 0 && allocates) return done(spent, 'enomem', null);
   // the array exists (created or grown) from here on, whatever the poke says
   const grown =
     choice.kind === 'first' ? createArray(ctx) : choice.kind === 'grow' ? growArray(ctx, choice.order) : ctx;
@@ -104,9 +118,10 @@ export function planPut(
   const fn = slot.func;
   // planGet gives a slot users > 0 only together with its function
   if (fn === null) throw new Error(`slot ${index} has users ${slot.users} but no function`);
-  const released: ModelContext = { ...withSlot(ctx, index, { ...slot, users: 0 }), used: ctx.used - 1 };
+  const retiring = ctx.design.reuse === 'after-grace' ? { retiring: true } : {};
+  const released: ModelContext = { ...withSlot(ctx, index, { ...slot, users: 0, ...retiring }), used: ctx.used - 1 };
   // only a window that still holds this slot's instruction is ours to restore
-  const ours = ctx.padded[fn] === true && sameInsn(ctx, fn, index);
+  const ours = ctx.design.storage === 'padding' && ctx.padded[fn] === true && sameInsn(ctx, fn, index);
   if (!ours) return out(released, 'put-released-left', 'released', false, null);
   const decision = decideRestore(ctx.windows[fn], nopPattern(ctx.arch));
   const restoredCtx =
@@ -133,6 +148,14 @@ export function planForeignWrite(ctx: ModelContext, fn: string, bytes: readonly 
   );
 }
 
+/** A grace period of every flavour, and every callback queued before it, has run: retiring slots are free. */
+export function planGrace(ctx: ModelContext): ModelContext {
+  const slots = ctx.slots.some((s) => s.retiring === true)
+    ? ctx.slots.map((s) => (s.retiring === true ? { users: s.users, func: s.func } : s))
+    : ctx.slots;
+  return withOutcome({ ...ctx, slots }, { op: 'grace', warn: null });
+}
+
 export function withOutcome(ctx: ModelContext, outcome: Outcome): ModelContext {
   return { ...ctx, outcome };
 }
@@ -157,7 +180,8 @@ function growArray(ctx: ModelContext, order: number): ModelContext {
 }
 
 function withSlot(ctx: ModelContext, index: number, slot: Slot): ModelContext {
-  const slots = ctx.slots.slice();
+  // a hash design's md may be named past the last slot: the gap is free slots, never holes
+  const slots = index >= ctx.slots.length ? [...ctx.slots, ...fresh(index - ctx.slots.length)] : ctx.slots.slice();
   slots[index] = slot;
   return { ...ctx, slots };
 }

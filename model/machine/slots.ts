@@ -5,9 +5,16 @@ export type SlotChoice =
   | { readonly kind: 'first'; readonly index: number }
   | { readonly kind: 'free'; readonly index: number }
   | { readonly kind: 'grow'; readonly index: number; readonly order: number }
-  | { readonly kind: 'max-order' };
+  | { readonly kind: 'max-order' }
+  /** a hash design allocates a new md: slot `index` is its abstract identity (a free one, or the next new one) */
+  | { readonly kind: 'fresh'; readonly index: number };
 
 export function chooseSlot(ctx: ModelContext, observedIndex: number | undefined): SlotChoice {
+  if (ctx.design.storage === 'hash') {
+    // no capacity: any free identity, or a new one past the last (the harness names mds per function)
+    const beyond = observedIndex !== undefined && observedIndex >= ctx.slots.length ? [observedIndex] : [];
+    return { kind: 'fresh', index: pick([...freeIndices(ctx.slots), ctx.slots.length, ...beyond], ctx, observedIndex) };
+  }
   if (ctx.order === null)
     return { kind: 'first', index: pick(freeIndices(fresh(ctx.entriesPerPage)), ctx, observedIndex) };
   const free = freeIndices(ctx.slots);
@@ -22,10 +29,11 @@ export function fresh(n: number): Slot[] {
   return Array.from({ length: n }, () => ({ users: 0, func: null }));
 }
 
+/** Slots a get may hand out: no users, and not waiting for a grace period. */
 function freeIndices(slots: readonly Slot[]): number[] {
   const out: number[] = [];
   slots.forEach((s, i) => {
-    if (s.users === 0) out.push(i);
+    if (s.users === 0 && s.retiring !== true) out.push(i);
   });
   return out;
 }

@@ -3,6 +3,37 @@ import type { Arch } from '../encoding/window.ts';
 /** How the store picks a slot: v4 takes the lowest free one; other designs are checked by relation. */
 export type SlotPolicy = 'lowest-free' | 'any-free';
 
+/**
+ * What differs between designs, as the specification sees it (spec §10: the version is a
+ * parameter of the model). The harness fills it in from what an implementation declares.
+ */
+export interface Design {
+  /**
+   * 'padding': an index instruction in each padded function's window, one array of slots that
+   * doubles (v2–v4, may25's padding mode, kfmd); 'hash': a table keyed by ip, no text, no
+   * capacity the caller can observe (jul25, rht, may25's fallback).
+   */
+  readonly storage: 'padding' | 'hash';
+  /** 'after-grace': a released slot is free again only after the next GRACE (may25's DEAD flag) */
+  readonly reuse: 'immediate' | 'after-grace';
+  /** 'array-and-md': every new md allocates too (may25's percpu_ref), not only a new or grown array */
+  readonly allocates: 'array' | 'array-and-md';
+  /** whether each verb needs kfunc_md_mutex held by its caller, or takes it itself */
+  readonly locking: {
+    readonly get: 'caller-holds' | 'takes';
+    readonly put: 'caller-holds' | 'takes';
+    readonly putByIp: 'caller-holds' | 'takes';
+  };
+}
+
+/** v4's design: the reference. */
+export const V4_DESIGN: Design = {
+  storage: 'padding',
+  reuse: 'immediate',
+  allocates: 'array',
+  locking: { get: 'caller-holds', put: 'takes', putByIp: 'takes' },
+};
+
 export interface ModelFunction {
   readonly name: string;
   /** false: no padding at all (arm64 notrace, x86 top-level asm) — no window, no metadata possible */
@@ -18,6 +49,8 @@ export interface ModelInput {
   /** MAX_PAGE_ORDER: the largest array is entriesPerPage << maxOrder entries */
   readonly maxOrder: number;
   readonly slotPolicy: SlotPolicy;
+  /** default V4_DESIGN */
+  readonly design?: Design;
   readonly functions: readonly ModelFunction[];
 }
 
@@ -27,6 +60,8 @@ export interface Slot {
   readonly users: number;
   /** struct kfunc_md.func: the function this slot was last handed to; stale once users reaches 0 */
   readonly func: string | null;
+  /** released, not yet free: waits for a grace period (Design.reuse 'after-grace') */
+  readonly retiring?: boolean;
 }
 
 export type GetResult =
@@ -38,7 +73,9 @@ export type GetResult =
   | 'no-padding'
   | 'ebusy'
   | 'enomem'
-  | 'max-order';
+  | 'max-order'
+  /** a hash design linked a new md for the function */
+  | 'created';
 
 export type PutResult = 'released' | 'dropped-ref' | 'double-put' | 'no-md';
 
@@ -63,7 +100,7 @@ export type Outcome =
       readonly restored: boolean;
       readonly warn: 'put-users' | null;
     }
-  | { readonly op: 'lock' | 'unlock' | 'fail-alloc' | 'foreign-write'; readonly warn: null };
+  | { readonly op: 'lock' | 'unlock' | 'fail-alloc' | 'foreign-write' | 'grace'; readonly warn: null };
 
 export interface ModelContext {
   readonly arch: Arch;
@@ -72,6 +109,7 @@ export interface ModelContext {
   /** MAX_PAGE_ORDER */
   readonly maxOrder: number;
   readonly slotPolicy: SlotPolicy;
+  readonly design: Design;
   readonly padded: Readonly<Record<string, boolean>>;
   /** expected bytes of every padded function's md window */
   readonly windows: Readonly<Record<string, readonly number[]>>;
@@ -95,9 +133,12 @@ export interface ModelContext {
 export type ModelEvent =
   | { readonly type: 'LOCK' }
   | { readonly type: 'UNLOCK' }
-  | { readonly type: 'GET'; readonly fn: string; readonly observedIndex?: number }
+  /** observedIndex: the slot the implementation chose; observedNull: it returned NULL (both for relational judging) */
+  | { readonly type: 'GET'; readonly fn: string; readonly observedIndex?: number; readonly observedNull?: boolean }
   | { readonly type: 'PUT'; readonly index: number }
   | { readonly type: 'PUT_BY_IP'; readonly fn: string }
   | { readonly type: 'FIND'; readonly fn: string }
   | { readonly type: 'FAIL_ALLOC' }
-  | { readonly type: 'FOREIGN_WRITE'; readonly fn: string; readonly bytes: readonly number[] };
+  | { readonly type: 'FOREIGN_WRITE'; readonly fn: string; readonly bytes: readonly number[] }
+  /** every RCU callback pending in every flavour has run (rcu_barrier, rcu_barrier_tasks, rcu_barrier_tasks_trace) */
+  | { readonly type: 'GRACE' };

@@ -51,7 +51,8 @@ export function opGenerator(
   if (ip === undefined) return null;
   switch (op.op) {
     case 'locked_get':
-      return { gen: lockedGet(store, ip) };
+      // a design whose get takes kfunc_md_mutex itself is called without it
+      return { gen: world.declares.locking.get === 'takes' ? store.get(ip) : lockedGet(store, ip) };
     case 'put': {
       // the pointer as get returned it: a CPU does not rebase it across growth (D6)
       const held = cpu.holdings.latest(op.fn);

@@ -57,6 +57,8 @@ export class ModelSpec implements SequentialSpec<ModelSnapshot, HistoryOp> {
     const events = modelEvents(h.op, {
       ...(h.putIndex !== undefined ? { putIndex: h.putIndex } : {}),
       ...(observedIndex !== undefined ? { observedIndex } : {}),
+      ...(r?.kind === 'get' && r.index === null ? { observedNull: true } : {}),
+      getTakesLock: this.input.design?.locking.get === 'takes',
     });
     if (events.length === 0) return null;
     let state = snap;

@@ -44,7 +44,7 @@ export class Monitor {
     private readonly cpus: readonly Cpu[],
   ) {
     this.watch = new WindowWatch(world.kernel.mem, world.windows);
-    this.decodesText = inapplicable('I8', world.impl.declares) === null;
+    this.decodesText = inapplicable('I8', world.declares) === null;
   }
 
   /** A new operation is about to run on `cpu` (I5: the pointer a put passes must be live). */

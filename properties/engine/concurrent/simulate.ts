@@ -261,7 +261,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
 
   let lin: LinResult | null = null;
   if (!violation && !pruned && opts.linearizability !== false) {
-    const slotPolicy = impl.declares.slotPolicy;
+    const slotPolicy = world.declares.slotPolicy;
     const spec = opts.spec ?? new ModelSpec(modelInputOf(scenario, impl));
     lin = checkHistory(history, spec, slotPolicy, opts.linBudget);
     if (lin.verdict === 'violation') violation = linViolation(history, lin, step);

@@ -15,6 +15,11 @@ const textIndex = (d: Declarations): string | null =>
     ? null
     : `it reads an index instruction in the padding; the implementation keeps its index in '${d.index}'`;
 
+const capacity = (d: Declarations): string | null =>
+  d.index === 'none'
+    ? 'a hash table has no array capacity to keep: its bucket count grows and shrinks by design'
+    : null;
+
 /**
  * Every check kfmd makes, in the order the sequential driver makes them after a command (then
  * the concurrent-only ones); each says in which mode it runs. Check names come from here.
@@ -63,6 +68,7 @@ export const CHECKS = [
     name: 'I11',
     modes: ['sequential'],
     says: 'I11: capacity never shrinks; growth past the maximum order fails cleanly',
+    appliesTo: capacity,
   },
   { name: 'state', modes: ['sequential'], says: 'capacity and used agree with the model' },
   {

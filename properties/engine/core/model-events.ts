@@ -9,9 +9,12 @@ import type { Operation } from './operations.ts';
  */
 export function modelEvents(
   op: Operation,
-  at: { putIndex?: number; observedIndex?: number } = {},
+  at: { putIndex?: number; observedIndex?: number; observedNull?: boolean; getTakesLock?: boolean } = {},
 ): readonly ModelEvent[] {
-  const observed = at.observedIndex !== undefined ? { observedIndex: at.observedIndex } : {};
+  const observed = {
+    ...(at.observedIndex !== undefined ? { observedIndex: at.observedIndex } : {}),
+    ...(at.observedNull === true ? { observedNull: true } : {}),
+  };
   switch (op.op) {
     case 'lock':
       return [{ type: 'LOCK' }];
@@ -20,7 +23,10 @@ export function modelEvents(
     case 'get':
       return [{ type: 'GET', fn: op.fn, ...observed }];
     case 'locked_get':
-      return [{ type: 'LOCK' }, { type: 'GET', fn: op.fn, ...observed }, { type: 'UNLOCK' }];
+      // a design whose get takes kfunc_md_mutex itself is called without it
+      return at.getTakesLock === true
+        ? [{ type: 'GET', fn: op.fn, ...observed }]
+        : [{ type: 'LOCK' }, { type: 'GET', fn: op.fn, ...observed }, { type: 'UNLOCK' }];
     case 'put':
       // a put without a slot to name cannot be judged: the drivers never issue one
       return at.putIndex === undefined ? [] : [{ type: 'PUT', index: at.putIndex }];
@@ -31,6 +37,8 @@ export function modelEvents(
       return [{ type: 'FIND', fn: op.fn }];
     case 'fail_alloc':
       return [{ type: 'FAIL_ALLOC' }];
+    case 'rcu_barrier':
+      return [{ type: 'GRACE' }];
     case 'foreign_write':
       return [{ type: 'FOREIGN_WRITE', fn: op.fn, bytes: op.bytes }];
   }

@@ -21,8 +21,10 @@ export type Operation =
   | { readonly op: 'find'; readonly fn: string }
   /** the global trampoline's reader: [rcu_read_lock();] md = kfunc_md_find(fn); md->users; md->func [; rcu_read_unlock();] */
   | { readonly op: 'tramp'; readonly fn: string; readonly rcu: boolean }
-  /** a fault: the next page allocation fails */
+  /** a fault: the next allocation fails (page allocator or slab, whichever comes first) */
   | { readonly op: 'fail_alloc' }
+  /** rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(): every pending RCU callback runs */
+  | { readonly op: 'rcu_barrier' }
   /** a fault: another subsystem writes these bytes over fn's md window */
   | { readonly op: 'foreign_write'; readonly fn: string; readonly bytes: readonly number[] };
 
@@ -64,7 +66,9 @@ export function describeOperation(op: Operation): string {
         ? `rcu_read_lock(); md = kfunc_md_find(${op.fn}); md->users, md->func; rcu_read_unlock();`
         : `md = kfunc_md_find(${op.fn}); md->users, md->func; /* no rcu_read_lock */`;
     case 'fail_alloc':
-      return '/* fault */ fail_next_page_allocation();';
+      return '/* fault */ fail_next_allocation();';
+    case 'rcu_barrier':
+      return 'rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace();';
     case 'foreign_write':
       return `/* fault */ foreign_write(${op.fn} md window, ${op.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')});`;
   }
@@ -79,6 +83,7 @@ export function isOperation(value: unknown): value is Operation {
     case 'lock':
     case 'unlock':
     case 'fail_alloc':
+    case 'rcu_barrier':
       return true;
     case 'get':
     case 'locked_get':

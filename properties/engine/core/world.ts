@@ -1,9 +1,11 @@
-import type { Implementation, KfuncMdStore, EntryLayout } from '../../../impl/contract/index.ts';
+import { declarationsOf, reuseOf } from '../../../impl/contract/index.ts';
+import type { Declarations, Implementation, KfuncMdStore, EntryLayout } from '../../../impl/contract/index.ts';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
 import { configurationByName, paddingImage } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
-import type { ModelInput, SlotPolicy } from '../../../model/index.ts';
+import type { Design, ModelInput, SlotPolicy } from '../../../model/index.ts';
+import type { Op } from '../../../impl/kernel/types.ts';
 import type { Setup } from './scenario.ts';
 
 /**
@@ -14,6 +16,8 @@ import type { Setup } from './scenario.ts';
 export interface World {
   readonly config: Configuration;
   readonly impl: Implementation;
+  /** what the implementation declares on this configuration */
+  readonly declares: Declarations;
   readonly kernel: Kernel;
   readonly store: KfuncMdStore;
   /** struct kfunc_md as the store reports it (inspect().layout): the harness assumes no layout */
@@ -24,6 +28,12 @@ export interface World {
   readonly nameAt: ReadonlyMap<number, string>;
   /** [start, end) of every padded function's md window, at the configuration's (model's) offsets */
   readonly windows: ReadonlyMap<string, readonly [number, number]>;
+  /**
+   * A design with no index in the text (a hash table) has no slot numbers, and may re-create an md
+   * at another address (jul25's resize): its md for a function is named by a number per function,
+   * given here in the order the harness first sees the functions' mds.
+   */
+  readonly mdIds: Map<string, number>;
 }
 
 const layouts = new WeakMap<Implementation, EntryLayout>();
@@ -80,16 +90,28 @@ export function bootWorld(setup: Setup, impl: Implementation): World {
     if (f.padded) windows.set(f.name, [f.ip - config.insnOffset, f.ip - config.insnOffset + config.insnSize]);
   }
   const store = impl.create(kernel);
-  return { config, impl, kernel, store, layout, ip, nameAt, windows };
+  const declares = declarationsOf(impl, config.options);
+  return { config, impl, declares, kernel, store, layout, ip, nameAt, windows, mdIds: new Map() };
 }
 
-/** The model's input for an implementation on a setup: its slot policy, its ENTRIES_PER_PAGE. */
+/** The model's parameters for what a design declares (spec §10: the version is a parameter). */
+export function designOf(d: Declarations): Design {
+  return {
+    storage: d.index === 'none' ? 'hash' : 'padding',
+    reuse: reuseOf(d),
+    allocates: d.allocates ?? 'array',
+    locking: { get: d.locking.get, put: d.locking.put, putByIp: d.locking.put_by_ip },
+  };
+}
+
+/** The model's input for an implementation on a setup: its design, slot policy and ENTRIES_PER_PAGE. */
 export function modelInputOf(setup: Setup, impl: Implementation): ModelInput {
-  return modelInputFor({ ...setup, entriesPerPage: entriesPerPageFor(setup, impl) }, impl.declares.slotPolicy);
+  const d = declarationsOf(impl, configurationByName(setup.config).options);
+  return modelInputFor({ ...setup, entriesPerPage: entriesPerPageFor(setup, impl) }, d.slotPolicy, designOf(d));
 }
 
 /** The model's input for a setup: every padded window holds the configuration's boot bytes. */
-export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy): ModelInput {
+export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy, design?: Design): ModelInput {
   const config = configurationByName(setup.config);
   const image = paddingImage(config);
   const start = config.paddingBytes - config.insnOffset;
@@ -99,6 +121,7 @@ export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy): ModelInput 
     entriesPerPage: setup.entriesPerPage,
     maxOrder: setup.maxOrder,
     slotPolicy,
+    ...(design ? { design } : {}),
     functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow : [] })),
   };
 }
@@ -114,6 +137,13 @@ export function implWindow(world: World, fn: string): number[] {
 export function mdIndex(world: World, md: number): { index: number } | { bogus: string } | null {
   if (md === 0) return null;
   const view = world.store.inspect();
+  if (world.declares.index === 'none') {
+    const entry = view.entries.find((e) => e.md === md);
+    if (!entry) return { bogus: `pointer ${hexAddr(md)} to no md the table holds` };
+    const fn = world.nameAt.get(entry.func);
+    if (fn === undefined) return { bogus: `md ${hexAddr(md)} whose func ${hexAddr(entry.func)} is no function` };
+    return { index: hashMdId(world, fn) };
+  }
   if (view.arrayBase === 0) return { bogus: `pointer ${hexAddr(md)} while no array exists` };
   const size = view.layout.size;
   const offset = md - view.arrayBase;
@@ -123,12 +153,38 @@ export function mdIndex(world: World, md: number): { index: number } | { bogus: 
   return { index: offset / size };
 }
 
+/**
+ * The pointer a careful caller passes to put: rebased onto the current array (a padding design's
+ * slot keeps its index across growth), or the md the table links for fn now (a hash design may
+ * re-create its mds on resize). A stale caller passes `held.md` as it is (D6).
+ */
+export function carefulPointer(world: World, fn: string, held: { readonly md: number; readonly base: number }): number {
+  const view = world.store.inspect();
+  if (world.declares.index === 'none') {
+    const ip = world.ip.get(fn);
+    return view.entries.find((e) => e.func === ip && e.users > 0)?.md ?? held.md;
+  }
+  return view.arrayBase === 0 ? held.md : view.arrayBase + (held.md - held.base);
+}
+
+/** rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(): every pending callback of every flavour runs. */
+export function* rcuBarrierAll(kernel: Kernel): Op<void> {
+  yield* kernel.rcu.rcuBarrier();
+  yield* kernel.rcu.rcuBarrierTasks();
+  yield* kernel.rcu.rcuBarrierTasksTrace();
+  // a callback of one flavour may queue one of another (jul25: tasks-trace, then tasks, then kfree)
+  yield* kernel.rcu.rcuBarrierTasksTrace();
+  yield* kernel.rcu.rcuBarrierTasks();
+  yield* kernel.rcu.rcuBarrier();
+}
+
 /** Where an md pointer points: slot `index` of the page block (array) number `array`, or nowhere. */
 export function slotOf(
   world: World,
   md: number,
 ): { readonly array: number; readonly index: number; readonly freed: boolean } | null {
   if (md === 0) return null;
+  if (world.declares.index === 'none') return hashSlotOf(world, md);
   const size = world.layout.size;
   const blocks = world.kernel.pages.list();
   for (let a = 0; a < blocks.length; a++) {
@@ -139,7 +195,36 @@ export function slotOf(
       return { array: a, index: (md - b.addr) / size, freed: b.freed };
     }
   }
+  // an array from kvmalloc_array (may25): slab objects are numbered after the page blocks
+  const objects = world.kernel.slab.list();
+  for (let a = 0; a < objects.length; a++) {
+    const o = objects[a];
+    if (o && md >= o.addr && md < o.addr + o.size && (md - o.addr) % size === 0) {
+      return { array: blocks.length + a, index: (md - o.addr) / size, freed: o.freed };
+    }
+  }
   return null;
+}
+
+/** The number the model gives the md of fn in a hash design (first seen, first numbered). */
+export function hashMdId(world: World, fn: string): number {
+  let id = world.mdIds.get(fn);
+  if (id === undefined) {
+    id = world.mdIds.size;
+    world.mdIds.set(fn, id);
+  }
+  return id;
+}
+
+/** A hash design's md wherever it is (linked, unlinked, freed): named by the function its func names. */
+function hashSlotOf(
+  world: World,
+  md: number,
+): { readonly array: number; readonly index: number; readonly freed: boolean } | null {
+  const object = world.kernel.slab.objectAt(md);
+  if (!object) return null;
+  const fn = world.nameAt.get(world.kernel.mem.peek64(md + world.layout.func));
+  return fn === undefined ? null : { array: 0, index: hashMdId(world, fn), freed: object.freed };
 }
 
 /** A readable name for an address: fn-N for text, A<a>[i].field of array #a, a kernel global, or hex. */

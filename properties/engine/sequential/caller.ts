@@ -1,3 +1,4 @@
+import type { LockDiscipline } from '../../../impl/contract/index.ts';
 import { Holdings } from '../core/holdings.ts';
 import type { Operation } from '../core/operations.ts';
 import type { Suite } from './suites.ts';
@@ -9,25 +10,37 @@ import type { Suite } from './suites.ts';
 export class SequentialCaller {
   readonly holdings = new Holdings();
 
-  constructor(private readonly suite: Suite) {}
+  constructor(
+    private readonly suite: Suite,
+    /** which verbs need kfunc_md_mutex held by the caller, and which take it themselves */
+    private readonly locking: LockDiscipline,
+  ) {}
 
   allows(cmd: Operation, padded: (fn: string) => boolean, pendingAllocFailures: number): boolean {
     const contract = this.suite.keepsLockContract;
     const h = this.holdings;
+    // a verb that takes the mutex itself is called without it (put-under-lock breaks that on purpose)
+    const lockOk = (rule: 'caller-holds' | 'takes', putUnderLock: boolean): boolean =>
+      !contract || (rule === 'caller-holds' ? h.locked : !h.locked || putUnderLock);
+    const putUnderLock = this.suite.putUnderLock === true;
+    // a design whose verbs all take the mutex themselves: a careful caller never takes it
+    const noLockNeeded =
+      this.locking.get === 'takes' && this.locking.put === 'takes' && this.locking.put_by_ip === 'takes';
     switch (cmd.op) {
       case 'lock':
-        return !contract || !h.locked;
+        return !contract || (!h.locked && !noLockNeeded);
       case 'unlock':
         return !contract || h.locked;
       case 'get':
-        return !contract || h.locked;
+        return lockOk(this.locking.get, false);
       case 'put':
-        if (contract && h.locked && !this.suite.putUnderLock) return false;
+        if (!lockOk(this.locking.put, putUnderLock)) return false;
         return contract && !this.suite.doublePut ? h.holds(cmd.fn) : h.everHeld(cmd.fn);
       case 'put_by_ip':
         // also without a reference: v4 documents put_by_ip of a function with no md as a no-op
-        return !(contract && h.locked && !this.suite.putUnderLock);
+        return lockOk(this.locking.put_by_ip, putUnderLock);
       case 'find':
+      case 'rcu_barrier':
         return true;
       case 'fail_alloc':
         return pendingAllocFailures === 0;

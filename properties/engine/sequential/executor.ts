@@ -11,7 +11,7 @@ import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import type { Violation } from '../core/violation.ts';
-import { bootWorld, hexAddr, implWindow, mdIndex, modelInputOf } from '../core/world.ts';
+import { bootWorld, carefulPointer, hexAddr, implWindow, mdIndex, modelInputOf, rcuBarrierAll } from '../core/world.ts';
 import type { World } from '../core/world.ts';
 import { SequentialCaller } from './caller.ts';
 import { checkPages } from './pages-check.ts';
@@ -66,9 +66,9 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
   }
   const world: SequentialWorld = { ...booted, oracle };
   // checks that do not apply to what the implementation declares are not made (and reported as not applicable)
-  const skipped = new Set<CheckName>(inapplicableChecks('sequential', impl.declares).map((c) => c.check));
+  const skipped = new Set<CheckName>(inapplicableChecks('sequential', world.declares).map((c) => c.check));
   const applies = (check: CheckName): boolean => !skipped.has(check);
-  const caller = new SequentialCaller(suite);
+  const caller = new SequentialCaller(suite, world.declares.locking);
   const executed: Operation[] = [];
   const steps: ExecutedStep[] = [];
   const cursor = { writes: 0, warnings: 0, violations: 0, count: world.store.inspect().count };
@@ -88,7 +88,8 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
     const impl = runImpl(cmd, world, caller.holdings);
     const chosen = cmd.op === 'get' && impl.ok && impl.value ? mdIndex(world, impl.value) : null;
     const observedIndex = chosen !== null && 'index' in chosen ? chosen.index : undefined;
-    const model = world.oracle.step(toEvent(cmd, caller.holdings, observedIndex));
+    const observedNull = cmd.op === 'get' && impl.ok && !impl.value;
+    const model = world.oracle.step(toEvent(cmd, caller.holdings, observedIndex, observedNull));
     const warnSites = world.kernel.warnings.slice(cursor.warnings).map((w) => w.site);
     cursor.warnings = world.kernel.warnings.length;
     steps.push(record(world, cmd, fn, before, model.outcome, model.violation, impl, warnSites));
@@ -128,7 +129,7 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
       (applies('I7') ? checkAvailability(world, model.outcome, at) : null) ??
       (applies('window') ? checkWindows(world, at) : null) ??
       (applies('I6') ? checkWrites(world, cursor, windowsBefore, at) : null) ??
-      checkInvariants(world, cursor, at, applies('I3')) ??
+      checkInvariants(world, cursor, at, applies('I3'), applies('I11')) ??
       checkReaders(world, at) ??
       checkPages(world, at);
     if (v) return done({ ...v, detail: { ...detail, ...v.detail } });
@@ -138,11 +139,12 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
 }
 
 /** The model event of a sequential command; put names the slot the caller's md came from. */
-export function toEvent(cmd: Operation, holdings: Holdings, observedIndex?: number): ModelEvent {
+export function toEvent(cmd: Operation, holdings: Holdings, observedIndex?: number, observedNull = false): ModelEvent {
   const putIndex = cmd.op === 'put' ? holdings.latest(cmd.fn)?.index : undefined;
   const [event] = modelEvents(cmd, {
     ...(putIndex !== undefined ? { putIndex } : {}),
     ...(observedIndex !== undefined ? { observedIndex } : {}),
+    ...(observedNull ? { observedNull } : {}),
   });
   if (event === undefined || modelEvents(cmd).length > 1) throw new Error(`${cmd.op} is not a sequential command`);
   return event;
@@ -173,18 +175,17 @@ function runImpl(cmd: Operation, world: SequentialWorld, holdings: Holdings): Im
     case 'put': {
       const held = holdings.latest(cmd.fn);
       if (!held) return { ok: true, value: null };
-      // a careful caller rebases its pointer onto the current array; a stale one does not (D6)
-      const base = store.inspect().arrayBase;
-      const md = cmd.stale || base === 0 ? held.md : base + (held.md - held.base);
-      return run(store.put(md));
+      return run(store.put(cmd.stale ? held.md : carefulPointer(world, cmd.fn, held)));
     }
     case 'put_by_ip':
       return run(store.putByIp(ip(cmd.fn)));
     case 'find':
       return run(store.find(ip(cmd.fn)));
     case 'fail_alloc':
-      kernel.pages.failNextAllocations(1);
+      kernel.failNextAllocations(1);
       return { ok: true, value: null };
+    case 'rcu_barrier':
+      return run(rcuBarrierAll(kernel));
     case 'foreign_write': {
       const range = world.windows.get(cmd.fn);
       if (range) kernel.foreignWrite(range[0], cmd.bytes);
@@ -318,6 +319,7 @@ function checkInvariants(
   cursor: { count: number },
   at: number,
   readsText: boolean,
+  keepsCapacity: boolean,
 ): Violation | null {
   const view = world.store.inspect();
   const ctx = world.oracle.context;
@@ -355,7 +357,7 @@ function checkInvariants(
       };
     }
   }
-  if (view.count < cursor.count)
+  if (keepsCapacity && view.count < cursor.count)
     return { check: 'I11', at, message: `capacity shrank from ${cursor.count} to ${view.count}` };
   cursor.count = view.count;
   if (ctx.order !== null && (view.count !== ctx.count || view.arrayBase === 0)) {
@@ -432,6 +434,7 @@ function describeOutcome(o: Outcome | null): string {
     case 'unlock':
     case 'fail-alloc':
     case 'foreign-write':
+    case 'grace':
       return 'ok';
   }
 }

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import type { Configuration } from '../../../model/config/index.ts';
 import { Oracle } from '../../../model/index.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
-import { modelInputFor } from '../core/world.ts';
+import type { Declarations } from '../../../impl/contract/index.ts';
+import { designOf, modelInputFor } from '../core/world.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
 import { SequentialCaller } from './caller.ts';
 import { toEvent } from './executor.ts';
@@ -18,18 +19,21 @@ import type { Suite } from './suites.ts';
 export function sweepModel(
   config: Configuration,
   suite: Suite,
-  seed: number,
-  numRuns: number,
-  coverage: Map<string, number>,
+  declares: Declarations,
+  opts: { readonly seed: number; readonly numRuns: number; readonly coverage: Map<string, number> },
 ): void {
-  for (const scenario of fc.sample(scenarioArbitrary(config, suite), { seed, numRuns }))
-    runModelOnly(scenario, coverage);
+  for (const scenario of fc.sample(scenarioArbitrary(config, suite), { seed: opts.seed, numRuns: opts.numRuns }))
+    runModelOnly(scenario, declares, opts.coverage);
 }
 
-export function runModelOnly(scenario: SequentialScenario, coverage: Map<string, number>): void {
-  const oracle = new Oracle(modelInputFor(scenario, 'lowest-free'), coverage);
+export function runModelOnly(
+  scenario: SequentialScenario,
+  declares: Declarations,
+  coverage: Map<string, number>,
+): void {
+  const oracle = new Oracle(modelInputFor(scenario, 'lowest-free', designOf(declares)), coverage);
   const padded = new Set(scenario.functions.filter((f) => f.padded).map((f) => f.name));
-  const caller = new SequentialCaller(suiteByName(scenario.suite));
+  const caller = new SequentialCaller(suiteByName(scenario.suite), declares.locking);
   const h = caller.holdings;
   for (const cmd of scenario.commands) {
     if (oracle.stopped) return;

@@ -12,7 +12,17 @@ export function checkPages(world: SequentialWorld, at: number): Violation | null
   const view = world.store.inspect();
   const order = world.oracle.context.order;
   const live = world.kernel.pages.list().filter((b) => !b.freed);
-  if (view.arrayBase !== 0 && order !== null) {
+  // an array from kvmalloc_array (may25) is a slab object: live, and large enough for the capacity
+  const object = view.arrayBase !== 0 ? world.kernel.slab.list().find((o) => o.addr === view.arrayBase) : undefined;
+  if (object && order !== null) {
+    const needs = world.oracle.context.count * view.layout.size;
+    if (object.freed || object.size < needs)
+      return {
+        check: 'pages',
+        at,
+        message: `the current array ${hexAddr(view.arrayBase)} is a ${object.freed ? 'freed' : `${object.size}-byte`} ${object.kind} object; the model's capacity needs ${needs} live bytes`,
+      };
+  } else if (view.arrayBase !== 0 && order !== null) {
     const current = live.find((b) => b.addr === view.arrayBase);
     if (!current)
       return { check: 'pages', at, message: `the current array ${hexAddr(view.arrayBase)} is not a live page block` };

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { declarationsOf } from '../../../impl/contract/index.ts';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import { propertySeed } from '../core/defaults.ts';
@@ -34,6 +35,8 @@ export interface PropertyOptions {
   readonly seed: number;
   readonly numRuns: number;
   readonly coverage?: Map<string, number>;
+  /** which violations count (default: all); `kfmd check --against` passes those the reference shares */
+  readonly accept?: (ex: Execution) => boolean;
 }
 
 /** Check one suite on one configuration: generate, run, shrink, and re-run the minimal case. */
@@ -46,18 +49,22 @@ export function checkProperty(
   const seed = propertySeed(opts.seed, config.name, suite.name);
   const base = { config: config.name, suite: suite.name, seed, numRuns: opts.numRuns };
   const none = { counterexample: null, finding: null, path: null, runsUntilFailure: null, shrinks: null };
-  const why = suiteInapplicable(suite, impl.declares);
+  const declares = declarationsOf(impl, config.options);
+  const why = suiteInapplicable(suite, declares);
   if (why !== null) return { ...base, ...none, status: 'not-applicable', holds: false, notApplicable: why };
   const exOpts = opts.coverage ? { coverage: opts.coverage } : {};
   const details = fc.check(
-    fc.property(scenarioArbitrary(config, suite), (scenario) => execute(scenario, impl, exOpts).violation === null),
+    fc.property(scenarioArbitrary(config, suite), (scenario) => {
+      const ex = execute(scenario, impl, exOpts);
+      return ex.violation === null || !(opts.accept?.(ex) ?? true);
+    }),
     { seed, numRuns: opts.numRuns },
   );
   if (!details.failed || !details.counterexample) {
     return { ...base, ...none, status: 'holds', holds: true, notApplicable: null };
   }
   const counterexample = execute(details.counterexample[0], impl);
-  if (opts.coverage) sweepModel(config, suite, seed, opts.numRuns, opts.coverage);
+  if (opts.coverage) sweepModel(config, suite, declares, { seed, numRuns: opts.numRuns, coverage: opts.coverage });
   return {
     ...base,
     status: 'violated',

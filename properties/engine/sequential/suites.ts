@@ -30,7 +30,7 @@ export interface Suite {
   readonly stalePointers: boolean;
 }
 
-const CORE: readonly OperationKind[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find'];
+const CORE: readonly OperationKind[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find', 'rcu_barrier'];
 
 export const SUITES: readonly Suite[] = [
   {
@@ -142,12 +142,17 @@ export function suiteByName(name: string): Suite {
  */
 export function suiteInapplicable(suite: Suite, d: Declarations): string | null {
   const l = d.locking;
-  if (l.get !== 'caller-holds' || l.put !== 'takes' || l.put_by_ip !== 'takes') {
-    return `the model specifies v4's lock discipline only (get: caller-holds; put, put_by_ip: take kfunc_md_mutex); the implementation declares get: ${l.get}, put: ${l.put}, put_by_ip: ${l.put_by_ip}`;
+  if (suite.putUnderLock && (l.put === 'caller-holds' || l.put_by_ip === 'caller-holds')) {
+    return `the implementation's put${l.put === 'caller-holds' ? '' : '_by_ip'} is called with kfunc_md_mutex held by contract: there is no misuse to inject`;
   }
-  const text = suite.foreign !== null || suite.unpadded;
-  if (text && d.index !== 'padding-insn') {
-    return `the suite writes or reads function padding; the implementation keeps its index in '${d.index}'`;
+  if (suite.foreign !== null && d.index !== 'padding-insn') {
+    return `the suite writes over the md instruction in the padding; the implementation keeps its index in '${d.index}'`;
+  }
+  if (suite.unpadded && d.index === 'padding-pointer') {
+    return `the model does not specify a pointer in the padding; the implementation keeps its index in '${d.index}'`;
+  }
+  if (suite.doublePut && d.index === 'none') {
+    return 'the design frees an md (by RCU) after its last put: a second put is a use-after-free in the caller, which the design does not promise to detect';
   }
   return null;
 }
