@@ -54,6 +54,16 @@ export interface Declarations {
    * (may25's percpu_ref_init), so that an injected allocation failure can hit any new md.
    */
   readonly allocates?: 'array' | 'array-and-md';
+  /**
+   * Where the md instruction starts, in bytes before ip, when that is not the configuration's
+   * KFUNC_MD_INSN_OFFSET (v4's offsets, spec §4.3): may25 puts it elsewhere (spec §4.5).
+   */
+  readonly insnOffset?: number;
+  /**
+   * Where a padding design's array comes from: __get_free_pages (v4, default: no block past
+   * MAX_PAGE_ORDER, so growth stops there) or kvmalloc_array (may25: vmalloc has no such limit).
+   */
+  readonly arrayFrom?: 'pages' | 'kvmalloc';
 }
 
 /** An implementation the harness can check: the built-in designs, mutants, a user's own. */

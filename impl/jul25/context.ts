@@ -2,7 +2,7 @@ import type { Kernel } from '../kernel/kernel.ts';
 import { u32le, u64le } from '../kernel/le.ts';
 import type { PercpuRefRelease } from '../kernel/percpu-ref.ts';
 import type { Addr } from '../kernel/types.ts';
-import { KFUNC_MD_ARRAY_HASH_BITS, MIN_KFUNC_MD_ARRAY_BITS, kfuncMdArraySize } from './layout.ts';
+import { KFUNC_MD_ARRAY_HASH_BITS, kfuncMdArraySize, minArrayBits } from './layout.ts';
 import { kfuncMdRelease } from './release.ts';
 
 /** The globals of kernel/bpf/kfunc_md.c ([J2-1]) that every step of the design works on. */
@@ -21,8 +21,9 @@ export interface Jul25Globals {
  * head HLIST_HEAD_INIT (NULL) }, and kfunc_mds = &default_mds.
  */
 export function defineGlobals(kernel: Kernel): Jul25Globals {
-  const init = new Array<number>(kfuncMdArraySize(MIN_KFUNC_MD_ARRAY_BITS)).fill(0);
-  init.splice(KFUNC_MD_ARRAY_HASH_BITS, 4, ...u32le(MIN_KFUNC_MD_ARRAY_BITS));
+  const minBits = minArrayBits(kernel.pageSize);
+  const init = new Array<number>(kfuncMdArraySize(minBits)).fill(0);
+  init.splice(KFUNC_MD_ARRAY_HASH_BITS, 4, ...u32le(minBits));
   const defaultMds = kernel.defineStatic('default_mds', init);
   const kfuncMds = kernel.defineStatic('kfunc_mds', u64le(defaultMds));
   return { kernel, kfuncMds, defaultMds, release: kfuncMdRelease(kernel) };

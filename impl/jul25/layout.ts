@@ -58,6 +58,19 @@ export const KFUNC_MD_ARRAY_MDS = KFUNC_MD_ARRAY_HASH_BITS + 8;
 /** MIN_KFUNC_MD_ARRAY_BITS: default_mds has 16 buckets, and the table never shrinks below them */
 export const MIN_KFUNC_MD_ARRAY_BITS = 4;
 
+/**
+ * MIN_KFUNC_MD_ARRAY_BITS on a kernel with this PAGE_SIZE: 4 (the real value) at 4 KiB pages and
+ * above. The suites shrink PAGE_SIZE so that a handful of functions reaches v4's growth; the
+ * smallest table shrinks with it (one bit per halving, at least 2 buckets) so that the same
+ * handful reaches this design's resize and shrink too.
+ */
+export function minArrayBits(pageSize: number): number {
+  return Math.max(
+    1,
+    Math.min(MIN_KFUNC_MD_ARRAY_BITS, MIN_KFUNC_MD_ARRAY_BITS - Math.round(Math.log2(4096 / pageSize))),
+  );
+}
+
 /** sizeof(*new_mds) + sizeof(struct hlist_head) * (1 << hash_bits) */
 export function kfuncMdArraySize(hashBits: number): number {
   return KFUNC_MD_ARRAY_MDS + HLIST_HEAD_SIZE * 2 ** hashBits;

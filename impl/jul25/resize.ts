@@ -16,7 +16,7 @@ import {
   KFUNC_MD_ARRAY_HASH_BITS,
   KFUNC_MD_ARRAY_RCU,
   KFUNC_MD_ARRAY_USED,
-  MIN_KFUNC_MD_ARRAY_BITS,
+  minArrayBits,
   bucketOf,
   kfuncMdArraySize,
 } from './layout.ts';
@@ -47,7 +47,7 @@ export function* kfuncMdArrayInc(g: Jul25Globals): Op<number> {
 export function* kfuncMdArrayDec(g: Jul25Globals): Op<number> {
   const { used, hashBits } = yield* currentLoad(g);
   if (used * 10 > 2 ** hashBits * 3) return 0;
-  if (hashBits <= MIN_KFUNC_MD_ARRAY_BITS) return 0;
+  if (hashBits <= minArrayBits(g.kernel.pageSize)) return 0;
   return yield* kfuncMdArrayAdjust(g, false);
 }
 

@@ -1,5 +1,6 @@
 import { AddressSpace } from './address-space.ts';
 import { AllocFaults } from './alloc-faults.ts';
+import { Workqueue } from './workqueue.ts';
 import { layoutArm64 } from './arm64-text.ts';
 import { bootArm64, bootX86 } from './boot.ts';
 import { EventLog } from './events.ts';
@@ -34,6 +35,8 @@ export interface Kernel {
   readonly slab: Slab;
   /** percpu_ref_init / get / tryget_live / put / kill / exit on refs embedded in simulated memory */
   readonly percpuRef: PercpuRefs;
+  /** system_wq: work scheduled with schedule_work, run when the harness lets the kernel catch up */
+  readonly workqueue: Workqueue;
   /** PAGE_SIZE */
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
@@ -77,6 +80,7 @@ class SimKernel implements Kernel {
   readonly rcu: RcuFlavours;
   readonly slab: Slab;
   readonly percpuRef: PercpuRefs;
+  readonly workqueue = new Workqueue();
   readonly pageSize: number;
   readonly maxOrder: number;
   readonly pokeByteOrder: readonly number[];

@@ -277,6 +277,11 @@ export class RcuFlavours {
     }
   }
 
+  /** callbacks queued (call_rcu*) and not yet invoked, of every flavour */
+  get queued(): number {
+    return this.queue.filter((q) => q.state === 'queued').length;
+  }
+
   /** rcu_barrier() */
   rcuBarrier(): Op<void> {
     return this.barrier('rcu');

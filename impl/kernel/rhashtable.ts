@@ -103,8 +103,9 @@ interface Geometry {
  *   last of each old chain to the head of its new bucket, published before it is unlinked from
  *   the old chain), publishes the new table in ht->tbl and frees the old one with call_rcu.
  *
- * Simplifications: schedule_work only sets `workPending`; the worker runs when someone calls
- * runDeferredWork (a harness's kworker CPU, a test), as RCU callbacks run when someone invokes
+ * Simplifications: schedule_work sets `workPending` and queues the worker on the kernel's
+ * workqueue; it runs when someone calls runDeferredWork or flushes the workqueue (the harness's
+ * `quiesce`, a test), as RCU callbacks run when someone invokes
  * them. No elasticity limit (a long chain does not force a rehash), no nested tables, no walkers,
  * no rhltable; hash_rnd comes from a counter, not get_random_u32, so runs replay; keys are u64.
  */
@@ -118,7 +119,7 @@ export class Rhashtable {
   private readonly maxSize: number;
 
   constructor(
-    private readonly kernel: Pick<Kernel, 'mem' | 'slab' | 'rcu'>,
+    private readonly kernel: Pick<Kernel, 'mem' | 'slab' | 'rcu'> & Partial<Pick<Kernel, 'workqueue'>>,
     /** the struct rhashtable (RHASHTABLE_SIZE bytes) */
     readonly ht: Addr,
     readonly params: RhashtableParams,
@@ -257,6 +258,12 @@ export class Rhashtable {
     return found ? 0 : -ENOENT;
   }
 
+  /** schedule_work(&ht->run_work): on the kernel's workqueue when there is one (the harness flushes it) */
+  private scheduleWork(): void {
+    this.workPending = true;
+    this.kernel.workqueue?.schedule(`rht_deferred_worker@${this.ht.toString(16)}`, () => this.runDeferredWork());
+  }
+
   /** The deferred resize (rht_deferred_worker), if schedule_work queued it; returns whether it ran. */
   *runDeferredWork(): Op<boolean> {
     if (!this.workPending) return false;
@@ -329,7 +336,7 @@ export class Rhashtable {
     yield* mem.storeAs(call, obj + this.params.headOffset, first);
     const n = 1 + (yield* mem.atomic32('atomic_inc', this.ht + RHT_NELEMS, 1, (v) => v + 1));
     yield* mem.storeAs(call, bkt, obj + this.params.headOffset);
-    if (this.growAbove75(n, g.size)) this.workPending = true;
+    if (this.growAbove75(n, g.size)) this.scheduleWork();
     return 0;
   }
 
@@ -386,13 +393,13 @@ export class Rhashtable {
     const g = yield* this.geometry(call, tbl);
     const next = yield* this.bucketTableAlloc(g.size * 2);
     if (next !== 0) {
-      if ((yield* this.attach(tbl, next)) === 0) this.workPending = true;
+      if ((yield* this.attach(tbl, next)) === 0) this.scheduleWork();
       else yield* this.kernel.slab.kvfree(next);
       return 0;
     }
     // do not fail the insert if someone else did a rehash
     if ((yield* this.kernel.mem.loadAs(call, tbl + BUCKET_TABLE_FUTURE_TBL)) !== 0) return 0;
-    this.workPending = true;
+    this.scheduleWork();
     return -ENOMEM;
   }
 
@@ -416,7 +423,7 @@ export class Rhashtable {
       yield* mem.storeAs(call, pprev, pprev === bkt && rhtIsANulls(next) ? 0 : next);
       yield* mem.mutexUnlock(Rhashtable.bucketLock(bkt));
       const n = (yield* mem.atomic32('atomic_dec', this.ht + RHT_NELEMS, -1, (v) => v - 1)) - 1;
-      if (this.params.automaticShrinking === true && this.shrinkBelow30(n, g.size)) this.workPending = true;
+      if (this.params.automaticShrinking === true && this.shrinkBelow30(n, g.size)) this.scheduleWork();
       return true;
     }
     yield* mem.mutexUnlock(Rhashtable.bucketLock(bkt));
@@ -445,7 +452,7 @@ export class Rhashtable {
       err = err || nerr;
     }
     yield* mem.mutexUnlock(this.mutex);
-    if (err !== 0) this.workPending = true;
+    if (err !== 0) this.scheduleWork();
   }
 
   /** rhashtable_shrink: to roundup_pow_of_two(nelems * 3 / 2), at least min_size */

@@ -211,16 +211,24 @@ export class May25Store implements KfuncMdStore {
 const LINE = 'kfunc_md of the May 2025 tracing multi-link series (01-04/25), defects kept';
 
 /** What may25 declares where it runs padding mode (the index in the padding) or its hash table. */
-export function may25Declarations(mode: May25Boot['mode']): Declarations {
+export function may25Declarations(boot: Pick<May25Boot, 'mode' | 'insnOffset'>): Declarations {
+  const mode = boot.mode;
   return {
     index: mode === 'padding' ? 'padding-insn' : 'none',
     // the scan takes exactly the lowest slot with users == 0 that is not DEAD; the hash has no slots
     slotPolicy: mode === 'padding' ? 'lowest-free' : 'any-free',
     locking: MAY25_LOCKING,
     readers: { rcu: true, norcu: true },
-    reuse: 'after-grace',
+    // a put slot is DEAD until its percpu_ref releases; with no reader holding a reference the
+    // simulated percpu_ref_kill releases at once (no grace period is implied, spec §6), so to a
+    // caller the slot is free again right after the put
+    reuse: 'immediate',
     // percpu_ref_init for every new md (and the kzalloc of the md itself in hash mode)
     allocates: 'array-and-md',
+    // kvmalloc_array: vmalloc has no MAX_PAGE_ORDER limit
+    arrayFrom: 'kvmalloc',
+    // §4.5: the offsets kfunc_md_arch_support() / the static FUNCTION_METADATA_PADDING ones chose
+    ...(mode === 'padding' ? { insnOffset: boot.insnOffset } : {}),
   };
 }
 
@@ -228,7 +236,7 @@ export const may25: Implementation = {
   name: 'may25',
   description: LINE,
   contract: CONTRACT_VERSION,
-  declares: may25Declarations('padding'),
-  declaresOn: (options: KernelOptions) => may25Declarations(may25Boot(options).mode),
+  declares: may25Declarations({ mode: 'padding', insnOffset: 16 }),
+  declaresOn: (options: KernelOptions) => may25Declarations(may25Boot(options)),
   create: (kernel) => new May25Store(kernel),
 };

@@ -49,5 +49,18 @@ export const KFUNC_MD_RHT_PARAMS: RhashtableParams = {
   automaticShrinking: true,
 };
 
+/**
+ * The params on a kernel with this PAGE_SIZE: the real ones (64 buckets at first) at 4 KiB pages
+ * and above. The suites shrink PAGE_SIZE so that a handful of functions reaches v4's growth; the
+ * first table shrinks with it (nelem_hint, at least HASH_MIN_SIZE buckets) so that the same
+ * handful reaches the rhashtable's resizes.
+ */
+export function rhtParamsFor(pageSize: number): RhashtableParams {
+  if (pageSize >= 4096) return KFUNC_MD_RHT_PARAMS;
+  // nelem_hint n gives roundup_pow_of_two(n * 4 / 3) buckets: 3 per 4 buckets wanted
+  const buckets = Math.max(4, Math.floor((64 * pageSize) / 4096));
+  return { ...KFUNC_MD_RHT_PARAMS, nelemHint: (buckets * 3) / 4 };
+}
+
 /** What the harness reads of struct kfunc_md (users is a u16 here: inspect() decodes it). */
 export const RHT_LAYOUT: EntryLayout = { size: RHT_MD_SIZE, users: RHT_MD_USERS, func: RHT_MD_FUNC };

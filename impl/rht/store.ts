@@ -8,7 +8,7 @@ import { RHASHTABLE_SIZE, Rhashtable } from '../kernel/rhashtable.ts';
 import { runSequential } from '../kernel/run.ts';
 import type { Addr, Op } from '../kernel/types.ts';
 import { KFUNC_MD_MUTEX } from '../v4/layout.ts';
-import { KFUNC_MD_RHT_PARAMS, RHT_LAYOUT, RHT_MD_FUNC, RHT_MD_NR_ARGS, RHT_MD_PCREF, RHT_MD_RCU } from './layout.ts';
+import { RHT_LAYOUT, rhtParamsFor, RHT_MD_FUNC, RHT_MD_NR_ARGS, RHT_MD_PCREF, RHT_MD_RCU } from './layout.ts';
 import { RHT_MD_SIZE, RHT_MD_USERS } from './layout.ts';
 import { rhtRelease } from './release.ts';
 import type { RhtRelease } from './release.ts';
@@ -34,7 +34,7 @@ export class RhtStore implements KfuncMdStore {
     this.mem = kernel.mem;
     this.release = rhtRelease(kernel);
     const ht = kernel.defineStatic('kfunc_md_rht', new Array<number>(RHASHTABLE_SIZE).fill(0));
-    this.rht = new Rhashtable(kernel, ht, KFUNC_MD_RHT_PARAMS);
+    this.rht = new Rhashtable(kernel, ht, rhtParamsFor(kernel.pageSize));
     // late_initcall(init_kfunc_md): rhashtable_init at boot, before anyone can call in
     const boot = runSequential(kernel, this.rht.init());
     if (!boot.ok || boot.value !== 0) throw new Error('init_kfunc_md: rhashtable_init failed at boot');

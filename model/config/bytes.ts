@@ -11,6 +11,8 @@ export const X86_NOP = 0x90;
 export const ARM64_NOP: readonly number[] = [0x1f, 0x20, 0x03, 0xd5];
 /** A64 `bti c` (0xd503245f) as it sits in memory. */
 export const ARM64_BTI_C: readonly number[] = [0x5f, 0x24, 0x03, 0xd5];
+/** ENDBR64, what is_endbr() recognises */
+export const X86_ENDBR64: readonly number[] = [0xf3, 0x0f, 0x1e, 0xfa];
 
 /** Four bytes LE; accepts u32 or i32 (rel32 displacements are signed). */
 export function le32(value: number): number[] {
@@ -30,9 +32,13 @@ export function le64(value: bigint): number[] {
   return out;
 }
 
-/** kCFI preamble `movl $hash,%eax` at __cfi_<name>; plain kCFI uses %eax, i.e. opcode B8. */
-export function kcfiMov(hash: number): number[] {
-  return [0xb8, ...le32(hash)];
+/**
+ * kCFI preamble `movl $hash,%reg` at __cfi_<name>: plain kCFI uses %eax (B8); clang's kCFI-arity
+ * puts the argument count in the register (eax=0 .. edi=7 arguments), opcodes B8..BF.
+ */
+export function kcfiMov(hash: number, arity = 0): number[] {
+  if (!Number.isInteger(arity) || arity < 0 || arity > 7) throw new ConfigError(`kCFI arity must be 0..7: ${arity}`);
+  return [0xb8 + arity, ...le32(hash)];
 }
 
 /** Call-depth thunk INCREMENT_CALL_DEPTH, `sarq $5, %gs:__x86_call_depth(%rip)`, RIP-relative form, 9 bytes. */
@@ -45,15 +51,13 @@ export function callDepthThunk(rel32: number): number[] {
  * 16 padding bytes at boot.
  */
 export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
-  // ENDBR64, what is_endbr() recognises
-  const endbr64 = [0xf3, 0x0f, 0x1e, 0xfa];
   const h = le32(hash);
   switch (encoding) {
     case 'pre2025': // sub $hash,%r10d; je +3; ud2; nop
-      return [...endbr64, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
+      return [...X86_ENDBR64, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
     case 'feb2025': // sub $hash,%r10d; jne back into the EA byte; nop3
-      return [...endbr64, 0x41, 0x81, 0xea, ...h, 0x75, 0xf9, 0x0f, 0x1f, 0x00];
+      return [...X86_ENDBR64, 0x41, 0x81, 0xea, ...h, 0x75, 0xf9, 0x0f, 0x1f, 0x00];
     case 'later': // sub $hash,%eax; nopl -42(%eax); jne into the D6 byte
-      return [...endbr64, 0x2d, ...h, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd];
+      return [...X86_ENDBR64, 0x2d, ...h, 0x67, 0x0f, 0x1f, 0x40, 0xd6, 0x75, 0xfd];
   }
 }

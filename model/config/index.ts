@@ -4,6 +4,18 @@ export type { Occupant, OccupantKind } from './occupant.ts';
 export { formatOccupant, formatStrip } from './occupant.ts';
 export type { Configuration } from './configuration.ts';
 export { ConfigError } from './configuration.ts';
+// the padding's byte encodings, for whoever needs the real bytes (the harness's foreign writes)
+export {
+  ARM64_BTI_C,
+  ARM64_NOP,
+  X86_ENDBR64,
+  X86_NOP,
+  callDepthThunk,
+  fineibtPreamble,
+  kcfiMov,
+  le32,
+  le64,
+} from './bytes.ts';
 export type { Validation } from './registry.ts';
 export { allConfigurations, configurationByName, validateOptions } from './registry.ts';
 export { allArm64Options, allOptions, allX86Options } from './enumerate.ts';

@@ -8,6 +8,7 @@ const HASH: Design = {
   storage: 'hash',
   reuse: 'immediate',
   allocates: 'array-and-md',
+  growthLimit: 'none',
   locking: { get: 'takes', put: 'takes', putByIp: 'takes' },
 };
 const MAY25_LIKE: Design = { ...V4_DESIGN, reuse: 'after-grace', allocates: 'array-and-md' };
@@ -111,6 +112,21 @@ describe('model: a design whose released slots wait for a grace period', () => {
     const before = o.context.slots;
     o.step({ type: 'GRACE' });
     expect(o.context.slots).toEqual(before);
+  });
+});
+
+describe('model: where the array comes from', () => {
+  it('an array from kvmalloc grows past MAX_PAGE_ORDER; one from the page allocator does not', () => {
+    for (const [growthLimit, last] of [
+      ['none', 'installed-grow'],
+      ['max-order', 'max-order'],
+    ] as const) {
+      const o = oracle({ ...V4_DESIGN, growthLimit }, { maxOrder: 0, slotPolicy: 'lowest-free' });
+      o.step({ type: 'LOCK' });
+      get(o, 'a');
+      get(o, 'b');
+      expect(get(o, 'c')).toMatchObject({ result: last });
+    }
   });
 });
 

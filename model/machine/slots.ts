@@ -19,7 +19,7 @@ export function chooseSlot(ctx: ModelContext, observedIndex: number | undefined)
     return { kind: 'first', index: pick(freeIndices(fresh(ctx.entriesPerPage)), ctx, observedIndex) };
   const free = freeIndices(ctx.slots);
   if (free.length > 0) return { kind: 'free', index: pick(free, ctx, observedIndex) };
-  if (ctx.order + 1 > ctx.maxOrder) return { kind: 'max-order' };
+  if (ctx.order + 1 > ctx.maxOrder && ctx.design.growthLimit === 'max-order') return { kind: 'max-order' };
   // after doubling (to order + 1) the whole upper half is free; v4 hands out its first entry
   const upper = Array.from({ length: ctx.count }, (_, i) => ctx.count + i);
   return { kind: 'grow', index: pick(upper, ctx, observedIndex), order: ctx.order + 1 };

@@ -18,6 +18,8 @@ export interface Design {
   readonly reuse: 'immediate' | 'after-grace';
   /** 'array-and-md': every new md allocates too (may25's percpu_ref), not only a new or grown array */
   readonly allocates: 'array' | 'array-and-md';
+  /** 'max-order': the array comes from the page allocator and cannot grow past MAX_PAGE_ORDER; 'none': kvmalloc */
+  readonly growthLimit: 'max-order' | 'none';
   /** whether each verb needs kfunc_md_mutex held by its caller, or takes it itself */
   readonly locking: {
     readonly get: 'caller-holds' | 'takes';
@@ -31,6 +33,7 @@ export const V4_DESIGN: Design = {
   storage: 'padding',
   reuse: 'immediate',
   allocates: 'array',
+  growthLimit: 'max-order',
   locking: { get: 'caller-holds', put: 'takes', putByIp: 'takes' },
 };
 

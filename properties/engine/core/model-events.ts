@@ -37,7 +37,7 @@ export function modelEvents(
       return [{ type: 'FIND', fn: op.fn }];
     case 'fail_alloc':
       return [{ type: 'FAIL_ALLOC' }];
-    case 'rcu_barrier':
+    case 'quiesce':
       return [{ type: 'GRACE' }];
     case 'foreign_write':
       return [{ type: 'FOREIGN_WRITE', fn: op.fn, bytes: op.bytes }];

@@ -23,8 +23,12 @@ export type Operation =
   | { readonly op: 'tramp'; readonly fn: string; readonly rcu: boolean }
   /** a fault: the next allocation fails (page allocator or slab, whichever comes first) */
   | { readonly op: 'fail_alloc' }
-  /** rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(): every pending RCU callback runs */
-  | { readonly op: 'rcu_barrier' }
+  /**
+   * the kernel's deferred activity catches up: every pending RCU callback of every flavour runs
+   * (rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace();) and every scheduled work item
+   * (flush_scheduled_work();), until nothing is pending
+   */
+  | { readonly op: 'quiesce' }
   /** a fault: another subsystem writes these bytes over fn's md window */
   | { readonly op: 'foreign_write'; readonly fn: string; readonly bytes: readonly number[] };
 
@@ -67,8 +71,8 @@ export function describeOperation(op: Operation): string {
         : `md = kfunc_md_find(${op.fn}); md->users, md->func; /* no rcu_read_lock */`;
     case 'fail_alloc':
       return '/* fault */ fail_next_allocation();';
-    case 'rcu_barrier':
-      return 'rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace();';
+    case 'quiesce':
+      return '/* quiesce */ rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(); flush_scheduled_work();';
     case 'foreign_write':
       return `/* fault */ foreign_write(${op.fn} md window, ${op.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')});`;
   }
@@ -83,7 +87,7 @@ export function isOperation(value: unknown): value is Operation {
     case 'lock':
     case 'unlock':
     case 'fail_alloc':
-    case 'rcu_barrier':
+    case 'quiesce':
       return true;
     case 'get':
     case 'locked_get':

@@ -85,13 +85,19 @@ export function bootWorld(setup: Setup, impl: Implementation): World {
   });
   const ip = new Map(kernel.functions.map((f) => [f.name, f.ip] as const));
   const nameAt = new Map(kernel.functions.map((f) => [f.ip, f.name] as const));
+  const declares = declarationsOf(impl, config.options);
+  const offset = insnOffsetOf(config, declares);
   const windows = new Map<string, readonly [number, number]>();
   for (const f of kernel.functions) {
-    if (f.padded) windows.set(f.name, [f.ip - config.insnOffset, f.ip - config.insnOffset + config.insnSize]);
+    if (f.padded) windows.set(f.name, [f.ip - offset, f.ip - offset + config.insnSize]);
   }
   const store = impl.create(kernel);
-  const declares = declarationsOf(impl, config.options);
   return { config, impl, declares, kernel, store, layout, ip, nameAt, windows, mdIds: new Map() };
+}
+
+/** Where a design's md instruction starts before ip on a configuration: its own offset, or the configuration's. */
+export function insnOffsetOf(config: Configuration, d: Declarations): number {
+  return d.insnOffset ?? config.insnOffset;
 }
 
 /** The model's parameters for what a design declares (spec §10: the version is a parameter). */
@@ -100,6 +106,7 @@ export function designOf(d: Declarations): Design {
     storage: d.index === 'none' ? 'hash' : 'padding',
     reuse: reuseOf(d),
     allocates: d.allocates ?? 'array',
+    growthLimit: d.arrayFrom === 'kvmalloc' ? 'none' : 'max-order',
     locking: { get: d.locking.get, put: d.locking.put, putByIp: d.locking.put_by_ip },
   };
 }
@@ -107,14 +114,19 @@ export function designOf(d: Declarations): Design {
 /** The model's input for an implementation on a setup: its design, slot policy and ENTRIES_PER_PAGE. */
 export function modelInputOf(setup: Setup, impl: Implementation): ModelInput {
   const d = declarationsOf(impl, configurationByName(setup.config).options);
-  return modelInputFor({ ...setup, entriesPerPage: entriesPerPageFor(setup, impl) }, d.slotPolicy, designOf(d));
+  return modelInputFor(
+    { ...setup, entriesPerPage: entriesPerPageFor(setup, impl) },
+    d.slotPolicy,
+    designOf(d),
+    d.insnOffset,
+  );
 }
 
 /** The model's input for a setup: every padded window holds the configuration's boot bytes. */
-export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy, design?: Design): ModelInput {
+export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy, design?: Design, insnOffset?: number): ModelInput {
   const config = configurationByName(setup.config);
   const image = paddingImage(config);
-  const start = config.paddingBytes - config.insnOffset;
+  const start = config.paddingBytes - (insnOffset ?? config.insnOffset);
   const bootWindow = [...image.slice(start, start + config.insnSize)];
   return {
     arch: config.arch,
@@ -167,16 +179,23 @@ export function carefulPointer(world: World, fn: string, held: { readonly md: nu
   return view.arrayBase === 0 ? held.md : view.arrayBase + (held.md - held.base);
 }
 
-/** rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(): every pending callback of every flavour runs. */
-export function* rcuBarrierAll(kernel: Kernel): Op<void> {
-  yield* kernel.rcu.rcuBarrier();
-  yield* kernel.rcu.rcuBarrierTasks();
-  yield* kernel.rcu.rcuBarrierTasksTrace();
-  // a callback of one flavour may queue one of another (jul25: tasks-trace, then tasks, then kfree)
-  yield* kernel.rcu.rcuBarrierTasksTrace();
-  yield* kernel.rcu.rcuBarrierTasks();
-  yield* kernel.rcu.rcuBarrier();
+/**
+ * The kernel's deferred activity catches up (operation `quiesce`): rcu_barrier*() of every
+ * flavour and flush_scheduled_work(), again until nothing is pending, since a callback of one
+ * flavour may queue one of another or a work item (jul25: tasks-trace, tasks, kfree; may25: RCU
+ * Tasks, then the array's release work; rht: the rhashtable's deferred resize).
+ */
+export function* quiesce(kernel: Kernel): Op<void> {
+  for (let round = 0; round < QUIESCE_ROUNDS && kernel.rcu.queued + kernel.workqueue.size > 0; round++) {
+    yield* kernel.rcu.rcuBarrier();
+    yield* kernel.rcu.rcuBarrierTasks();
+    yield* kernel.rcu.rcuBarrierTasksTrace();
+    yield* kernel.workqueue.flush();
+  }
 }
+
+/** A design whose callbacks requeue themselves forever would never quiesce: stop after this many rounds. */
+const QUIESCE_ROUNDS = 16;
 
 /** Where an md pointer points: slot `index` of the page block (array) number `array`, or nowhere. */
 export function slotOf(

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
+import { DEFAULT_PADDING_PARAMS, kcfiMov, le32 } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
-import { encodeInsn } from '../../../model/index.ts';
+import { encodeInsn, nopPattern } from '../../../model/index.ts';
 import type { Operation } from '../core/operations.ts';
+import { paddingSources, shiftsOf, windowOf } from '../core/padding-bytes.ts';
 import { SUITE_GEOMETRY } from '../core/scenario.ts';
 import type { SequentialScenario, ScenarioFunction } from '../core/scenario.ts';
 import type { Suite } from './suites.ts';
@@ -150,21 +152,66 @@ function contractCommands(
 }
 
 function foreignBytes(config: Configuration, kind: 'bytes' | 'insn'): fc.Arbitrary<number[]> {
-  if (kind === 'insn') {
-    return fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(0x7fffffff)).map((i) => encodeInsn(config.arch, i));
-  }
+  if (kind === 'insn') return forgedInsn(config);
+  const random = fc.array(fc.integer({ min: 0, max: 0xff }), {
+    minLength: config.insnSize,
+    maxLength: config.insnSize,
+  });
+  // random bytes stay, as one class among the real ones; shrinking tries a real string in their place
+  return fc.oneof(
+    { withCrossShrink: true },
+    { weight: 5, arbitrary: realWindow(config, config.insnSize) },
+    { weight: 1, arbitrary: random },
+  );
+}
+
+/** A real byte string (padding-bytes.ts) as `size` window bytes see it: whole, a fragment, or over an edge. */
+function realWindow(config: Configuration, size: number): fc.Arbitrary<number[]> {
+  return fc
+    .constantFrom(...paddingSources(config.arch))
+    .chain((s) => fc.constantFrom(...shiftsOf(s, size)).map((shift) => windowOf(s, shift, size)));
+}
+
+/**
+ * Index instructions a kernel could hold that kfunc_md did not write there: the right encoding
+ * with an index in range (another function's, or the one get is about to choose), out of range,
+ * or read from a kCFI hash; and the near-misses a loose decoder would take for one.
+ */
+function forgedInsn(config: Configuration): fc.Arbitrary<number[]> {
+  const capacity = SUITE_GEOMETRY.entriesPerPage * 2 ** SUITE_GEOMETRY.maxOrder;
+  const inRange = fc.integer({ min: 0, max: capacity - 1 });
+  const outOfRange = fc.oneof(
+    fc.integer({ min: capacity, max: capacity + 3 }),
+    fc.constantFrom(0x7fffffff, 0xffffffff, DEFAULT_PADDING_PARAMS.kcfiHash),
+  );
+  const index = fc.oneof({ weight: 2, arbitrary: inRange }, { weight: 1, arbitrary: outOfRange });
+  const exact = index.map((i) => encodeInsn(config.arch, i));
+  return fc.oneof({ weight: 3, arbitrary: exact }, { weight: 2, arbitrary: nearMiss(config, index) });
+}
+
+function nearMiss(config: Configuration, index: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
   if (config.arch === 'x86') {
-    return fc.constantFrom(
-      [0xcc, 0xcc, 0xcc, 0xcc, 0xcc], // int3 fill
-      [0x0f, 0x1f, 0x44, 0x00, 0x00], // nopl 0x0(%rax,%rax,1) from another patcher
-      [0xe8, 0x00, 0x00, 0x00, 0x00], // a call
-      [0x90, 0x90, 0x90, 0x90, 0x90], // NOPs written back by someone else
+    const opcode = encodeInsn('x86', 0)[0];
+    return fc.oneof(
+      // a kCFI-arity neighbour's opcode (B9..BF) carrying an index
+      fc.tuple(index, fc.integer({ min: 1, max: 7 })).map(([i, reg]) => kcfiMov(i, reg)),
+      // the B8 survives, a FineIBT / kCFI / thunk neighbour's bytes took the index's place
+      realWindow(config, config.insnSize - 1).map((tail) => [opcode, ...tail]),
+      // text_poke_bp's int3 over the opcode, the index behind it
+      index.map((i) => [0xcc, ...le32(i)]),
+      // text_poke copies byte by byte (spec §6): an install cut short leaves a head, NOPs after it
+      fc
+        .tuple(index, fc.integer({ min: 1, max: config.insnSize - 1 }))
+        .map(([i, k]) => [...encodeInsn('x86', i).slice(0, k), ...nopPattern('x86').slice(k)]),
     );
   }
-  return fc.constantFrom(
-    [0x1f, 0x20, 0x03, 0xd5], // NOP written back by someone else
-    [0xc0, 0x03, 0x5f, 0xd6], // ret
-    [0x00, 0x00, 0x00, 0x94], // bl
+  // one aligned 32-bit store (spec §5): no torn words; every non-NOP word reads as an index
+  return fc.oneof(
+    realWindow(config, config.insnSize),
+    // an index in the low half, other bits above it
+    fc
+      .tuple(index, fc.constantFrom(0x0001, 0x00ff, 0x8000, 0xffff))
+      .map(([i, hi]) => le32(((hi << 16) | (i & 0xffff)) >>> 0)),
   );
 }
 

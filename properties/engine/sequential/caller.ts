@@ -16,6 +16,21 @@ export class SequentialCaller {
     private readonly locking: LockDiscipline,
   ) {}
 
+  /**
+   * The generated commands as this caller issues them: a design whose put (or put_by_ip) needs
+   * kfunc_md_mutex held by its caller (may25) gets it taken around the call by a careful caller.
+   */
+  *issue(commands: readonly Operation[]): Generator<Operation> {
+    for (const cmd of commands) {
+      const rule = cmd.op === 'put' ? this.locking.put : cmd.op === 'put_by_ip' ? this.locking.put_by_ip : null;
+      if (this.suite.keepsLockContract && rule === 'caller-holds' && !this.holdings.locked) {
+        yield { op: 'lock' };
+        yield cmd;
+        yield { op: 'unlock' };
+      } else yield cmd;
+    }
+  }
+
   allows(cmd: Operation, padded: (fn: string) => boolean, pendingAllocFailures: number): boolean {
     const contract = this.suite.keepsLockContract;
     const h = this.holdings;
@@ -40,7 +55,7 @@ export class SequentialCaller {
         // also without a reference: v4 documents put_by_ip of a function with no md as a no-op
         return lockOk(this.locking.put_by_ip, putUnderLock);
       case 'find':
-      case 'rcu_barrier':
+      case 'quiesce':
         return true;
       case 'fail_alloc':
         return pendingAllocFailures === 0;

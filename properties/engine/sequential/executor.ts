@@ -11,7 +11,16 @@ import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import type { Violation } from '../core/violation.ts';
-import { bootWorld, carefulPointer, hexAddr, implWindow, mdIndex, modelInputOf, rcuBarrierAll } from '../core/world.ts';
+import {
+  bootWorld,
+  carefulPointer,
+  hexAddr,
+  implWindow,
+  insnOffsetOf,
+  mdIndex,
+  modelInputOf,
+  quiesce,
+} from '../core/world.ts';
 import type { World } from '../core/world.ts';
 import { SequentialCaller } from './caller.ts';
 import { checkPages } from './pages-check.ts';
@@ -76,7 +85,7 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
 
   const boot = applies('window') ? checkWindows(world, -1) : null;
   if (boot) return done(boot);
-  for (const cmd of scenario.commands) {
+  for (const cmd of caller.issue(scenario.commands)) {
     const fn = operationFn(cmd);
     if (fn !== null && !world.ip.has(fn)) continue;
     if (!caller.allows(cmd, (f) => world.windows.has(f), world.oracle.context.pendingAllocFailures)) continue;
@@ -184,8 +193,8 @@ function runImpl(cmd: Operation, world: SequentialWorld, holdings: Holdings): Im
     case 'fail_alloc':
       kernel.failNextAllocations(1);
       return { ok: true, value: null };
-    case 'rcu_barrier':
-      return run(rcuBarrierAll(kernel));
+    case 'quiesce':
+      return run(quiesce(kernel));
     case 'foreign_write': {
       const range = world.windows.get(cmd.fn);
       if (range) kernel.foreignWrite(range[0], cmd.bytes);
@@ -265,7 +274,7 @@ function checkWindows(world: SequentialWorld, at: number): Violation | null {
         check: 'window',
         at,
         fn,
-        message: `md window of ${fn} at ip-${world.config.insnOffset}: implementation ${hex(actual)}, model expects ${hex(expected)}`,
+        message: `md window of ${fn} at ip-${insnOffsetOf(world.config, world.declares)}: implementation ${hex(actual)}, model expects ${hex(expected)}`,
       };
     }
   }
@@ -412,7 +421,7 @@ function record(
     ...base,
     window: {
       fn,
-      offset: world.config.insnOffset,
+      offset: insnOffsetOf(world.config, world.declares),
       before: hex(before),
       after: hex(implWindow(world, fn)),
       model: hex(world.oracle.context.windows[fn] ?? []),

@@ -35,7 +35,7 @@ export function runModelOnly(
   const padded = new Set(scenario.functions.filter((f) => f.padded).map((f) => f.name));
   const caller = new SequentialCaller(suiteByName(scenario.suite), declares.locking);
   const h = caller.holdings;
-  for (const cmd of scenario.commands) {
+  for (const cmd of caller.issue(scenario.commands)) {
     if (oracle.stopped) return;
     if (!caller.allows(cmd, (fn) => padded.has(fn), oracle.context.pendingAllocFailures)) continue;
     const out = oracle.step(toEvent(cmd, h)).outcome;

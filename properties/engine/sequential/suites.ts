@@ -30,7 +30,7 @@ export interface Suite {
   readonly stalePointers: boolean;
 }
 
-const CORE: readonly OperationKind[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find', 'rcu_barrier'];
+const CORE: readonly OperationKind[] = ['lock', 'unlock', 'get', 'put', 'put_by_ip', 'find', 'quiesce'];
 
 export const SUITES: readonly Suite[] = [
   {
