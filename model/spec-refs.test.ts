@@ -26,6 +26,12 @@ const FINDING_IDS = [
   'D12',
   'NORCU',
   'D16',
+  'M25-poke',
+  'M25-offsets',
+  'M25-bound',
+  'M25-init',
+  'J25-resize-enomem',
+  'J25-stale',
 ];
 const INVARIANTS = Array.from({ length: 11 }, (_, i) => `I${i + 1}`);
 

@@ -57,13 +57,25 @@ export function opGenerator(
       // the pointer as get returned it: a CPU does not rebase it across growth (D6)
       const held = cpu.holdings.latest(op.fn);
       if (!cpu.holdings.holds(op.fn) || !held) return null;
-      return { gen: store.put(held.md), putIndex: held.index };
+      const put = store.put(held.md);
+      return { gen: world.declares.locking.put === 'caller-holds' ? underLock(store, put) : put, putIndex: held.index };
     }
-    case 'put_by_ip':
-      return cpu.holdings.holds(op.fn) ? { gen: store.putByIp(ip) } : null;
+    case 'put_by_ip': {
+      if (!cpu.holdings.holds(op.fn)) return null;
+      const put = store.putByIp(ip);
+      return { gen: world.declares.locking.put_by_ip === 'caller-holds' ? underLock(store, put) : put };
+    }
     case 'tramp':
       return { gen: store.trampoline(ip, { rcu: op.rcu }) };
   }
+}
+
+/** kfunc_md_lock(); call; kfunc_md_unlock(); for a verb whose design needs the mutex held (may25's put) */
+function* underLock<T>(store: KfuncMdStore, call: Op<T>): Op<T> {
+  yield* store.lock();
+  const value = yield* call;
+  yield* store.unlock();
+  return value;
 }
 
 function* lockedGet(store: KfuncMdStore, ip: number): Op<number> {

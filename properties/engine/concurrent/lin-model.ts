@@ -58,7 +58,7 @@ export class ModelSpec implements SequentialSpec<ModelSnapshot, HistoryOp> {
       ...(h.putIndex !== undefined ? { putIndex: h.putIndex } : {}),
       ...(observedIndex !== undefined ? { observedIndex } : {}),
       ...(r?.kind === 'get' && r.index === null ? { observedNull: true } : {}),
-      getTakesLock: this.input.design?.locking.get === 'takes',
+      ...(this.input.design ? { locking: this.input.design.locking } : {}),
     });
     if (events.length === 0) return null;
     let state = snap;

@@ -77,7 +77,8 @@ export class Monitor {
       const v = kernel.violations[this.violations];
       this.violations = kernel.violations.length;
       const during = op ? ` during \`${describeOperation(op)}\`` : '';
-      return { violation: this.violate('I5', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, detail), touched: [] };
+      const memory = { ...detail, memory: v.kind };
+      return { violation: this.violate('I5', at, cpu.id, `cpu${cpu.id}${during}: ${v.note}`, memory), touched: [] };
     }
     let touched: readonly string[] = NONE;
     const k = step.kind;

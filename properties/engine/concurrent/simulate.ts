@@ -14,6 +14,7 @@ import { describeOperation } from '../core/operations.ts';
 import type { ConcurrentScenario } from '../core/scenario.ts';
 import { schedulerFor } from './schedulers.ts';
 import { describeStep } from './step-text.ts';
+import { seenOn } from '../core/violation.ts';
 import type { Violation } from '../core/violation.ts';
 import { bootWorld, modelInputOf, staticNames } from '../core/world.ts';
 import { hexOf } from './windows.ts';
@@ -268,7 +269,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
   }
   return {
     scenario,
-    violation,
+    violation: seenOn(violation, impl.name),
     lin,
     history,
     decisions,

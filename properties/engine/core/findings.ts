@@ -11,6 +11,8 @@ export interface FindingContext {
   readonly fnAt: string | null;
   /** functions of the scenario without padding */
   readonly unpadded: ReadonlySet<string>;
+  /** the implementation's name: a later design's own defects are named for it (spec §8) */
+  readonly impl?: string;
 }
 
 /**
@@ -28,6 +30,57 @@ export interface Finding {
 const KFUNC_MD_MUTEX = 'kfunc_md_mutex';
 const d = (v: Violation) => v.detail ?? {};
 const isPut = (v: Violation): boolean => d(v).op === 'put' || d(v).op === 'put_by_ip';
+
+const wild = (v: Violation): boolean => v.check === 'I5' && d(v).memory?.endsWith('-unmapped') === true;
+
+/** Defects of the later designs (spec §8), checked before v4's catalogue for that design only. */
+const LATER_DESIGNS: readonly Finding[] = [
+  {
+    id: 'M25-poke',
+    title:
+      'may25 x86: text_poke(ip, insn, insn_offset) copies insn_offset bytes from a 5-byte buffer: stack garbage over the padding before the window (spec §4.5)',
+    modes: ['sequential', 'concurrent'],
+    matches: (v, ctx) => ctx.impl === 'may25' && v.check === 'I6',
+  },
+  {
+    id: 'M25-offsets',
+    title:
+      'may25 x86: kfunc_md_arch_support() WARNs and returns true without setting the offsets: the md window is the function entry itself (spec §4.5)',
+    modes: ['sequential'],
+    matches: (v, ctx) => ctx.impl === 'may25' && v.at === -1 && (v.check === 'window' || v.check === 'I7'),
+  },
+  {
+    id: 'M25-bound',
+    title:
+      'may25: no bound check in get_noref: a torn, foreign or forged index becomes an md pointer outside the array (spec §8.1, D7)',
+    modes: ['sequential', 'concurrent'],
+    matches: (v, ctx) => ctx.impl === 'may25' && wild(v) && d(v).op !== 'put',
+  },
+  {
+    id: 'M25-init',
+    title:
+      'may25: create() after a failed percpu_ref_init returns NULL with kfunc_md_used already incremented (spec §8.1)',
+    modes: ['sequential'],
+    matches: (v, ctx) =>
+      ctx.impl === 'may25' &&
+      ctx.suite === 'alloc-failure' &&
+      (v.check === 'I2' || (v.check === 'state' && d(v).field === 'used')),
+  },
+  {
+    id: 'J25-resize-enomem',
+    title:
+      'jul25: create() grows the table before it looks ip up: a failed resize allocation fails the get of a function that already has an md (spec §8.2)',
+    modes: ['sequential'],
+    matches: (v, ctx) => ctx.impl === 'jul25' && ctx.suite === 'alloc-failure' && v.check === 'result',
+  },
+  {
+    id: 'J25-stale',
+    title:
+      "jul25: a resize re-creates every md at a new address and kills the old ones: a caller's md pointer from before the resize is stale (spec §8.2)",
+    modes: ['sequential', 'concurrent'],
+    matches: (v, ctx) => ctx.impl === 'jul25' && v.check === 'I5' && isPut(v),
+  },
+];
 
 export const FINDINGS: readonly Finding[] = [
   {
@@ -130,9 +183,15 @@ export const FINDINGS: readonly Finding[] = [
 
 export function classify(v: Violation | null, ctx: FindingContext): Finding | null {
   if (!v) return null;
-  return FINDINGS.find((f) => f.modes.includes(ctx.mode) && f.matches(v, ctx)) ?? null;
+  const impl = ctx.impl ?? v.detail?.impl;
+  const on: FindingContext = impl === undefined ? ctx : { ...ctx, impl };
+  const named = (f: Finding): boolean => f.modes.includes(on.mode) && f.matches(v, on);
+  return LATER_DESIGNS.find(named) ?? FINDINGS.find(named) ?? null;
 }
 
 export function findingById(id: string): Finding | undefined {
-  return FINDINGS.find((f) => f.id === id);
+  return [...LATER_DESIGNS, ...FINDINGS].find((f) => f.id === id);
 }
+
+/** Every finding kfmd names: the later designs' and v4's (spec §7, §8). */
+export const ALL_FINDINGS: readonly Finding[] = [...LATER_DESIGNS, ...FINDINGS];

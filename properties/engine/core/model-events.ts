@@ -1,4 +1,9 @@
-import type { ModelEvent } from '../../../model/index.ts';
+import type { Design, ModelEvent } from '../../../model/index.ts';
+
+/** A CPU calls a verb that needs kfunc_md_mutex held (may25's put) inside kfunc_md_lock()/unlock(). */
+function locked(rule: 'caller-holds' | 'takes' | undefined, event: ModelEvent): readonly ModelEvent[] {
+  return rule === 'caller-holds' ? [{ type: 'LOCK' }, event, { type: 'UNLOCK' }] : [event];
+}
 import type { Operation } from './operations.ts';
 
 /**
@@ -9,7 +14,13 @@ import type { Operation } from './operations.ts';
  */
 export function modelEvents(
   op: Operation,
-  at: { putIndex?: number; observedIndex?: number; observedNull?: boolean; getTakesLock?: boolean } = {},
+  at: {
+    putIndex?: number;
+    observedIndex?: number;
+    observedNull?: boolean;
+    /** a CPU's operation as a whole: the design's lock rules say whether it takes kfunc_md_mutex around the call */
+    locking?: Design['locking'];
+  } = {},
 ): readonly ModelEvent[] {
   const observed = {
     ...(at.observedIndex !== undefined ? { observedIndex: at.observedIndex } : {}),
@@ -24,14 +35,14 @@ export function modelEvents(
       return [{ type: 'GET', fn: op.fn, ...observed }];
     case 'locked_get':
       // a design whose get takes kfunc_md_mutex itself is called without it
-      return at.getTakesLock === true
+      return at.locking?.get === 'takes'
         ? [{ type: 'GET', fn: op.fn, ...observed }]
         : [{ type: 'LOCK' }, { type: 'GET', fn: op.fn, ...observed }, { type: 'UNLOCK' }];
     case 'put':
       // a put without a slot to name cannot be judged: the drivers never issue one
-      return at.putIndex === undefined ? [] : [{ type: 'PUT', index: at.putIndex }];
+      return at.putIndex === undefined ? [] : locked(at.locking?.put, { type: 'PUT', index: at.putIndex });
     case 'put_by_ip':
-      return [{ type: 'PUT_BY_IP', fn: op.fn }];
+      return locked(at.locking?.putByIp, { type: 'PUT_BY_IP', fn: op.fn });
     case 'find':
     case 'tramp':
       return [{ type: 'FIND', fn: op.fn }];

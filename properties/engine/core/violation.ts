@@ -22,8 +22,17 @@ export interface ViolationDetail {
   readonly lock?: string;
   /** contract: what the model says went wrong with the lock contract */
   readonly contract?: 'self-deadlock' | 'misuse';
+  /** I5: what the access was (read of unmapped memory: a wild pointer; read of freed memory: a use after free) */
+  readonly memory?: string;
+  /** the implementation it was seen on: a later design's own defects are named for it (findings.ts) */
+  readonly impl?: string;
   /** state: which of the model's counters disagrees */
   readonly field?: 'count' | 'used';
+}
+
+/** The violation as seen on implementation `name` (stamped once, where a driver returns it). */
+export function seenOn(v: Violation | null, name: string): Violation | null {
+  return v && { ...v, detail: { ...v.detail, impl: name } };
 }
 
 export interface Violation {

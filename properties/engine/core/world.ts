@@ -36,7 +36,8 @@ export interface World {
   readonly mdIds: Map<string, number>;
 }
 
-const layouts = new WeakMap<Implementation, EntryLayout>();
+/** per implementation, per configuration: a design's struct may differ by configuration (may25: 64 or 96 bytes) */
+const layouts = new WeakMap<Implementation, Map<string, EntryLayout>>();
 
 /**
  * struct kfunc_md's layout, read from the implementation's own inspect() on a probe kernel: the
@@ -45,7 +46,12 @@ const layouts = new WeakMap<Implementation, EntryLayout>();
  * that looks its functions up finds them; the layout is read once per implementation.
  */
 export function entryLayoutOf(impl: Implementation, setup: Setup): EntryLayout {
-  let layout = layouts.get(impl);
+  let byConfig = layouts.get(impl);
+  if (!byConfig) {
+    byConfig = new Map();
+    layouts.set(impl, byConfig);
+  }
+  let layout = byConfig.get(setup.config);
   if (!layout) {
     const probe = createKernel({
       options: configurationByName(setup.config).options,
@@ -54,7 +60,7 @@ export function entryLayoutOf(impl: Implementation, setup: Setup): EntryLayout {
       maxOrder: 0,
     });
     layout = impl.create(probe).inspect().layout;
-    layouts.set(impl, layout);
+    byConfig.set(setup.config, layout);
   }
   return layout;
 }

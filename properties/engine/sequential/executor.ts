@@ -10,6 +10,7 @@ import { modelEvents } from '../core/model-events.ts';
 import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
+import { seenOn } from '../core/violation.ts';
 import type { Violation } from '../core/violation.ts';
 import {
   bootWorld,
@@ -81,7 +82,12 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
   const executed: Operation[] = [];
   const steps: ExecutedStep[] = [];
   const cursor = { writes: 0, warnings: 0, violations: 0, count: world.store.inspect().count };
-  const done = (violation: Violation | null): Execution => ({ scenario, executed, steps, violation });
+  const done = (violation: Violation | null): Execution => ({
+    scenario,
+    executed,
+    steps,
+    violation: seenOn(violation, impl.name),
+  });
 
   const boot = applies('window') ? checkWindows(world, -1) : null;
   if (boot) return done(boot);
@@ -320,7 +326,14 @@ function checkMemorySafety(world: SequentialWorld, cursor: { violations: number 
   const fresh = world.kernel.violations.slice(cursor.violations);
   cursor.violations = world.kernel.violations.length;
   const first = fresh[0];
-  return first ? { check: 'I5', at, message: `${first.kind} at ${hexAddr(first.addr ?? 0)}: ${first.note}` } : null;
+  return first
+    ? {
+        check: 'I5',
+        at,
+        message: `${first.kind} at ${hexAddr(first.addr ?? 0)}: ${first.note}`,
+        detail: { memory: first.kind },
+      }
+    : null;
 }
 
 function checkInvariants(
