@@ -11,6 +11,7 @@ import { CONTRACT_VERSION } from '../../../impl/contract/index.ts';
 import type { Implementation, StoreFactory, StoreView } from '../../../impl/contract/index.ts';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
 import { configurationByName } from '../../../model/config/index.ts';
+import { DEFAULT_STEP_BUDGET, withStepBudget } from '../../../impl/protocol/index.ts';
 import { IMPLEMENTATIONS, implementationByName } from '../../impls/registry.ts';
 import { UsageError } from './errors.ts';
 
@@ -35,7 +36,8 @@ const implementationSchema = z.object({
 
 const VERBS = ['lock', 'unlock', 'get', 'put', 'putByIp', 'find', 'trampoline', 'inspect'] as const;
 
-export async function loadPlugin(path: string): Promise<Implementation> {
+/** `stepBudget`: steps one operation may yield (an operation that yields forever becomes a crash verdict). */
+export async function loadPlugin(path: string, stepBudget = DEFAULT_STEP_BUDGET): Promise<Implementation> {
   const file = resolve(path);
   const bad = (what: string): never => {
     throw new UsageError(`plugin ${path}: ${what}`);
@@ -58,7 +60,7 @@ export async function loadPlugin(path: string): Promise<Implementation> {
   const impl = exported as Implementation;
   if (IMPLEMENTATIONS.some((i) => i.name === impl.name)) bad(`name "${impl.name}" is a built-in implementation's`);
   probe(impl, bad);
-  return impl;
+  return withStepBudget(impl, stepBudget);
 }
 
 async function importModule(file: string, bad: (what: string) => never): Promise<Record<string, unknown>> {
@@ -126,9 +128,9 @@ function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
 
-/** A built-in implementation by name, or a plugin by path: the --impl of check and replay. */
-export async function resolveImplementation(value: string): Promise<Implementation> {
-  if (isPluginPath(value)) return loadPlugin(value);
+/** A built-in implementation by name, or a plugin by path (under `stepBudget`): the --impl of check and replay. */
+export async function resolveImplementation(value: string, stepBudget = DEFAULT_STEP_BUDGET): Promise<Implementation> {
+  if (isPluginPath(value)) return loadPlugin(value, stepBudget);
   const impl = implementationByName(value);
   if (!impl) {
     throw new UsageError(

@@ -13,7 +13,7 @@ import { SUITES, suiteByName } from '../../../engine/sequential/suites.ts';
 import type { Suite } from '../../../engine/sequential/suites.ts';
 import type { Implementation } from '../../../../impl/contract/index.ts';
 import { IMPLEMENTATIONS } from '../../../impls/registry.ts';
-import { resolveImplementation } from '../plugin.ts';
+import { addImplCmdOptions, implementationOf } from '../impl-cmd.ts';
 import { runHunt } from '../hunt.ts';
 import { formatCounterexample, summaryLine } from '../../report/counterexample.ts';
 import { COUNTEREXAMPLE_DIR } from '../../../engine/core/counterexample.ts';
@@ -57,8 +57,7 @@ interface CheckOptions {
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
-  program
-    .command('check')
+  addImplCmdOptions(program.command('check'))
     .description(
       'run the property suites: model vs implementation, every configuration of both arches; with --schedule, concurrently on simulated CPUs',
     )
@@ -110,7 +109,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     )
     .option('--time-limit <seconds>', 'concurrent --hunt: search time per race', '60')
     .action(async (opts: CheckOptions, cmd: Command) => {
-      const impl = await resolveImplementation(opts.impl);
+      const impl = await implementationOf(cmd);
       const status = opts.schedule
         ? concurrent(impl, opts, opts.schedule, cmd.getOptionValueSource('runs') === 'default', io)
         : check(impl, opts, io);
