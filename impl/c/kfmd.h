@@ -146,7 +146,11 @@ struct kfmd_declares {
 	const char *lock_put_by_ip;
 	bool rcu_reader;            /* trampoline readers offered: under rcu_read_lock(), and without */
 	bool norcu_reader;
-	const char *reuse;          /* NULL (immediate) or "after-grace" */
+	/* optional: NULL or 0 for the default */
+	const char *reuse;          /* "immediate" (default) or "after-grace" */
+	const char *allocates;      /* "array" (default) or "array-and-md" */
+	int insn_offset;            /* bytes before ip where the md instruction starts, if not KFUNC_MD_INSN_OFFSET */
+	const char *array_from;     /* "pages" (default) or "kvmalloc" */
 };
 
 struct kfmd_impl_info {

@@ -523,6 +523,16 @@ static void send_hello(void)
 		kj_raw(&out, ",\"reuse\":");
 		kj_quote(&out, d->reuse);
 	}
+	if (d->allocates) {
+		kj_raw(&out, ",\"allocates\":");
+		kj_quote(&out, d->allocates);
+	}
+	if (d->insn_offset > 0)
+		kj_printf(&out, ",\"insnOffset\":%d", d->insn_offset);
+	if (d->array_from) {
+		kj_raw(&out, ",\"arrayFrom\":");
+		kj_quote(&out, d->array_from);
+	}
 	kj_raw(&out, "}");
 	send_line();
 }

@@ -97,7 +97,14 @@ export function commandImplementation(
   };
 }
 
+/** The hello's declarations, without the optional ones it left out. */
 function declarationsOf(hello: Hello): Declarations {
-  const { reuse, ...d } = hello.declares;
-  return reuse ? { ...d, reuse } : d;
+  const { reuse, allocates, insnOffset, arrayFrom, ...d } = hello.declares;
+  return {
+    ...d,
+    ...(reuse !== undefined ? { reuse } : {}),
+    ...(allocates !== undefined ? { allocates } : {}),
+    ...(insnOffset !== undefined ? { insnOffset } : {}),
+    ...(arrayFrom !== undefined ? { arrayFrom } : {}),
+  };
 }

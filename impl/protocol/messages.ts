@@ -30,6 +30,9 @@ export const declaresSchema = z.strictObject({
   locking: z.strictObject({ get: lockRule, put: lockRule, put_by_ip: lockRule }),
   readers: z.strictObject({ rcu: z.boolean(), norcu: z.boolean() }),
   reuse: z.enum(['immediate', 'after-grace']).optional(),
+  allocates: z.enum(['array', 'array-and-md']).optional(),
+  insnOffset: z.number().int().min(0).max(4096).optional(),
+  arrayFrom: z.enum(['pages', 'kvmalloc']).optional(),
 });
 
 /** The first look at a hello: only its version, so another version is named before its shape is judged. */

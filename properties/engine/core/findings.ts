@@ -78,7 +78,9 @@ const LATER_DESIGNS: readonly Finding[] = [
     title:
       "jul25: a resize re-creates every md at a new address and kills the old ones: a caller's md pointer from before the resize is stale (spec §8.2)",
     modes: ['sequential', 'concurrent'],
-    matches: (v, ctx) => ctx.impl === 'jul25' && v.check === 'I5' && isPut(v),
+    // a put through the stale pointer touches the old copy: freed memory, or a live copy whose count it corrupts
+    matches: (v, ctx) =>
+      ctx.impl === 'jul25' && (ctx.mode === 'sequential' ? ctx.suite === 'stale-md' : v.check === 'I5' && isPut(v)),
   },
 ];
 

@@ -129,7 +129,17 @@ function freeCommands(
     { weight: 3, arbitrary: fc.oneof(...single).map((c) => [c]) },
     { weight: 1, arbitrary: misuse.map((c) => [c]) },
   );
-  return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
+  return fc.array(thenMaybeQuiesce(block), { maxLength: 10 }).map((blocks) => blocks.flat());
+}
+
+/**
+ * A block, sometimes followed by `quiesce` (grace periods end, deferred work runs: what a design
+ * frees by RCU is freed now). Appended rather than drawn as a block of its own, so that it does not
+ * crowd out the calls: a scenario has as many gets and puts with it as without it.
+ */
+function thenMaybeQuiesce(block: fc.Arbitrary<Operation[]>): fc.Arbitrary<Operation[]> {
+  const quiesce = fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+  return fc.tuple(block, quiesce).map(([b, q]) => (q ? [...b, { op: 'quiesce' } satisfies Operation] : b));
 }
 
 function contractCommands(
@@ -148,7 +158,7 @@ function contractCommands(
     { weight: 4, arbitrary: fc.oneof(...single).map((c) => [c]) },
     ...extraBlocks,
   );
-  return fc.array(block, { maxLength: 10 }).map((blocks) => blocks.flat());
+  return fc.array(thenMaybeQuiesce(block), { maxLength: 10 }).map((blocks) => blocks.flat());
 }
 
 function foreignBytes(config: Configuration, kind: 'bytes' | 'insn'): fc.Arbitrary<number[]> {
