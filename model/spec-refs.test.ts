@@ -32,6 +32,7 @@ const FINDING_IDS = [
   'M25-init',
   'J25-resize-enomem',
   'J25-stale',
+  'J25-resize-miss',
 ];
 const INVARIANTS = Array.from({ length: 11 }, (_, i) => `I${i + 1}`);
 

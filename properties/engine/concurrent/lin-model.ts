@@ -103,6 +103,11 @@ export function checkHistory(
   return checkLinearizable(spec, ops, budget, partitionByFunction(history, slotPolicy, spec.input.entriesPerPage));
 }
 
+/** A lookup (the trampoline's reader) that found no md. */
+function missed(h: HistoryOp | undefined): boolean {
+  return h?.op.op === 'tramp' && h.result?.kind === 'find' && h.result.index === null;
+}
+
 export function linViolation(
   history: readonly HistoryOp[],
   lin: LinResult & { verdict: 'violation' },
@@ -121,7 +126,7 @@ export function linViolation(
     at,
     cpu: null,
     message: `no order of the ${history.length} operations consistent with real time agrees with the model; longest linearizable prefix [${placed.join(', ')}], then none of: ${lin.stuck.map(name).join('; ')}`,
-    detail: {},
+    detail: lin.stuck.length > 0 && lin.stuck.every((i) => missed(history[i])) ? { lookupMissed: true } : {},
   };
 }
 

@@ -74,6 +74,13 @@ const LATER_DESIGNS: readonly Finding[] = [
     matches: (v, ctx) => ctx.impl === 'jul25' && ctx.suite === 'alloc-failure' && v.check === 'result',
   },
   {
+    id: 'J25-resize-miss',
+    title:
+      'jul25: a lookup during a resize walks an old chain that the resize unlinks: it misses an md that exists throughout (spec §8.2)',
+    modes: ['concurrent'],
+    matches: (v, ctx) => ctx.impl === 'jul25' && v.check === 'linearizability' && d(v).lookupMissed === true,
+  },
+  {
     id: 'J25-stale',
     title:
       "jul25: a resize re-creates every md at a new address and kills the old ones: a caller's md pointer from before the resize is stale (spec §8.2)",

@@ -24,6 +24,8 @@ export interface ViolationDetail {
   readonly contract?: 'self-deadlock' | 'misuse';
   /** I5: what the access was (read of unmapped memory: a wild pointer; read of freed memory: a use after free) */
   readonly memory?: string;
+  /** linearizability: every operation no order could place is a lookup that found no md */
+  readonly lookupMissed?: boolean;
   /** the implementation it was seen on: a later design's own defects are named for it (findings.ts) */
   readonly impl?: string;
   /** state: which of the model's counters disagrees */
