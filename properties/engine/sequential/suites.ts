@@ -66,7 +66,8 @@ export const SUITES: readonly Suite[] = [
   },
   {
     name: 'foreign-bytes',
-    description: 'another subsystem writes non-metadata bytes (int3, nop5, call, NOPs) over a window',
+    description:
+      'another subsystem writes real padding bytes over a window (kCFI, FineIBT, call thunks, int3/JIT fill, ENDBR; arm64 BTI, BRK, the CALL_OPS literal: engine/core/padding-bytes.ts)',
     faulty: true,
     ops: [...CORE, 'foreign_write'],
     keepsLockContract: true,
