@@ -38,6 +38,9 @@ export function describeStep(
     case 'sync_rcu':
       return mem.rcu.pendingReaders(cpu).length > 0 ? 'synchronize_rcu (waits)' : 'synchronize_rcu';
     case 'alloc_pages': {
+      // a slab allocation (kmalloc, kzalloc, kvmalloc, alloc_percpu) names its call and size; the
+      // step does not carry its result, the next store of the pointer shows it
+      if (step.call !== undefined && step.order === undefined) return `${step.call}(${step.size ?? '?'})`;
       const blocks = world.kernel.pages.list();
       return `alloc_pages(order ${step.order}) → ${blocks.length > blocksBefore ? `A${blocks.length - 1}` : 'NULL'}`;
     }
