@@ -58,11 +58,31 @@ const MAX_LINE = 64 << 20;
 /** how long an exit may lag behind the end of the child's stdout */
 const EXIT_GRACE_MS = 5000;
 
-/** Children still running when kfmd exits: a hung one would otherwise outlive it. */
+/**
+ * Children still running when kfmd exits or is interrupted: each has a process group of its own
+ * (so a timeout kills what it started too), which a Ctrl-C at the terminal does not reach.
+ */
 const live = new Set<number>();
-process.on('exit', () => {
+let hooked = false;
+
+function track(pid: number): void {
+  live.add(pid);
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      // then die of the signal as kfmd would have without this handler
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+function killAll(): void {
   for (const pid of live) killGroup(pid);
-});
+  live.clear();
+}
 
 function killGroup(pid: number): void {
   try {
@@ -130,7 +150,7 @@ export class LineChannel {
       if (first?.t === 'exit') return `the shell could not make its FIFOs: ${first.stderr.trim()}`;
       if (first?.t !== 'spawned') return `the shell did not start within ${startMs} ms`;
       this.pid = first.pid;
-      live.add(first.pid);
+      track(first.pid);
       // req read-write: that open never blocks; rsp blocks until the shell opens it, which it does
       // before it execs the command (or the watchdog opens it, to end the wait, after startMs)
       this.arm(startMs);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,33 @@ describe('kfmd check --impl-cmd', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/the implementation threw process was killed by SIGSEGV during get\(0x[0-9a-f]+\)/);
     expect(r.stdout).toMatch(/9 properties: 0 hold, 9 violated/);
+  });
+});
+
+/** The processes running `path` (read from ps). */
+function running(path: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.startsWith(path));
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('kfmd check --impl-cmd, interrupted', () => {
+  it('a Ctrl-C (SIGINT) ends kfmd and the process it started, even one that hangs', async () => {
+    const bin = buildC({ sources: ['testing/misbehave.c'] });
+    const args = ['check', '--impl-cmd', `${bin} hangs-wall`, '--wall-budget', '3000', '--suite', 'contract', ...QUICK];
+    const k = spawn(process.execPath, [KFMD, ...args], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => k.on('exit', (_code, signal) => resolve(signal)));
+    await until('the implementation to start', () => running(bin).length > 0, 60_000);
+    k.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    await until('the implementation to be gone', () => running(bin).length === 0, 10_000);
   });
 });
 
