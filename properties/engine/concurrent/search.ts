@@ -12,6 +12,8 @@ import { ModelSpecs } from './lin-model.ts';
 import type { ConcurrentScenario, StrategyName } from '../core/scenario.ts';
 import { simulate } from './simulate.ts';
 import type { ConcRun } from './simulate.ts';
+import { differsFrom, referenceViolation } from './differential.ts';
+import type { Violation } from '../core/violation.ts';
 
 export interface ConcSearchOptions {
   readonly gen: ConcGenOptions;
@@ -25,6 +27,8 @@ export interface ConcSearchOptions {
   /** exhaustive: per generated scenario */
   readonly preemptionBound?: number;
   readonly maxExecutions?: number;
+  /** differential: a violation counts only if this implementation, on the same run, does not fail the same way */
+  readonly reference?: Implementation;
 }
 
 export interface ConcSearchResult {
@@ -52,6 +56,8 @@ export interface ConcSearchResult {
     readonly states: number;
     readonly last: ExploreResult | null;
   } | null;
+  /** differential: the reference, and what it does on the counterexample's run (null: it holds) */
+  readonly against: { readonly name: string; readonly violation: Violation | null } | null;
 }
 
 /**
@@ -72,10 +78,17 @@ const NOTHING_FOUND = {
 
 export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions): ConcSearchResult {
   const started = performance.now();
-  const readers = offeredReaders(wanted.gen.readers, impl.declares.readers);
+  const ref = wanted.reference ?? null;
+  const against = ref ? { name: ref.name, violation: null } : null;
+  // a differential run is only comparable on readers both implementations offer
+  const readers = [impl, ...(ref ? [ref] : [])].reduce<ConcGenOptions['readers'] | null>(
+    (asked, i) => (asked === null ? null : offeredReaders(asked, i.declares.readers)),
+    wanted.gen.readers,
+  );
   if (readers === null) {
     const { config, strategy, seed, numRuns } = { ...wanted, config: wanted.gen.config.name };
-    const why = `readers '${wanted.gen.readers}': ${impl.name} declares no such trampoline reader`;
+    const who = ref ? `${impl.name} and ${ref.name} declare` : `${impl.name} declares`;
+    const why = `readers '${wanted.gen.readers}': ${who} no such trampoline reader${ref ? ' in common' : ''}`;
     return {
       config,
       strategy,
@@ -83,6 +96,7 @@ export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions
       numRuns,
       unknown: 0,
       explored: null,
+      against,
       ...NOTHING_FOUND,
       holds: false,
       notApplicable: why,
@@ -90,7 +104,10 @@ export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions
   }
   // 'both' narrows to the reader the implementation offers
   const opts: ConcSearchOptions = { ...wanted, gen: { ...wanted.gen, readers } };
-  const accept = opts.accept ?? (() => true);
+  const own = opts.accept ?? (() => true);
+  // the cheap filter first: the reference runs only for violations the search would keep
+  const differs = ref ? differsFrom(ref) : null;
+  const accept = differs ? (run: ConcRun) => own(run) && differs(run) : own;
   let firstFailure: number | null = null;
   let unknown = 0;
   let executions = 0;
@@ -131,6 +148,7 @@ export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions
     numRuns: opts.numRuns,
     unknown,
     explored: exhaustive ? { executions, states, last } : null,
+    against,
   };
   if (!details.failed || !details.counterexample) {
     return { ...base, ...NOTHING_FOUND, holds: true, notApplicable: null, totalMs: performance.now() - started };
@@ -141,6 +159,7 @@ export function searchConcurrent(impl: Implementation, wanted: ConcSearchOptions
   const run = simulate(scenario, impl, { record: true });
   return {
     ...base,
+    against: ref ? { name: ref.name, violation: referenceViolation(run, ref) } : null,
     holds: false,
     notApplicable: null,
     run,
