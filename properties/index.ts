@@ -15,7 +15,8 @@ import type { CheckName } from './engine/core/checks.ts';
 import { DEFAULT_RUNS, DEFAULT_SEED, propertySeed } from './engine/core/defaults.ts';
 import { ASCENDING } from './engine/core/scenario.ts';
 import type { StrategyName, SuiteName } from './engine/core/scenario.ts';
-import { runCampaign } from './engine/sequential/campaign.ts';
+import { runSequential } from './app/cli/sequential.ts';
+import { concurrentNote } from './app/report/against.ts';
 import { SUITES, suiteByName } from './engine/sequential/suites.ts';
 
 export type * from '../impl/contract/index.ts';
@@ -60,6 +61,8 @@ export interface SequentialCheckOptions {
   readonly suites?: readonly SuiteName[];
   readonly runs?: number;
   readonly seed?: number;
+  /** differential (`kfmd check --against`): only the failures this implementation does not share on the same input */
+  readonly against?: Implementation;
 }
 
 /** The sequential property suites, as `kfmd check --impl …` runs them. */
@@ -67,12 +70,21 @@ export function checkSequential(impl: Implementation, opts: SequentialCheckOptio
   const configs = pickConfigs(opts.configs, opts.arch);
   const suites = opts.suites ? opts.suites.map((s) => suiteByName(s)) : [...SUITES];
   const seed = opts.seed ?? DEFAULT_SEED;
-  const campaign = runCampaign(impl, configs, suites, { seed, numRuns: opts.runs ?? DEFAULT_RUNS });
+  const reference = opts.against ?? null;
+  const runs = opts.runs ?? DEFAULT_RUNS;
+  const { campaign, notes } = runSequential({ impl, reference, configs, suites, seed, runs, json: false, out: '' });
   const failures = campaign.results.flatMap((r): Failure[] => {
     const ex = r.counterexample;
     if (r.status !== 'violated' || !ex?.violation) return [];
     const finding = r.finding?.id ?? null;
-    const report = formatCounterexample(ex, { impl: impl.name, finding, seed: r.seed, path: r.path });
+    const against = notes.get(`${r.config}/${r.suite}`);
+    const report = formatCounterexample(ex, {
+      impl: impl.name,
+      finding,
+      seed: r.seed,
+      path: r.path,
+      ...(against ? { against } : {}),
+    });
     return [
       { config: r.config, suite: r.suite, finding, check: ex.violation.check, message: ex.violation.message, report },
     ];
@@ -91,6 +103,8 @@ export interface ConcurrentCheckOptions {
   /** generated scenarios per configuration (exhaustive: each one's schedules are enumerated) */
   readonly runs?: number;
   readonly seed?: number;
+  /** differential (`kfmd check --against`): only the failures this implementation does not share on the same run */
+  readonly against?: Implementation;
 }
 
 /** The concurrent checks on simulated CPUs, as `kfmd check --schedule …` runs them. */
@@ -111,11 +125,19 @@ export function checkConcurrent(impl: Implementation, opts: ConcurrentCheckOptio
       strategy,
       seed: propertySeed(seed, config.name, `concurrent-${strategy}`),
       numRuns: opts.runs ?? (strategy === 'exhaustive' ? 10 : 200),
+      ...(opts.against ? { reference: opts.against } : {}),
     });
     if (r.notApplicable !== null) notApplicable.push(`${config.name}: ${r.notApplicable}`);
     const v = r.run?.violation;
     if (!r.run || !v) return [];
-    const report = formatConcReport(r.run, { impl: impl.name, strategy, seed: r.seed, path: r.path });
+    const against = concurrentNote(r.against);
+    const report = formatConcReport(r.run, {
+      impl: impl.name,
+      strategy,
+      seed: r.seed,
+      path: r.path,
+      ...(against ? { against } : {}),
+    });
     return [
       {
         config: config.name,

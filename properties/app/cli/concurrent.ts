@@ -8,32 +8,25 @@ import { EXIT_VIOLATION } from './errors.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import type { ConcGenOptions } from '../../engine/concurrent/arbitraries.ts';
 import { DEFAULT_MAX_EXECUTIONS, DEFAULT_PREEMPTION_BOUND } from '../../engine/concurrent/explore.ts';
-import type { ConcurrentCounterexample } from '../../engine/core/counterexample.ts';
 import { labelOf } from '../../engine/concurrent/classify.ts';
 import { cpuCount, opCount } from '../../engine/core/scenario.ts';
-import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
-import { simulate } from '../../engine/concurrent/simulate.ts';
 import type { ConcRun } from '../../engine/concurrent/simulate.ts';
-import { encodeDecisions } from '../../engine/core/counterexample.ts';
 import { saveConcurrentResult } from '../report/save.ts';
 import { formatConcReport } from '../report/timeline.ts';
+import { concurrentNote } from '../report/against.ts';
+import type { AgainstNote } from '../report/against.ts';
+import type { ConcurrentSettings } from './find-all.ts';
 
 /** Concurrent-mode settings of `kfmd check --schedule …` (already parsed). */
-export interface ConcurrentCheck {
+export interface ConcurrentCheck extends ConcurrentSettings {
   readonly impl: Implementation;
   readonly configs: readonly Configuration[];
-  readonly strategy: StrategyName;
-  readonly runs: number;
-  readonly seed: number;
-  readonly pokeByteOrder: readonly number[];
-  readonly entriesPerPage: number;
-  readonly readers: ConcGenOptions['readers'];
-  readonly preemptionBound: number;
-  readonly maxExecutions: number;
   readonly json: boolean;
   readonly out: string;
+  /** --against: only the failures this implementation does not share on the same run */
+  readonly reference: Implementation | null;
 }
 
 // scenarios per property when --runs is not given (engine/core/defaults.ts, beside the sequential DEFAULT_RUNS)
@@ -70,6 +63,7 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
       numRuns: c.runs,
       preemptionBound: c.preemptionBound,
       maxExecutions: c.maxExecutions,
+      ...(c.reference ? { reference: c.reference } : {}),
     });
     results.push({ config, r, file: saveConcurrentResult(c.out, c.impl.name, r) });
   }
@@ -104,9 +98,10 @@ function textReport(
   const out: string[] = [];
   out.push(
     pc.bold(
-      `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}, ${results.length} configuration(s), ${c.runs} scenarios each, seed ${c.seed}`,
+      `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}${c.reference ? ` against ${c.reference.name}` : ''}, ${results.length} configuration(s), ${c.runs} scenarios each, seed ${c.seed}`,
     ),
   );
+  if (c.reference) out.push(pc.dim(differentialNote(c.reference.name)));
   out.push(
     pc.dim(
       `  up to ${DEFAULT_GEN.maxCpus} CPUs × ${DEFAULT_GEN.maxOpsPerCpu} operations; ENTRIES_PER_PAGE ${c.entriesPerPage}; x86 poke byte order ${c.pokeByteOrder.join(',')}; readers ${c.readers}${c.strategy === 'exhaustive' ? `; at most ${c.preemptionBound} preemptions, ${c.maxExecutions} schedules per scenario` : ''}`,
@@ -148,6 +143,7 @@ function textReport(
         seed: shortest.r.seed,
         path: shortest.r.path,
         ...(shortest.file ? { file: shortest.file } : {}),
+        ...againstOf(shortest.r),
       }),
     );
     const others = xs.filter((x) => x !== shortest).map((x) => x.config.name);
@@ -174,6 +170,7 @@ function jsonReport(
 ): unknown {
   return {
     impl: c.impl.name,
+    against: c.reference?.name ?? null,
     strategy: c.strategy,
     seed: c.seed,
     runs: c.runs,
@@ -192,31 +189,19 @@ function jsonReport(
       schedulesExplored: r.explored?.executions ?? null,
       linUnknown: r.unknown,
       layout: layoutNote(config),
+      reference: concurrentNote(r.against)?.outcome ?? null,
       file,
     })),
   };
 }
 
-/** `kfmd replay` of a concurrent counterexample: the same scenario and schedule, the same report. */
-export function replayConcurrent(saved: ConcurrentCounterexample, impl: Implementation, io: CliIo): number {
-  const run = simulate(saved.scenario, impl, { record: true });
-  if (!run.violation) {
-    io.out(
-      `${saved.scenario.config} / concurrent ${saved.strategy}: the counterexample no longer fails on ${impl.name} (${run.steps} steps)\n`,
-    );
-    return 0;
-  }
-  const report = formatConcReport(run, {
-    impl: impl.name,
-    strategy: saved.strategy,
-    seed: saved.seed,
-    path: saved.path,
-    file: saved.file,
-  });
-  io.out(`${report}\n`);
-  if (impl.name === saved.impl && encodeDecisions(run.decisions) !== saved.decisions)
-    io.out('note: the schedule took a different path than the one saved\n');
-  if (impl.name === saved.impl && report !== saved.report)
-    io.out('note: the report differs from the one saved with the counterexample\n');
-  return EXIT_VIOLATION;
+/** The header line of a differential concurrent report. */
+export function differentialNote(reference: string): string {
+  return `  differential: a failure counts only if ${reference}, on the same programs and schedule (exhaustive: the interleaving explored), does not fail the same check with the same finding`;
+}
+
+/** The report meta of a differential result (nothing for a plain one). */
+export function againstOf(r: ConcSearchResult): { against?: AgainstNote } {
+  const note = concurrentNote(r.against);
+  return note ? { against: note } : {};
 }

@@ -2,14 +2,17 @@ import pc from 'picocolors';
 import { EXIT_VIOLATION } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { renderTable } from './table.ts';
+import { differentialNote, againstOf } from './concurrent.ts';
 import { propertySeed } from '../../engine/core/defaults.ts';
 import type { Implementation } from '../../../impl/contract/index.ts';
+import type { Configuration } from '../../../model/config/index.ts';
 import { saveConcurrentResult } from '../report/save.ts';
+import { concurrentNote } from '../report/against.ts';
 import { cpuCount, opCount } from '../../engine/core/scenario.ts';
 import type { StrategyName } from '../../engine/core/scenario.ts';
 import { searchConcurrent } from '../../engine/concurrent/search.ts';
 import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
-import { FINDING_TARGETS } from '../../engine/concurrent/targets.ts';
+import { FINDING_TARGETS, absentRaces, otherTarget, targetsFor } from '../../engine/concurrent/targets.ts';
 import type { FindingTarget } from '../../engine/concurrent/targets.ts';
 import { formatConcReport } from '../report/timeline.ts';
 
@@ -18,7 +21,9 @@ import { formatConcReport } from '../report/timeline.ts';
  * parameters a kernel would fix for it (byte order, page size, whether readers
  * take rcu_read_lock), each counting only its own finding, with a time limit.
  * A plain concurrent check stops at a configuration's first finding; a hunt
- * reports every race the implementation has.
+ * reports every race the implementation has. The races are those each
+ * configuration can show (targets.ts); with --against the hunt is differential and
+ * adds, per configuration, a catch-all for failures none of the races names.
  */
 export interface HuntSettings {
   readonly impl: Implementation;
@@ -28,6 +33,9 @@ export interface HuntSettings {
   readonly timeLimitMs: number;
   readonly json: boolean;
   readonly out: string;
+  /** the configurations --config/--arch chose; null: the default hunt, each race once (FINDING_TARGETS) */
+  readonly configs: readonly Configuration[] | null;
+  readonly reference: Implementation | null;
 }
 
 interface Hunted {
@@ -36,16 +44,27 @@ interface Hunted {
   readonly file: string | null;
 }
 
+/** The searches of a hunt, in order: configuration by configuration, its races, then the catch-all. */
+export function huntTargets(h: Pick<HuntSettings, 'configs' | 'reference'>): FindingTarget[] {
+  const named = h.configs === null ? [...FINDING_TARGETS] : h.configs.flatMap(targetsFor);
+  if (h.reference === null) return named;
+  const configs = [...new Map(named.map((t) => [t.gen.config.name, t.gen.config])).values()];
+  return configs.flatMap((c) => [...named.filter((t) => t.gen.config === c), otherTarget(c)]);
+}
+
 export function runHunt(h: HuntSettings, io: CliIo): number {
-  const hunted: Hunted[] = FINDING_TARGETS.map((target) => {
+  const hunted: Hunted[] = huntTargets(h).map((target) => {
+    // the default hunt keeps the seeds it always had; a configuration's own hunt gets its own stream
+    const stream = h.configs === null ? target.id : `${target.gen.config.name}/${target.id}`;
     const r = searchConcurrent(h.impl, {
       gen: target.gen,
       strategy: h.strategy,
-      seed: propertySeed(h.seed, target.id, `hunt-${h.strategy}`),
+      seed: propertySeed(h.seed, stream, `hunt-${h.strategy}`),
       numRuns: h.runs ?? (h.strategy === 'exhaustive' ? 500 : 100_000),
       maxExecutions: 500,
       timeLimitMs: h.timeLimitMs,
       accept: target.accept,
+      ...(h.reference ? { reference: h.reference } : {}),
     });
     return {
       target,
@@ -53,7 +72,14 @@ export function runHunt(h: HuntSettings, io: CliIo): number {
       file: saveConcurrentResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`),
     };
   });
-  if (h.json) io.out(`${JSON.stringify(hunted.map(json), null, 2)}\n`);
+  if (h.json)
+    io.out(
+      `${JSON.stringify(
+        hunted.map((x) => json(x, h)),
+        null,
+        2,
+      )}\n`,
+    );
   else io.out(text(h, hunted));
   return hunted.some((x) => x.r.run?.violation) ? EXIT_VIOLATION : 0;
 }
@@ -63,12 +89,14 @@ function parameters(t: FindingTarget): string {
 }
 
 function text(h: HuntSettings, hunted: readonly Hunted[]): string {
+  const against = h.reference ? ` against ${h.reference.name}` : '';
   const out = [
     pc.bold(
-      `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}, seed ${h.seed}, at most ${Math.round(h.timeLimitMs / 1000)} s per race`,
+      `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}${against}, seed ${h.seed}, at most ${Math.round(h.timeLimitMs / 1000)} s per race`,
     ),
-    '',
   ];
+  if (h.reference) out.push(pc.dim(differentialNote(h.reference.name)));
+  out.push('');
   const rows = hunted.map(({ target, r }) => {
     const run = r.run;
     return [
@@ -92,19 +120,55 @@ function text(h: HuntSettings, hunted: readonly Hunted[]): string {
         seed: x.r.seed,
         path: x.r.path,
         ...(x.file ? { file: x.file } : {}),
+        ...againstOf(x.r),
       }),
       '',
     );
   }
-  const found = hunted.filter((x) => x.r.run?.violation).map((x) => x.target.id);
-  out.push(`${hunted.length} races hunted: ${found.length} found${found.length ? ` (${found.join(', ')})` : ''}`);
+  for (const why of new Set(hunted.flatMap((x) => (x.r.notApplicable ? [x.r.notApplicable] : []))))
+    out.push(pc.yellow(`not applicable — ${why}`));
+  out.push(...absentNotes(h.configs ?? []));
+  out.push(summary(hunted));
   return `${out.join('\n')}\n`;
 }
 
-function json(x: Hunted): unknown {
+/** The races left out of a configuration's hunt, grouped by reason. */
+function absentNotes(configs: readonly Configuration[]): string[] {
+  const byWhy = new Map<string, { ids: Set<string>; configs: Set<string> }>();
+  for (const c of configs)
+    for (const a of absentRaces(c)) {
+      const e = byWhy.get(a.why) ?? { ids: new Set<string>(), configs: new Set<string>() };
+      e.ids.add(a.id);
+      e.configs.add(c.name);
+      byWhy.set(a.why, e);
+    }
+  return [...byWhy].map(
+    ([why, e]) => `not searched: ${[...e.ids].join(', ')} on ${e.configs.size} configuration(s) — ${why}`,
+  );
+}
+
+function summary(hunted: readonly Hunted[]): string {
+  const found = hunted.filter((x) => x.r.run?.violation);
+  const configs = new Set(hunted.map((x) => x.target.gen.config.name));
+  const ids = (xs: readonly Hunted[]): string => xs.map((x) => x.target.id).join(', ');
+  // one configuration per race (the default hunt): the ids say it all; else each configuration's
+  const where =
+    configs.size === 1 || new Set(hunted.map((x) => x.target.id)).size === hunted.length
+      ? ids(found)
+      : [...configs]
+          .map((c) => [c, found.filter((x) => x.target.gen.config.name === c)] as const)
+          .filter(([, xs]) => xs.length > 0)
+          .map(([c, xs]) => `${ids(xs)} on ${c}`)
+          .join('; ');
+  return `${hunted.length} races hunted: ${found.length} found${found.length ? ` (${where})` : ''}`;
+}
+
+function json(x: Hunted, h: HuntSettings): unknown {
   const run = x.r.run;
   return {
     race: x.target.id,
+    config: x.target.gen.config.name,
+    against: h.reference?.name ?? null,
     found: Boolean(x.r.run?.violation),
     notApplicable: x.r.notApplicable,
     parameters: parameters(x.target),
@@ -113,6 +177,7 @@ function json(x: Hunted): unknown {
     preemptions: run?.preemptions ?? null,
     timeToFindMs: x.r.timeToFindMs === null ? null : Math.round(x.r.timeToFindMs),
     message: run?.violation?.message ?? null,
+    reference: concurrentNote(x.r.against)?.outcome ?? null,
     file: x.file,
   };
 }

@@ -1,6 +1,8 @@
 import type { Execution } from '../../engine/sequential/executor.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
 import { describeCheck } from '../../engine/core/checks.ts';
+import { againstLine } from './against.ts';
+import type { AgainstNote } from './against.ts';
 
 /**
  * A counterexample as a kernel developer reads it: the calls in order, what
@@ -9,7 +11,14 @@ import { describeCheck } from '../../engine/core/checks.ts';
  */
 export function formatCounterexample(
   ex: Execution,
-  meta: { impl: string; finding: string | null; seed?: number; path?: string | null; file?: string },
+  meta: {
+    impl: string;
+    finding: string | null;
+    seed?: number;
+    path?: string | null;
+    file?: string;
+    against?: AgainstNote;
+  },
 ): string {
   const v = ex.violation;
   if (!v) return `${ex.scenario.config} / ${ex.scenario.suite}: holds (${ex.executed.length} commands)`;
@@ -17,6 +26,7 @@ export function formatCounterexample(
   const label = meta.finding ? `${meta.finding}: ` : '';
   lines.push(`✗ ${ex.scenario.config} / ${ex.scenario.suite} — ${label}${describeCheck(v.check)}`);
   lines.push(`  ${v.message}`);
+  if (meta.against) lines.push(againstLine(meta.against, 'commands'));
   const fns = ex.scenario.functions.map((f) =>
     f.padded ? f.name : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`,
   );

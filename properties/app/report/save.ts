@@ -3,17 +3,34 @@ import type { ConcSearchResult } from '../../engine/concurrent/search.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
 import { formatCounterexample } from './counterexample.ts';
 import { formatConcReport } from './timeline.ts';
+import { againstLabel, concurrentNote } from './against.ts';
+import type { AgainstNote } from './against.ts';
+import type { CounterexampleFile } from '../../engine/core/counterexample.ts';
+
+/** A saved file with, for a differential one, the reference and its outcome (replay reads it back). */
+type Saved = CounterexampleFile & { readonly against?: AgainstNote };
+
+// typed wider than saveCounterexample's parameter, so that the literal may carry `against`
+function save(data: Saved): void {
+  saveCounterexample(data);
+}
 
 /**
  * The one save path for counterexamples, both modes: the file (core/counterexample.ts format)
  * with its printed report. Returns the file written, or null when there is nothing to save.
  */
-export function saveSequentialResult(dir: string, impl: string, r: PropertyResult): string | null {
+export function saveSequentialResult(
+  dir: string,
+  impl: string,
+  r: PropertyResult,
+  against?: AgainstNote,
+): string | null {
   const ex = r.counterexample;
   if (!ex?.violation) return null;
-  const file = counterexamplePath(dir, impl, r.config, r.suite);
+  const file = counterexamplePath(dir, impl, r.config, againstLabel(r.suite, against));
   const finding = r.finding?.id ?? null;
-  saveCounterexample({
+  const note = against ? { against } : {};
+  save({
     kfmd: 'counterexample',
     version: 2,
     kind: 'sequential',
@@ -26,7 +43,8 @@ export function saveSequentialResult(dir: string, impl: string, r: PropertyResul
     // the commands that ran: skipped ones are not part of the counterexample
     scenario: { ...ex.scenario, commands: ex.executed },
     file,
-    report: formatCounterexample(ex, { impl, finding, seed: r.seed, path: r.path, file }),
+    report: formatCounterexample(ex, { impl, finding, seed: r.seed, path: r.path, file, ...note }),
+    ...note,
   });
   return file;
 }
@@ -40,8 +58,10 @@ export function saveConcurrentResult(
 ): string | null {
   const run = r.run;
   if (!run?.violation) return null;
-  const file = counterexamplePath(dir, impl, r.config, `concurrent-${label}`);
-  saveCounterexample({
+  const against = concurrentNote(r.against);
+  const note = against ? { against } : {};
+  const file = counterexamplePath(dir, impl, r.config, againstLabel(`concurrent-${label}`, against));
+  save({
     kfmd: 'counterexample',
     version: 2,
     kind: 'concurrent',
@@ -55,7 +75,8 @@ export function saveConcurrentResult(
     scenario: run.scenario,
     decisions: encodeDecisions(run.decisions),
     file,
-    report: formatConcReport(run, { impl, strategy: r.strategy, seed: r.seed, path: r.path, file }),
+    report: formatConcReport(run, { impl, strategy: r.strategy, seed: r.seed, path: r.path, file, ...note }),
+    ...note,
   });
   return file;
 }

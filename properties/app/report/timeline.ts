@@ -3,6 +3,8 @@ import { describeCheck } from '../../engine/core/checks.ts';
 import { describeOperation } from '../../engine/core/operations.ts';
 import { describeSchedule } from '../../engine/core/scenario.ts';
 import type { ConcRun, TimelineEntry } from '../../engine/concurrent/simulate.ts';
+import { againstLine } from './against.ts';
+import type { AgainstNote } from './against.ts';
 
 export interface ReportMeta {
   readonly impl: string;
@@ -10,6 +12,8 @@ export interface ReportMeta {
   readonly seed?: number;
   readonly path?: string | null;
   readonly file?: string;
+  /** a differential counterexample: the reference and what it did on the same run */
+  readonly against?: AgainstNote;
 }
 
 /** Plain data accesses folded when a CPU does many in a row (scans, copies, array init). */
@@ -29,6 +33,7 @@ export function formatConcReport(run: ConcRun, meta: ReportMeta): string {
   lines.push(`${v ? '✗' : '✓'} ${s.config} / concurrent ${meta.strategy} — ${head}`);
   if (v) lines.push(`  ${v.message}`);
   if (finding) lines.push(`  (${finding.title})`);
+  if (meta.against) lines.push(againstLine(meta.against, 'programs and schedule'));
   const arch = s.config.startsWith('arm64')
     ? 'arm64: one aligned word store per poke'
     : `x86 poke byte order ${s.pokeByteOrder.join(',')}`;

@@ -1,15 +1,19 @@
 /** `kfmd replay FILE`: run a saved counterexample again and print the same report. */
 import type { Command } from 'commander';
-import { execute } from '../../../engine/sequential/executor.ts';
-import { classifyExecution } from '../../../engine/sequential/property.ts';
+import type { Implementation } from '../../../../impl/contract/index.ts';
 import { implementationByName } from '../../../impls/registry.ts';
 import { resolveImplementation } from '../plugin.ts';
-import { formatCounterexample } from '../../report/counterexample.ts';
 import { CounterexampleFileError, loadCounterexample } from '../../../engine/core/counterexample.ts';
+import type { CounterexampleFile } from '../../../engine/core/counterexample.ts';
 import { ConfigError, configurationByName } from '../../../../model/config/index.ts';
-import { EXIT_VIOLATION, ExitStatus, UsageError } from '../errors.ts';
-import { replayConcurrent } from '../concurrent.ts';
+import { ExitStatus, UsageError } from '../errors.ts';
+import { replayConcurrent, replaySequential } from '../replay-run.ts';
 import type { CliIo } from '../io.ts';
+
+interface ReplayOptions {
+  readonly impl?: string;
+  readonly against?: string;
+}
 
 export function registerReplay(program: Command, io: CliIo): void {
   program
@@ -20,13 +24,17 @@ export function registerReplay(program: Command, io: CliIo): void {
       '--impl <name|file>',
       'replay against another implementation than the one recorded (a name or a module file)',
     )
-    .action(async (file: string, opts: { impl?: string }) => {
-      const status = await replay(file, opts.impl, io);
+    .option(
+      '--against <name|file>',
+      'differential: it still fails only if this reference does not fail the same way (default: the one recorded, if any)',
+    )
+    .action(async (file: string, opts: ReplayOptions) => {
+      const status = await replay(file, opts, io);
       if (status !== 0) throw new ExitStatus(status);
     });
 }
 
-async function replay(file: string, implName: string | undefined, io: CliIo): Promise<number> {
+async function replay(file: string, opts: ReplayOptions, io: CliIo): Promise<number> {
   let saved;
   try {
     saved = loadCounterexample(file);
@@ -36,26 +44,34 @@ async function replay(file: string, implName: string | undefined, io: CliIo): Pr
     if (err instanceof ConfigError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
   }
-  const impl = implName !== undefined ? await resolveImplementation(implName) : implementationByName(saved.impl);
+  const recordedAgainst = recordedReference(file, saved);
+  const impl = opts.impl !== undefined ? await resolveImplementation(opts.impl) : implementationByName(saved.impl);
   if (!impl) throw new UsageError(`${file}: unknown implementation "${saved.impl}" (replay it with --impl FILE)`);
-  const name = impl.name;
-  if (saved.kind === 'concurrent') return replayConcurrent(saved, impl, io);
-  const ex = execute(saved.scenario, impl);
-  if (!ex.violation) {
-    io.out(
-      `${saved.scenario.config} / ${saved.scenario.suite}: the counterexample no longer fails on ${name} (${ex.executed.length} commands ran)\n`,
-    );
-    return 0;
-  }
-  const report = formatCounterexample(ex, {
-    impl: name,
-    finding: classifyExecution(ex)?.id ?? null,
-    seed: saved.seed,
-    path: saved.path,
-    file: saved.file,
-  });
-  io.out(`${report}\n`);
-  if (name === saved.impl && report !== saved.report)
-    io.out('note: the report differs from the one saved with the counterexample\n');
-  return EXIT_VIOLATION;
+  const reference = await referenceFor(file, opts.against, recordedAgainst);
+  const recorded = impl.name === saved.impl && (reference?.name ?? null) === recordedAgainst;
+  return saved.kind === 'concurrent'
+    ? replayConcurrent({ saved, impl, reference, recorded }, io)
+    : replaySequential({ saved, impl, reference, recorded }, io);
+}
+
+/** The reference a differential counterexample was found against (check --against), or null. */
+function recordedReference(file: string, saved: CounterexampleFile): string | null {
+  const against: unknown = (saved as { readonly against?: unknown }).against;
+  if (against === undefined) return null;
+  const ref = typeof against === 'object' && against !== null && 'reference' in against ? against.reference : null;
+  if (typeof ref !== 'string' || ref.length === 0)
+    throw new UsageError(`${file} is not a kfmd counterexample: "against.reference" must be an implementation name`);
+  return ref;
+}
+
+async function referenceFor(
+  file: string,
+  given: string | undefined,
+  recorded: string | null,
+): Promise<Implementation | null> {
+  if (given !== undefined) return resolveImplementation(given);
+  if (recorded === null) return null;
+  const ref = implementationByName(recorded);
+  if (!ref) throw new UsageError(`${file}: unknown reference "${recorded}" (replay it with --against FILE)`);
+  return ref;
 }

@@ -1,0 +1,111 @@
+/**
+ * `kfmd check --impl all`: every built-in design (registry DESIGNS, not the mutants) in both
+ * modes — the sequential suites and every concurrent finding (find-all.ts) — on each
+ * configuration, as one table.
+ */
+import type { Implementation } from '../../../impl/contract/index.ts';
+import type { Configuration } from '../../../model/config/index.ts';
+import { labelOf } from '../../engine/concurrent/classify.ts';
+import type { Suite } from '../../engine/sequential/suites.ts';
+import { summaryLine } from '../report/counterexample.ts';
+import { matrixJson, matrixText } from '../report/matrix.ts';
+import type { Matrix, MatrixCell } from '../report/matrix.ts';
+import { saveConcurrentResult } from '../report/save.ts';
+import { EXIT_INTERNAL, EXIT_VIOLATION } from './errors.ts';
+import { findAll } from './find-all.ts';
+import type { AllFound, ConcurrentSettings } from './find-all.ts';
+import type { CliIo } from './io.ts';
+import { runSequential, saveAll } from './sequential.ts';
+
+/**
+ * The concurrent half searches this many times the plain check's scenarios per round: a
+ * table is read as "which races does this design have here", and at the plain default the
+ * rarer races (D1, NORCU) show on some configurations only, by chance.
+ */
+export const ALL_CONCURRENT_FACTOR = 5;
+
+export interface AllCheck {
+  readonly designs: readonly Implementation[];
+  readonly reference: Implementation | null;
+  readonly configs: readonly Configuration[];
+  readonly suites: readonly Suite[];
+  readonly seed: number;
+  readonly runs: number;
+  readonly concurrent: ConcurrentSettings;
+  readonly json: boolean;
+  readonly out: string;
+}
+
+export function runAllCheck(a: AllCheck, io: CliIo): number {
+  const started = performance.now();
+  const cells: MatrixCell[] = [];
+  const figures: string[] = [];
+  for (const impl of a.designs) {
+    const t0 = performance.now();
+    const { campaign, notes } = runSequential({ ...a, impl, json: a.json });
+    saveAll(campaign, notes, a.out);
+    const t1 = performance.now();
+    for (const config of a.configs) {
+      const results = campaign.results.filter((r) => r.config === config.name);
+      const conc = findAllOrError(impl, a.reference, config, a.concurrent);
+      for (const r of conc.found)
+        if (r.run) saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`);
+      const na = results.filter((r) => r.status === 'not-applicable');
+      cells.push({
+        impl: impl.name,
+        config: config.name,
+        sequential: results.filter((r) => r.status === 'violated').map(summaryLine),
+        concurrent: conc.found.map((r) => labelOf(r.run?.violation ?? null)),
+        notApplicable: [
+          ...na.map((r) => `suite ${r.suite}: ${r.notApplicable ?? ''}`),
+          ...(conc.notApplicable !== null ? [`concurrent: ${conc.notApplicable}`] : []),
+        ],
+        allNotApplicable: na.length === results.length && conc.notApplicable !== null,
+        errors: conc.error === null ? [] : [`concurrent: ${conc.error}`],
+      });
+    }
+    const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    figures.push(`${impl.name}: sequential ${seconds(t1 - t0)}, concurrent ${seconds(performance.now() - t1)}`);
+  }
+  figures.push(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const m = matrix(a, cells, figures);
+  io.out(a.json ? `${JSON.stringify(matrixJson(m), null, 2)}\n` : matrixText(m));
+  if (cells.some((c) => c.sequential.length + c.concurrent.length > 0)) return EXIT_VIOLATION;
+  return cells.some((c) => c.errors.length > 0) ? EXIT_INTERNAL : 0;
+}
+
+/** One cell's failure to finish must not cost the whole table: it is reported in the cell. */
+function findAllOrError(
+  impl: Implementation,
+  reference: Implementation | null,
+  config: Configuration,
+  s: ConcurrentSettings,
+): AllFound & { readonly error: string | null } {
+  try {
+    return { ...findAll(impl, reference, config, s), error: null };
+  } catch (err) {
+    return { found: [], notApplicable: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function matrix(a: AllCheck, cells: MatrixCell[], figures: string[]): Matrix {
+  const c = a.concurrent;
+  const against = a.reference ? ` against ${a.reference.name}` : '';
+  return {
+    title: `kfmd check --impl all${against} — ${a.designs.length} designs × ${a.configs.length} configurations, both modes, seed ${a.seed}`,
+    legend: [
+      `  each cell: the findings of the sequential suites (${a.suites.length} suite(s) × ${a.runs} runs) and every finding of the concurrent search`,
+      `  (${c.strategy}, ${c.runs} scenarios per round, searched again for a new finding until a round finds none), or holds;`,
+      `  n/a: nothing applies there; [n]: what did not apply, below`,
+      ...(a.reference
+        ? [
+            `  differential: a failure counts only if ${a.reference.name} does not fail the same check with the same finding on the same input`,
+          ]
+        : []),
+    ],
+    designs: a.designs.map((d) => d.name),
+    configs: a.configs.map((x) => x.name),
+    cells,
+    figures,
+  };
+}
