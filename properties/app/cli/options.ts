@@ -17,6 +17,8 @@ export interface CheckOptions {
   readonly timeLimit: string;
   readonly impl: string;
   readonly against?: string;
+  /** --step-budget (impl-cmd.ts adds it): also the budget of an --against plugin */
+  readonly stepBudget: string;
   readonly arch: 'x86' | 'arm64' | 'all';
   readonly config: string;
   readonly suite: string;

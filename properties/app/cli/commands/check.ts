@@ -98,7 +98,7 @@ async function dispatch(opts: CheckOptions, cmd: Command, io: CliIo): Promise<nu
   if (opts.impl === ALL && opts.hunt)
     throw new UsageError('--impl all cannot be combined with --hunt: hunt one implementation at a time');
   const impl = opts.impl === ALL ? null : await implementationOf(cmd);
-  const reference = await resolveReference(opts.against);
+  const reference = await resolveReference(opts.against, positiveInt(opts.stepBudget, '--step-budget'));
   if (impl === null) {
     return runAllCheck(
       {
@@ -162,11 +162,11 @@ function scaled(s: ConcurrentSettings): ConcurrentSettings {
 }
 
 /** --against: one implementation, by the same resolver as --impl. */
-async function resolveReference(value: string | undefined): Promise<Implementation | null> {
+async function resolveReference(value: string | undefined, stepBudget: number): Promise<Implementation | null> {
   if (value === undefined) return null;
   if (value === ALL) throw new UsageError('--against takes one implementation, not all');
   try {
-    return await resolveImplementation(value);
+    return await resolveImplementation(value, stepBudget);
   } catch (err) {
     if (err instanceof UsageError) throw new UsageError(`--against: ${err.message}`);
     throw err;
