@@ -72,13 +72,24 @@ describe('kfmd check --impl-cmd', () => {
     expect(r.stderr.trim()).toMatch(message);
   });
 
-  it("v4.c gives v4's report, counterexamples and all, under its own name", () => {
+  it("v4.c gives v4's report, counterexamples and all, under its own name; replay --impl-cmd replays them", () => {
     const c = kfmd('check', '--impl-cmd', buildC(), ...QUICK, '--out', join(dir, 'ce'));
     const ts = kfmd('check', '--impl', 'v4', ...QUICK, '--out', join(dir, 'ce'));
     expect(c.stderr).toBe('');
     expect(c.status).toBe(1);
     expect(c.stdout).toMatch(/^kfmd check — implementation v4-c, 1 configuration/);
     expect(c.stdout.replaceAll('v4-c', 'v4')).toBe(ts.stdout);
+    const saved = join(dir, 'ce', 'v4-c.x86-A16.foreign-bytes.json');
+    const unknown = kfmd('replay', saved);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /unknown implementation "v4-c" \(replay it with --impl FILE or --impl-cmd COMMAND\)/,
+    );
+    const again = kfmd('replay', saved, '--impl-cmd', buildC());
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/✗ x86-A16 \/ foreign-bytes — D3/);
+    expect(again.stdout).not.toMatch(/the report differs/);
   });
 
   it('a process that misbehaves: every property names what it did, and the run goes on to the next', () => {

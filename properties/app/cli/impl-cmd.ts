@@ -66,6 +66,13 @@ export async function implementationOf(command: Command): Promise<Implementation
   return impl;
 }
 
+/** replay: the implementation --impl or --impl-cmd names, or null for the one the counterexample recorded. */
+export async function givenImplementation(command: Command): Promise<Implementation | null> {
+  const opts = command.opts<Partial<ImplOptions>>();
+  if (opts.impl === undefined && opts.implCmd === undefined) return null;
+  return implementationOf(command);
+}
+
 function positive(s: string, flag: string): number {
   const n = Number(s);
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Implementation } from '../../../../impl/contract/index.ts';
 import { implementationByName } from '../../../impls/registry.ts';
 import { resolveImplementation } from '../plugin.ts';
+import { addImplCmdOptions, givenImplementation } from '../impl-cmd.ts';
 import { CounterexampleFileError, loadCounterexample } from '../../../engine/core/counterexample.ts';
 import type { CounterexampleFile } from '../../../engine/core/counterexample.ts';
 import { ConfigError, configurationByName } from '../../../../model/config/index.ts';
@@ -16,8 +17,7 @@ interface ReplayOptions {
 }
 
 export function registerReplay(program: Command, io: CliIo): void {
-  program
-    .command('replay')
+  addImplCmdOptions(program.command('replay'))
     .description('run a saved counterexample again (exit 1 if it still fails, 0 if it now holds)')
     .argument('<file>', 'a counterexample saved by kfmd check')
     .option(
@@ -28,13 +28,13 @@ export function registerReplay(program: Command, io: CliIo): void {
       '--against <name|file>',
       'differential: it still fails only if this reference does not fail the same way (default: the one recorded, if any)',
     )
-    .action(async (file: string, opts: ReplayOptions) => {
-      const status = await replay(file, opts, io);
+    .action(async (file: string, opts: ReplayOptions, cmd: Command) => {
+      const status = await replay(file, opts, io, cmd);
       if (status !== 0) throw new ExitStatus(status);
     });
 }
 
-async function replay(file: string, opts: ReplayOptions, io: CliIo): Promise<number> {
+async function replay(file: string, opts: ReplayOptions, io: CliIo, cmd: Command): Promise<number> {
   let saved;
   try {
     saved = loadCounterexample(file);
@@ -45,8 +45,11 @@ async function replay(file: string, opts: ReplayOptions, io: CliIo): Promise<num
     throw err;
   }
   const recordedAgainst = recordedReference(file, saved);
-  const impl = opts.impl !== undefined ? await resolveImplementation(opts.impl) : implementationByName(saved.impl);
-  if (!impl) throw new UsageError(`${file}: unknown implementation "${saved.impl}" (replay it with --impl FILE)`);
+  const impl = (await givenImplementation(cmd)) ?? implementationByName(saved.impl);
+  if (!impl)
+    throw new UsageError(
+      `${file}: unknown implementation "${saved.impl}" (replay it with --impl FILE or --impl-cmd COMMAND)`,
+    );
   const reference = await referenceFor(file, opts.against, recordedAgainst);
   const recorded = impl.name === saved.impl && (reference?.name ?? null) === recordedAgainst;
   return saved.kind === 'concurrent'
