@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { Configuration } from '../../../model/config/index.ts';
+import { declarationsOf } from '../../../impl/contract/index.ts';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import { propertySeed } from '../../engine/core/defaults.ts';
 import { renderTable } from './table.ts';
@@ -72,9 +73,14 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
   return results.some((x) => failedRun(x.r) !== null) ? EXIT_VIOLATION : 0;
 }
 
-/** A configuration whose md window overlaps another occupant is a layout finding (D12), whatever the interleaving. */
-function layoutNote(config: Configuration): string | null {
-  return config.overlaps.length > 0
+/**
+ * A configuration whose md window overlaps another occupant is a layout finding (D12), whatever the
+ * interleaving, for a design that keeps its index at the configuration's offset (not a hash table,
+ * nor may25's own offsets).
+ */
+function layoutNote(config: Configuration, impl: Implementation): string | null {
+  const d = declarationsOf(impl, config.options);
+  return config.overlaps.length > 0 && d.index === 'padding-insn' && d.insnOffset === undefined
     ? `D12 layout: ${config.overlaps.join('; ')} — every get fails with -EBUSY, so nothing concurrent happens`
     : null;
 }
@@ -84,11 +90,11 @@ function failedRun(r: ConcSearchResult): ConcRun | null {
   return r.holds ? null : r.run;
 }
 
-function cellFor(x: { config: Configuration; r: ConcSearchResult }): string {
+function cellFor(x: { config: Configuration; r: ConcSearchResult }, impl: Implementation): string {
   const run = failedRun(x.r);
   if (run) return pc.red(labelOf(run.violation));
   if (x.r.notApplicable !== null) return pc.yellow('n/a');
-  return layoutNote(x.config) ? pc.yellow('holds (D12)') : pc.green('holds');
+  return layoutNote(x.config, impl) ? pc.yellow('holds (D12)') : pc.green('holds');
 }
 
 function textReport(
@@ -122,7 +128,7 @@ function textReport(
     const found =
       x.r.timeToFindMs !== null ? `${x.r.runsUntilFailure} scenarios, ${Math.round(x.r.timeToFindMs)} ms` : '';
     const extra = x.r.explored ? String(x.r.explored.executions) : String(x.r.unknown);
-    return [x.config.name, cellFor(x), size, run ? String(run.preemptions) : '', found, extra];
+    return [x.config.name, cellFor(x, c.impl), size, run ? String(run.preemptions) : '', found, extra];
   });
   out.push(renderTable(header, rows));
   const groups = new Map<string, ((typeof results)[number] & { run: ConcRun })[]>();
@@ -150,9 +156,11 @@ function textReport(
     if (others.length) out.push(pc.dim(`  also: ${others.join(', ')}`));
     out.push('');
   }
-  const notes = [...new Set(results.map((x) => layoutNote(x.config)).filter((n): n is string => n !== null))];
+  const notes = [...new Set(results.map((x) => layoutNote(x.config, c.impl)).filter((n): n is string => n !== null))];
   for (const n of notes)
-    out.push(pc.yellow(`note: ${n} (${results.filter((x) => layoutNote(x.config) === n).length} configuration(s))`));
+    out.push(
+      pc.yellow(`note: ${n} (${results.filter((x) => layoutNote(x.config, c.impl) === n).length} configuration(s))`),
+    );
   const violated = results.filter((x) => failedRun(x.r) !== null).length;
   const inapplicable = results.filter((x) => x.r.notApplicable !== null);
   const summary = [...groups.entries()].map(([k, xs]) => `${k} ×${xs.length}`).join(', ');
@@ -188,7 +196,7 @@ function jsonReport(
       timeToFindMs: r.timeToFindMs === null ? null : Math.round(r.timeToFindMs),
       schedulesExplored: r.explored?.executions ?? null,
       linUnknown: r.unknown,
-      layout: layoutNote(config),
+      layout: layoutNote(config, c.impl),
       reference: concurrentNote(r.against)?.outcome ?? null,
       file,
     })),

@@ -197,7 +197,8 @@ function concurrentSettings(opts: CheckOptions, strategy: StrategyName, defaultR
 /** --readers asks for trampolines the implementation (or the reference) must offer. */
 function offersReaders(impl: Implementation, readers: CheckOptions['readers']): void {
   const offered = impl.declares.readers;
-  const wanted = readers === 'both' ? (['rcu', 'norcu'] as const) : [readers];
+  // 'both' (the default) narrows to the readers the implementation offers (rht: rcu only); it needs one
+  const wanted = readers === 'both' ? (offered.rcu || offered.norcu ? [] : (['rcu', 'norcu'] as const)) : [readers];
   const missing = wanted.filter((r) => !offered[r]);
   if (missing.length > 0)
     throw new UsageError(
