@@ -148,6 +148,21 @@ describe('v4.c through the protocol is impl/v4, step for step', () => {
     expect(outcome(cw)).toEqual(outcome(ts));
   });
 
+  it("a BUG in create (arm64 with CFI_CLANG, like impl/v4's hooks refuse) is thrown by the first verb", () => {
+    expect(() => boot(v4, arm64({ cfiClang: true }))).toThrow(/FUNCTION_METADATA depends on !CFI_CLANG/);
+    const w = boot(c, arm64({ cfiClang: true }));
+    expect(() => run(w, w.store.find(w.kernel.fn('f0').ip))).toThrow(
+      'BUG: arm64 FUNCTION_METADATA depends on !CFI_CLANG: kfunc_md is not built',
+    );
+    expect(w.store.inspect()).toMatchObject({ arrayBase: 0, entries: [] });
+    // the process lives on: the next store works
+    const ok = boot(c, arm64());
+    sequential(ok);
+    const ts = boot(v4, arm64());
+    sequential(ts);
+    expect(outcome(ok)).toEqual(outcome(ts));
+  });
+
   it('a new store drops the verbs still in flight on the old one', () => {
     const first = boot(c, x86());
     const op = first.store.get(first.kernel.fn('f0').ip);

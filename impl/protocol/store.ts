@@ -57,6 +57,8 @@ export class ProtocolStore implements KfuncMdStore {
       store.exchange('create', 'create', createLine(op, bootInfo(kernel)), op);
     } catch (err) {
       store.fail(err);
+      // a BUG in create leaves no store to use either
+      store.failure ??= asError(err);
     }
     return store;
   }
@@ -195,7 +197,7 @@ export class ProtocolStore implements KfuncMdStore {
     // answer the store will not give
     if (err instanceof ProtocolFailure && !err.fatal) return;
     if (err instanceof ProtocolFailure && this.proc.store === this.id) this.proc.kill();
-    this.failure ??= err instanceof Error ? err : new Error(String(err));
+    this.failure ??= asError(err);
   }
 
   private emptyView(): StoreView {
@@ -210,6 +212,10 @@ export class ProtocolStore implements KfuncMdStore {
       entries: [],
     };
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function describe(verb: Verb, args: Args): string {
