@@ -44,7 +44,8 @@ export class ImplProcess {
   start(): Hello {
     // the worker's start is kfmd's own (tsx compiles it in a source checkout), not the implementation's
     this.channel ??= new LineChannel(WORKER_START_MS);
-    const why = this.channel.spawn(this.argv, this.opts.startBudgetMs, this.opts.cwd, this.opts.env);
+    // the shell making the FIFOs is kfmd's own cost too; the budget is for the command's hello
+    const why = this.channel.spawn(this.argv, WORKER_START_MS, this.opts.cwd, this.opts.env);
     if (why !== null) throw new ImplCommandError(`cannot be started: ${why}`);
     this.running = true;
     const during = 'the handshake';
