@@ -102,10 +102,9 @@ describe('--impl-cmd: what a misbehaving implementation did is its verdict, and 
     const impl = start(['none'], {}, ['KFMD_PROTOCOL_VERSION=2']);
     expect(impl.handshakeFailure).toBe('protocol version mismatch: the process speaks version 2, this kfmd version 1');
     for (const v of verdicts(impl)) {
-      expect(v.check).toBe('crash');
-      expect(v.message).toMatch(
-        /^the implementation threw protocol version mismatch: the process speaks version 2, this kfmd version 1 in /,
-      );
+      // every verb fails: the first one may be the reader check's trampoline, after a command that is no verb
+      expect(['crash', 'reader']).toContain(v.check);
+      expect(v.message).toMatch(/threw protocol version mismatch: the process speaks version 2, this kfmd version 1/);
     }
   });
 
