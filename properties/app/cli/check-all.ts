@@ -18,9 +18,9 @@ import type { CliIo } from './io.ts';
 import { runSequential, saveAll } from './sequential.ts';
 
 /**
- * The concurrent half searches this many times the plain check's scenarios per round: a
- * table is read as "which races does this design have here", and at the plain default the
- * rarer races (D1, NORCU) show on some configurations only, by chance.
+ * Without --runs, the concurrent half searches this many times the plain check's scenarios
+ * per round: a table is read as "which races does this design have here", and at the plain
+ * default the rarer races (D1, NORCU) show on some configurations only, by chance.
  */
 export const ALL_CONCURRENT_FACTOR = 5;
 

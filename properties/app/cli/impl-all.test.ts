@@ -20,7 +20,8 @@ const designs = DESIGNS.map((d) => d.name);
 describe('kfmd check --impl all', () => {
   it('one table: a column per built-in design (no mutant), both modes, n/a said once in a footnote', async () => {
     const t0 = performance.now();
-    const args = ['--config', 'x86-A16', '--suite', 'foreign-bytes', '--runs', '20', '--out', dir];
+    // --runs sets both halves: 100 sequential runs, 100 concurrent scenarios per round
+    const args = ['--config', 'x86-A16', '--suite', 'foreign-bytes', '--runs', '100', '--out', dir];
     const r = await kfmd('check', '--impl', 'all', ...args);
     console.log(`kfmd check --impl all ${args.slice(0, 6).join(' ')}: ${Math.round(performance.now() - t0)} ms`);
     expect(r.err).toBe('');
@@ -39,7 +40,7 @@ describe('kfmd check --impl all', () => {
   });
 
   it('--json: every cell, each mode apart, and the findings of both in order', async () => {
-    const args = ['--config', 'arm64-md-1,1', '--suite', 'contract', '--runs', '10', '--json', '--out', dir];
+    const args = ['--config', 'arm64-md-1,1', '--suite', 'contract', '--runs', '100', '--json', '--out', dir];
     const r = await kfmd('check', '--impl', 'all', ...args);
     const json = JSON.parse(r.out) as {
       designs: string[];

@@ -108,8 +108,10 @@ async function dispatch(opts: CheckOptions, cmd: Command, io: CliIo): Promise<nu
         suites: selectSuites(opts),
         seed: integer(opts.seed, '--seed'),
         runs: positiveInt(opts.runs, '--runs'),
-        // the concurrent half: --schedule's strategy (default pct); --runs is the sequential half's
-        concurrent: scaled(concurrentSettings(opts, opts.schedule ?? 'pct', true)),
+        // the concurrent half: --schedule's strategy (default pct); --runs, if given, sets both halves
+        concurrent: given('runs')
+          ? concurrentSettings(opts, opts.schedule ?? 'pct', false)
+          : scaled(concurrentSettings(opts, opts.schedule ?? 'pct', true)),
         json: opts.json === true,
         out: opts.out,
       },
