@@ -128,6 +128,7 @@ export class LockedStore implements KfuncMdStore {
 
   /** ip's md if ip's window holds an index whose entry is live and belongs to ip; mutex held. */
   private *owned(ip: Addr): Op<{ md: Addr; index: number; users: number }> {
+    // Stryker disable next-line UnaryOperator: index is read only when md is set
     const none = { md: 0, index: -1, users: 0 };
     if (!this.padded.has(ip) || !(yield* this.hooks.exist(ip))) return none;
     const index = yield* this.mem.load32(ip - this.hooks.dataOffset);
@@ -150,6 +151,7 @@ export class LockedStore implements KfuncMdStore {
     if (users > 1) return;
     yield* this.slots.addUsed(-1);
     const func = yield* this.mem.load64(md + this.layout.func);
+    // Stryker disable next-line ConditionalExpression: a slot with users > 0 was claimed by get, for a padded function only
     if (this.padded.has(func)) yield* this.text.restoreIfHolds(func, this.hooks.pretend(index));
     yield* this.slots.noteReleased();
   }
