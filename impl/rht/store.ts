@@ -33,6 +33,7 @@ export class RhtStore implements KfuncMdStore {
   constructor(private readonly kernel: Kernel) {
     this.mem = kernel.mem;
     this.release = rhtRelease(kernel);
+    // Stryker disable next-line ArrayDeclaration: RHASHTABLE_SIZE is 16, a static's minimum, and the data area starts zeroed: the same 16 zero bytes
     const ht = kernel.defineStatic('kfunc_md_rht', new Array<number>(RHASHTABLE_SIZE).fill(0));
     this.rht = new Rhashtable(kernel, ht, rhtParamsFor(kernel.pageSize));
     // late_initcall(init_kfunc_md): rhashtable_init at boot, before anyone can call in
@@ -137,7 +138,9 @@ export class RhtStore implements KfuncMdStore {
       }
     }
     return {
+      // Stryker disable next-line OptionalChaining: rhashtable_init ran at boot (the constructor throws otherwise), ht->tbl is never NULL
       arrayBase: tables[0]?.addr ?? 0,
+      // Stryker disable next-line OptionalChaining: as above, there is always a first table
       count: tables[0]?.size ?? 0,
       used: nelems,
       order: 0,
