@@ -21,6 +21,7 @@ export const LIST_POISON1 = 0x100;
  */
 export function* hlistDel(mem: Memory, n: Addr): Op<void> {
   yield* hlistDelRcu(mem, n);
+  // Stryker disable next-line ArithmeticOperator: offsetof(struct hlist_node, next) is 0
   yield* mem.storeAs('hlist_del', n + HLIST_NODE_NEXT, LIST_POISON1);
 }
 
@@ -30,7 +31,9 @@ export function* hlistDel(mem: Memory, n: Addr): Op<void> {
  */
 export function* hlistForEachSafe(mem: Memory, head: Addr, body: (node: Addr) => Op<void>): Op<void> {
   const call = 'hlist_for_each_entry_safe';
+  // Stryker disable next-line ArithmeticOperator: offsetof(struct hlist_head, first) is 0
   for (let pos = link(yield* mem.loadAs(call, head + HLIST_HEAD_FIRST)); pos !== 0;) {
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct hlist_node, next) is 0
     const next = link(yield* mem.loadAs(call, pos + HLIST_NODE_NEXT));
     yield* body(pos);
     pos = next;

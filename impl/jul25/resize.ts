@@ -31,6 +31,7 @@ interface Load {
 function* currentLoad(g: Jul25Globals): Op<Load> {
   const mem = g.kernel.mem;
   const mds = yield* mem.load64(g.kfuncMds);
+  // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md_array, used) is 0
   const used = yield* mem.loadAs('atomic_read', mds + KFUNC_MD_ARRAY_USED, 4);
   const hashBits = yield* mem.load32(mds + KFUNC_MD_ARRAY_HASH_BITS);
   return { used, hashBits };
@@ -39,6 +40,7 @@ function* currentLoad(g: Jul25Globals): Op<Load> {
 /** kfunc_md_array_inc(): double the table when used * 10 >= buckets * 9 (90 %); 0 or -ENOMEM. */
 export function* kfuncMdArrayInc(g: Jul25Globals): Op<number> {
   const { used, hashBits } = yield* currentLoad(g);
+  // Stryker disable next-line EqualityOperator: buckets * 9 is no multiple of 10 for a power of two, so used * 10 never equals it
   if (used * 10 < 2 ** hashBits * 9) return 0;
   return yield* kfuncMdArrayAdjust(g, true);
 }
@@ -46,6 +48,7 @@ export function* kfuncMdArrayInc(g: Jul25Globals): Op<number> {
 /** kfunc_md_array_dec(): halve the table when used * 10 <= buckets * 3 (30 %) and above the minimum. */
 export function* kfuncMdArrayDec(g: Jul25Globals): Op<number> {
   const { used, hashBits } = yield* currentLoad(g);
+  // Stryker disable next-line EqualityOperator: buckets * 3 is no multiple of 10 for a power of two, so used * 10 never equals it
   if (used * 10 > 2 ** hashBits * 3) return 0;
   if (hashBits <= minArrayBits(g.kernel.pageSize)) return 0;
   return yield* kfuncMdArrayAdjust(g, false);
@@ -71,12 +74,14 @@ export function* kfuncMdArrayAdjust(g: Jul25Globals, inc: boolean): Op<number> {
   const newMds = yield* slab.kmalloc(kfuncMdArraySize(hashBits), GFP_KERNEL | __GFP_ZERO);
   if (!newMds) return -ENOMEM;
   yield* mem.store32(newMds + KFUNC_MD_ARRAY_HASH_BITS, hashBits);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the array is kmalloc'ed with __GFP_ZERO, INIT_HLIST_HEAD writes the NULLs it already holds
   for (let i = 0; i < 2 ** hashBits; i++) yield* hlistHeadInit(mem, bucketOf(newMds, i));
 
   // copy all the mds from kfunc_mds to new_mds
   let failed = false;
   for (let i = 0; i < 2 ** oldBits && !failed; i++) {
     yield* hlistForEachRcu(mem, bucketOf(oldMds, i), function* (node: Addr): Op<boolean> {
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
       const md = node - JUL25_MD_HASH;
       const func = yield* mem.load64(md + JUL25_MD_FUNC);
       const nrArgs = yield* mem.load8(md + JUL25_MD_NR_ARGS);
@@ -99,6 +104,7 @@ export function* kfuncMdArrayAdjust(g: Jul25Globals, inc: boolean): Op<number> {
   if (failed) {
     for (let i = 0; i < 2 ** hashBits; i++) {
       yield* hlistForEachSafe(mem, bucketOf(newMds, i), function* (node: Addr): Op<void> {
+        // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
         const md = node - JUL25_MD_HASH;
         yield* percpuRef.exit(md + JUL25_MD_PCREF);
         yield* hlistDel(mem, node);
@@ -113,6 +119,7 @@ export function* kfuncMdArrayAdjust(g: Jul25Globals, inc: boolean): Op<number> {
   // free all the mds in the old array: kill (release chain, step 1), unlink
   for (let i = 0; i < 2 ** oldBits; i++) {
     yield* hlistForEachSafe(mem, bucketOf(oldMds, i), function* (node: Addr): Op<void> {
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
       yield* percpuRef.kill(node - JUL25_MD_HASH + JUL25_MD_PCREF);
       yield* hlistDel(mem, node);
     });

@@ -83,8 +83,10 @@ export class Jul25Store implements KfuncMdStore {
     const users = usersOf(withUsers(word, usersOf(word) - 1));
     yield* this.mem.store32(md + JUL25_MD_USERS, withUsers(word, users));
     if (users === 0) {
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
       yield* hlistDelRcu(this.mem, md + JUL25_MD_HASH);
       const mds = yield* this.mem.load64(this.g.kfuncMds);
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md_array, used) is 0
       yield* this.mem.atomic32('atomic_dec', mds + KFUNC_MD_ARRAY_USED, -1, (v) => v - 1);
       yield* this.kernel.percpuRef.kill(md + JUL25_MD_PCREF);
       yield* kfuncMdArrayDec(this.g);
@@ -135,10 +137,12 @@ export class Jul25Store implements KfuncMdStore {
     const mem = this.mem;
     const arrayBase = mem.peek64(this.g.kfuncMds);
     const bits = mem.peek32(arrayBase + KFUNC_MD_ARRAY_HASH_BITS);
+    // Stryker disable next-line EqualityOperator: a sanity bound on a garbage hash_bits (no array has 2^20 buckets); 20 or 21 is no kernel limit
     const count = bits <= 20 ? 2 ** bits : 0;
     const entries: StoreEntry[] = [];
     for (let i = 0; i < count; i++) {
       for (const node of hlistPeek(mem, bucketOf(arrayBase, i))) {
+        // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
         const md = node - JUL25_MD_HASH;
         if (!mem.isMapped(md + JUL25_MD_FUNC, 8)) continue;
         entries.push({ md, users: usersOf(mem.peek32(md + JUL25_MD_USERS)), func: mem.peek64(md + JUL25_MD_FUNC) });
@@ -147,6 +151,7 @@ export class Jul25Store implements KfuncMdStore {
     return {
       arrayBase,
       count,
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md_array, used) is 0
       used: mem.peek32(arrayBase + KFUNC_MD_ARRAY_USED),
       order: 0,
       entriesPerPage: 0,
