@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { jul25 } from '../../impl/jul25/store.ts';
-import { may25 } from '../../impl/may25/store.ts';
-import { rht } from '../../impl/rht/store.ts';
-import { checkConcurrent, checkSequential } from '../index.ts';
-import type { Failure } from '../index.ts';
+import { jul25 } from '../impl/jul25/store.ts';
+import { may25 } from '../impl/may25/store.ts';
+import { rht } from '../impl/rht/store.ts';
+import { checkConcurrent, checkSequential } from './index.ts';
+import type { Failure } from './index.ts';
 
 // The later designs (spec §8), faithful with their defects kept, judged by the generic checks with
 // the model parameterised by what each declares. Each defect the checks can reach is found and

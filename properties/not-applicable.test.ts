@@ -25,8 +25,9 @@ describe('checks and suites that do not apply are reported, never passed in sile
       'foreign-bytes': 'not-applicable',
       'forged-insn': 'not-applicable',
       'double-put': 'not-applicable',
-      contract: 'holds',
     });
+    // the contract suite is judged (by the hash model: locked's array, past MAX_PAGE_ORDER, may fail it)
+    expect(status['contract']).not.toBe('not-applicable');
     expect(c.results.filter((r) => r.status === 'not-applicable').every((r) => !r.holds)).toBe(true);
     const r = checkSequential(hashed, { configs: ['x86-A16'], suites: ['contract', 'foreign-bytes'], runs: 20 });
     expect(r.notApplicable.some((l) => l.startsWith('suite foreign-bytes:'))).toBe(true);

@@ -3,7 +3,7 @@ import type { KfuncMdStore, TrampolineView } from '../../../impl/contract/index.
 import type { HistoryOp, OpResult } from './history.ts';
 import { Holdings } from '../core/holdings.ts';
 import type { ConcurrentOperation } from '../core/operations.ts';
-import { slotOf } from '../core/world.ts';
+import { readerMaySee, slotOf } from '../core/world.ts';
 import type { World } from '../core/world.ts';
 
 export type OpValue = number | TrampolineView | void;
@@ -99,7 +99,7 @@ export function resultOf(world: World, op: ConcurrentOperation, value: OpValue, 
       return {
         kind: 'find',
         index: index(view.md),
-        consistent: view.md === 0 || (view.func === world.ip.get(op.fn) && view.users >= 1),
+        consistent: view.md === 0 || readerMaySee(world, op.fn, view),
       };
     }
   }

@@ -11,7 +11,7 @@ import { describeOperation } from '../core/operations.ts';
 import type { Violation, ViolationDetail } from '../core/violation.ts';
 import { WindowWatch, hexOf } from './windows.ts';
 import type { Observation } from './windows.ts';
-import { slotOf } from '../core/world.ts';
+import { readerMaySee, slotOf } from '../core/world.ts';
 import type { World } from '../core/world.ts';
 
 const NONE: readonly string[] = [];
@@ -126,7 +126,6 @@ export class Monitor {
     if (op.op !== 'tramp') return null;
     const view = value as TrampolineView;
     if (view.md === 0) return null;
-    const ip = this.world.ip.get(op.fn);
     const slot = slotOf(this.world, view.md);
     const getInFlight = this.overlappedGet.has(cpu.id);
     const detail: ViolationDetail = { op: 'tramp', fn: op.fn, rcu: op.rcu, getInFlight, uninitialised: view.users < 0 };
@@ -138,7 +137,7 @@ export class Monitor {
         `cpu${cpu.id} \`${describeOperation(op)}\` got md ${hexAddr(view.md)}, which points into no array`,
         detail,
       );
-    if (view.func === ip && view.users >= 1) return null;
+    if (readerMaySee(this.world, op.fn, view)) return null;
     const owner = this.world.nameAt.get(view.func);
     const func = owner
       ? `${owner}${owner === op.fn ? '' : ' (another function)'}`

@@ -101,6 +101,22 @@ export function bootWorld(setup: Setup, impl: Implementation): World {
   return { config, impl, declares, kernel, store, layout, ip, nameAt, windows, mdIds: new Map() };
 }
 
+/**
+ * What a reader may see in the md it reached: func == ip and users ≥ 1; in a design with no index
+ * in the text (a hash table) also users == 0. Such a design never hands an md object to another
+ * function while a reader can reach it (a new object each time, freed after a grace period), so a
+ * reader that meets users == 0 with func == ip only raced with the last put of the md it looked up;
+ * in an array design the same state is the first visible step of a slot's reuse (D1).
+ */
+export function readerMaySee(
+  world: World,
+  fn: string,
+  view: { readonly func: number; readonly users: number },
+): boolean {
+  const floor = world.declares.index === 'none' ? 0 : 1;
+  return view.func === world.ip.get(fn) && view.users >= floor;
+}
+
 /** Where a design's md instruction starts before ip on a configuration: its own offset, or the configuration's. */
 export function insnOffsetOf(config: Configuration, d: Declarations): number {
   return d.insnOffset ?? config.insnOffset;
