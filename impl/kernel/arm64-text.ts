@@ -28,7 +28,7 @@ export function layoutArm64(o: Arm64Options, fns: readonly FunctionSpec[], textB
     if (tail.length % 4 !== 0 || body.length % 4 !== 0) {
       throw new Error(`arm64 function ${f.name}: tail and body must be whole 4-byte words`);
     }
-    // Stryker disable next-line UnaryOperator: lengths are whole words and align is 4 or 8, so mod(x, align) === mod(-x, align) (equivalent)
+    // Stryker disable next-line UnaryOperator,ArithmeticOperator: lengths are whole words and align is 4 or 8, so mod(x, align) === mod(-x, align), and 2 * tail.length is 0 mod align (equivalent)
     const gap = mod(-(out.length + tail.length), align);
     out.push(...words(A64_NOP, gap / 4), ...tail);
     const blockStart = textBase + out.length;

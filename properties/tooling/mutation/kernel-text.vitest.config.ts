@@ -5,5 +5,6 @@ import { LAYOUT_TESTS, mutationVitestConfig } from './groups.ts';
 export default mutationVitestConfig([
   'impl/kernel/x86-text.test.ts',
   'impl/kernel/arm64-text.test.ts',
+  'impl/kernel/boot-text.test.ts',
   ...LAYOUT_TESTS,
 ]);

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { arm64, bytesAt, kernelWith, staticAddrOf, x86, x86CaseC } from '../testing/fixtures.ts';
+import { arm64PatchableEntry } from './arm64-config.ts';
+import { A64_ADD, A64_NOP } from './arm64-encodings.ts';
+import { layoutArm64 } from './arm64-text.ts';
+import { u32le, u64le } from './le.ts';
+import { callThunksActive, fineibtActive } from './x86-config.ts';
+import { CALL_DEPTH_THUNK_SIZE } from './x86-encodings.ts';
+
+describe('x86 configuration predicates', () => {
+  it('FineIBT runs only when built (CFI_CLANG and FINEIBT) and chosen at boot', () => {
+    expect(fineibtActive(x86({ cfiClang: true, fineibt: true, cfiMode: 'fineibt' }))).toBe(true);
+    expect(fineibtActive(x86({ cfiClang: true, fineibt: false, cfiMode: 'fineibt' }))).toBe(false);
+    expect(fineibtActive(x86({ cfiClang: false, fineibt: true, cfiMode: 'fineibt' }))).toBe(false);
+    expect(fineibtActive(x86({ cfiClang: true, fineibt: true, cfiMode: 'kcfi' }))).toBe(false);
+  });
+
+  it('thunks are written only when built and enabled at boot', () => {
+    expect(callThunksActive(x86({ callThunks: true, thunksActive: true }))).toBe(true);
+    expect(callThunksActive(x86({ callThunks: true, thunksActive: false }))).toBe(false);
+    expect(callThunksActive(x86({ callThunks: false, thunksActive: true }))).toBe(false);
+  });
+});
+
+describe('arm64 patchable entry', () => {
+  it('without metadata (CFI_CLANG) and without CALL_OPS or WITH_ARGS: no patchable entry at all', () => {
+    expect(arm64PatchableEntry(arm64({ cfiClang: true }))).toEqual({ total: 0, before: 0 });
+    expect(arm64PatchableEntry(arm64({ cfiClang: true, withArgs: true }))).toEqual({ total: 2, before: 0 });
+    expect(arm64PatchableEntry(arm64({ cfiClang: true, callOps: true }))).toEqual({ total: 4, before: 2 });
+  });
+});
+
+describe('arm64 text layout', () => {
+  it('starts with one ADD word, so the first function has a body before it', () => {
+    const t = layoutArm64(arm64(), [{ name: 'f', padded: true }], 0x1000);
+    expect([...t.bytes.subarray(0, 4)]).toEqual(u32le(A64_ADD));
+    expect(t.functions[0]?.ip).toBe(0x1000 + 12); // ADD, RET tail, one NOP before the entry
+  });
+
+  it('refuses a tail or a body that is not whole 4-byte words', () => {
+    const o = arm64();
+    expect(() => layoutArm64(o, [{ name: 'f', padded: true, tail: [1, 2, 3] }], 0)).toThrow(
+      'arm64 function f: tail and body must be whole 4-byte words',
+    );
+    expect(() => layoutArm64(o, [{ name: 'g', padded: true, body: [1, 2, 3, 4, 5, 6] }], 0)).toThrow('whole 4-byte');
+    expect(() =>
+      layoutArm64(o, [{ name: 'h', padded: true, tail: [1, 2, 3, 4], body: [1, 2, 3, 4] }], 0),
+    ).not.toThrow();
+  });
+});
+
+describe('boot', () => {
+  it('x86 thunks over a FineIBT preamble: callthunks finds the padding taken, writes no thunk, says so', () => {
+    const k = kernelWith(x86CaseC({ cfiMode: 'fineibt', thunksActive: true }), 2);
+    expect(k.bootNotes).toEqual([
+      'callthunks: invalid padding area for f0, no thunk',
+      'callthunks: invalid padding area for f1, no thunk',
+    ]);
+    const f0 = k.fn('f0').ip;
+    expect(bytesAt(k, f0 - CALL_DEPTH_THUNK_SIZE, CALL_DEPTH_THUNK_SIZE)).not.toEqual(
+      new Array<number>(CALL_DEPTH_THUNK_SIZE).fill(0x90),
+    );
+  });
+
+  it('x86 thunks over NOPs are written, without a note', () => {
+    const k = kernelWith(x86({ callThunks: true, thunksActive: true }), 2);
+    expect(k.bootNotes).toEqual([]);
+    expect(bytesAt(k, k.fn('f0').ip - CALL_DEPTH_THUNK_SIZE, 1)).not.toEqual([0x90]);
+  });
+
+  it('arm64: the CALL_OPS literal at ip-8 points at ftrace_nop_ops only with CALL_OPS', () => {
+    const ops = kernelWith(arm64({ callOps: true }), 2);
+    expect(ops.bootNotes).toEqual([]);
+    expect(bytesAt(ops, ops.fn('f0').ip - 8, 8)).toEqual(u64le(staticAddrOf(ops, 'ftrace_nop_ops')));
+    const plain = kernelWith(arm64({ withArgs: true, alignment8b: true }), 2);
+    expect(plain.bootNotes).toEqual([]);
+    expect(bytesAt(plain, plain.fn('f0').ip - 8, 8)).toEqual([...u32le(A64_NOP), ...u32le(A64_NOP)]);
+  });
+});
