@@ -71,6 +71,7 @@ export class KfmdSlots {
     this.perPage = kfmdEntriesPerPage(kernel.pageSize);
     this.countAddr = kernel.defineStatic('kfunc_md_count', u32le(this.perPage));
     this.usedAddr = kernel.defineStatic('kfunc_md_used', u32le(0));
+    // Stryker disable next-line ArrayDeclaration: the data area starts zeroed and a static takes 16 bytes at least: 8 zeros or none are the same
     this.mdsAddr = kernel.defineStatic('kfunc_mds', new Array<number>(8).fill(0));
     this.gpSeqAddr = kernel.defineStatic('kfunc_md_gp_seq', u32le(0));
   }
@@ -81,6 +82,7 @@ export class KfmdSlots {
 
   private shape(count: number): BitmapShape {
     let shape = this.shapes.get(count);
+    // Stryker disable next-line ConditionalExpression: a cache: recomputing the shape gives the same shape
     if (!shape) this.shapes.set(count, (shape = bitmapShape(count)));
     return shape;
   }
@@ -127,6 +129,7 @@ export class KfmdSlots {
       mds = grown;
       count *= 2;
       index = yield* this.lowestFree(mds, count);
+      // Stryker disable next-line ConditionalExpression: an assertion: growth leaves [count, 2 * count) free, lowestFree cannot miss
       if (index === null) throw new Error('kfmd: no free slot right after growth');
     }
     const md = mds + index * KFMD_MD_SIZE;
@@ -149,6 +152,7 @@ export class KfmdSlots {
     const seq = yield* this.mem.load32(slot.md + KFMD_MD_SEQ);
     yield* this.mem.store32(slot.md + KFMD_MD_SEQ, seq + 1);
     yield* this.mem.store64(slot.md + KFMD_MD_FUNC, ip);
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
     yield* this.mem.store32(slot.md + KFMD_MD_USERS, 1);
     yield* this.mem.store32(slot.md + KFMD_MD_SEQ, seq + 2);
   }
@@ -158,6 +162,7 @@ export class KfmdSlots {
    * the slot is free again at once (its cookie is unchanged).
    */
   *unclaim(slot: KfmdSlot): Op<void> {
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
     yield* this.mem.store32(slot.md + KFMD_MD_USERS, 0);
     yield* this.setBitOf(slot);
   }
@@ -234,6 +239,7 @@ export class KfmdSlots {
   private *initEntries(mds: Addr, from: number, to: number): Op<void> {
     for (let i = from; i < to; i++) {
       const md = mds + i * KFMD_MD_SIZE;
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
       yield* this.mem.store32(md + KFMD_MD_USERS, 0);
       yield* this.mem.store32(md + KFMD_MD_SEQ, 0);
       yield* this.mem.store32(md + KFMD_MD_GP, KFMD_GP_NEVER);
@@ -246,8 +252,10 @@ export class KfmdSlots {
   private *fillBitmap(mds: Addr, count: number, freeFrom: number): Op<void> {
     const shape = this.shape(count);
     let below: number[] = [];
+    // Stryker disable next-line EqualityOperator: one level past the top has no words (sizes[l] is undefined): nothing is stored
     for (let l = 0; l < shape.sizes.length; l++) {
       const words: number[] = [];
+      // Stryker disable next-line EqualityOperator: the extra word is the next level's first, rewritten after, or past the bitmap, where no map word is read
       for (let k = 0; k < shape.sizes[l]; k++) {
         let w = 0;
         for (let b = 0; b < 32; b++) {
@@ -287,6 +295,7 @@ export class KfmdSlots {
       const p = off + (j >>> 5);
       const w = yield* this.loadWord(mds, p);
       yield* this.storeWord(mds, p, w | (1 << (j & 31)));
+      // Stryker disable next-line ConditionalExpression: the bit one level up is set exactly when this word was non-zero: setting it again changes nothing
       if (w !== 0) return;
       j >>>= 5;
     }

@@ -22,6 +22,7 @@ interface Lookup {
   readonly func: Addr;
 }
 
+// Stryker disable next-line UnaryOperator: index is read only when md is set
 const MISS: Lookup = { md: 0, index: -1, users: 0, func: 0 };
 
 /**
@@ -82,6 +83,7 @@ export class KfmdStore implements KfuncMdStore {
     const found = yield* this.lookup(ip);
     if (found.md) {
       // the mutex is held: users cannot change under us
+      // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
       yield* this.mem.store32(found.md + KFMD_MD_USERS, found.users + 1);
       return found.md;
     }
@@ -142,6 +144,7 @@ export class KfmdStore implements KfuncMdStore {
     if (arrayBase !== 0) {
       for (let i = 0; i < count; i++) {
         const md = arrayBase + i * KFMD_MD_SIZE;
+        // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
         entries.push({ md, users: toI32(mem.peek32(md + KFMD_MD_USERS)), func: mem.peek64(md + KFMD_MD_FUNC) });
       }
     }
@@ -186,6 +189,7 @@ export class KfmdStore implements KfuncMdStore {
     const md = mds + index * KFMD_MD_SIZE;
     const seq = yield* this.mem.load32(md + KFMD_MD_SEQ);
     if (seq % 2 !== 0) return MISS;
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
     const users = toI32(yield* this.mem.load32(md + KFMD_MD_USERS));
     const func = yield* this.mem.load64(md + KFMD_MD_FUNC);
     if ((yield* this.mem.load32(md + KFMD_MD_SEQ)) !== seq || users <= 0 || func !== ip) return MISS;
@@ -195,18 +199,21 @@ export class KfmdStore implements KfuncMdStore {
   /** __kfunc_md_put for slot `index` of the current array: kfunc_md_mutex held. */
   private *release(index: number): Op<void> {
     const md = yield* this.slots.mdOf(index);
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
     const users = md ? toI32(yield* this.mem.load32(md + KFMD_MD_USERS)) : 0;
     if (users <= 0) {
       this.kernel.warn('put-users', `kfunc_md_put(#${index}): users ${users} <= 0`);
       return;
     }
     // WRITE_ONCE: a lock-free reader that loads users == 0 misses from here on
+    // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, users) is 0
     yield* this.mem.store32(md + KFMD_MD_USERS, users - 1);
     if (users > 1) return;
     // D3: the slot is free, so used drops, whatever the window holds now
     yield* this.slots.addUsed(-1);
     const func = yield* this.mem.load64(md + KFMD_MD_FUNC);
     // D3b inside: only our own instruction is restored; D8: only padded functions have a window
+    // Stryker disable next-line ConditionalExpression: a slot with users > 0 was claimed by get, for a padded function only
     if (this.padded.has(func)) yield* this.text.restoreIfHolds(func, this.hooks.pretend(index));
     // D1: the grace-period cookie; the slot is handed out again only after a grace period
     yield* this.slots.released({ md, index });
