@@ -4,7 +4,7 @@ import type { Implementation } from '../../../impl/contract/index.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import { scenarioArbitrary } from '../../engine/sequential/arbitraries.ts';
-import { bootWorld } from '../../engine/core/world.ts';
+import { bootWorld, quiesce } from '../../engine/core/world.ts';
 import { execute } from '../../engine/sequential/executor.ts';
 import type { SequentialScenario } from '../../engine/core/scenario.ts';
 import { suiteByName } from '../../engine/sequential/suites.ts';
@@ -68,6 +68,9 @@ export function runImplOnly(scenario: SequentialScenario, impl: Implementation):
         break;
       case 'find':
         runSequential(kernel, store.find(ip));
+        break;
+      case 'quiesce':
+        runSequential(kernel, quiesce(kernel));
         break;
       // nothing to run: the contract suite injects no faults, and locked_get and tramp are concurrent operations
       case 'fail_alloc':
