@@ -3,7 +3,7 @@ import { arm64, bytesAt, kernelWith, staticAddrOf, x86, x86CaseC } from '../test
 import { arm64PatchableEntry } from './arm64-config.ts';
 import { A64_ADD, A64_NOP } from './arm64-encodings.ts';
 import { layoutArm64 } from './arm64-text.ts';
-import { u32le, u64le } from './le.ts';
+import { hex, readU32le, toI32, u32le, u64le } from './le.ts';
 import { callThunksActive, fineibtActive } from './x86-config.ts';
 import { CALL_DEPTH_THUNK_SIZE } from './x86-encodings.ts';
 
@@ -75,5 +75,17 @@ describe('boot', () => {
     const plain = kernelWith(arm64({ withArgs: true, alignment8b: true }), 2);
     expect(plain.bootNotes).toEqual([]);
     expect(bytesAt(plain, plain.fn('f0').ip - 8, 8)).toEqual([...u32le(A64_NOP), ...u32le(A64_NOP)]);
+  });
+});
+
+describe('little-endian helpers', () => {
+  it('readU32le reads four bytes at an offset, unsigned; toI32 is the signed view; hex names an address', () => {
+    const bytes = [0xaa, 0x78, 0x56, 0x34, 0x12, 0xff, 0xff, 0xff, 0xff];
+    expect(readU32le(bytes)).toBe(0x345678aa);
+    expect(readU32le(bytes, 1)).toBe(0x12345678);
+    expect(readU32le(bytes, 5)).toBe(0xffffffff);
+    expect(toI32(0xffffffff)).toBe(-1);
+    expect(toI32(0x7fffffff)).toBe(0x7fffffff);
+    expect(hex(0xffff81000010)).toBe('0xffff81000010');
   });
 });
