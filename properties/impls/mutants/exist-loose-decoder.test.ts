@@ -109,13 +109,13 @@ describe.each(MUTANTS.map(([m, arch]) => [m.name, m, arch] as const))('%s', (_na
 });
 
 describe('the hunt of mutants.test.ts', () => {
-  it('catches exist-any-mov-reg on a pair where v4 holds', () => {
+  it('the hunt tells exist-any-mov-reg apart from v4 (on a pair where v4 holds, or on a counterexample v4 passes)', () => {
     const r = new Hunter(v4, { seed: DEFAULT_SEED, numRuns: DEFAULT_RUNS }).hunt(
       existAnyMovReg,
       configsOf('x86'),
       FAULT_SUITES,
     );
-    expect(r.caught?.how).toBe('reference holds');
+    expect(['reference holds', 'reference passes this counterexample']).toContain(r.caught?.how);
     measured.push(`hunt: ${existAnyMovReg.name} caught on ${r.caught?.config}/${r.caught?.suite} (${r.caught?.check})`);
   }, 60_000);
 });
