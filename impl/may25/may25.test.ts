@@ -149,9 +149,12 @@ describe('may25: configurations (Kconfig, kfunc_md_arch_support, static key)', (
     for (const [o, mode, offset] of cases) {
       expect(may25Boot(o)).toMatchObject({ mode, insnOffset: offset });
       expect(may25.declaresOn?.(o).index).toBe(mode === 'hash' ? 'none' : 'padding-insn');
+      // the window is where kfunc_md_arch_support() put it (§4.5), declared for the harness
+      expect(may25.declaresOn?.(o).insnOffset).toBe(mode === 'hash' ? undefined : offset);
     }
     expect(may25.declares.locking).toEqual({ get: 'caller-holds', put: 'caller-holds', put_by_ip: 'caller-holds' });
-    expect(may25.declares).toMatchObject({ reuse: 'after-grace', allocates: 'array-and-md' });
+    // a put slot is free again once its percpu_ref releases, at once when no reader holds it
+    expect(may25.declares).toMatchObject({ reuse: 'immediate', allocates: 'array-and-md', arrayFrom: 'kvmalloc' });
   });
 
   it('CFI_CLANG && CALL_THUNKS with thunks idle: padding mode at ip-5 in the 96-byte struct', () => {
