@@ -1,5 +1,4 @@
 import type { Kernel } from '../kernel/kernel.ts';
-import { hex } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
 import type { PercpuRefRelease } from '../kernel/percpu-ref.ts';
 import { HLIST_HEAD_SIZE, hlistAddTailRcu, hlistDelRcu, hlistForEachRcu, hlistPeek } from '../kernel/rcu-hlist.ts';
@@ -89,14 +88,8 @@ export class May25Hash {
   /** kfunc_md_hash_put(md), kfunc_md_mutex held: WARN on users <= 0; users--; at 0 hlist_del_rcu, percpu_ref_kill, used-- */
   *hashPut(md: Addr): Op<void> {
     const { mem, f } = this;
-    const word = yield* f.usersWord(md);
-    const users = word & 0xffff;
-    if (users <= 0) {
-      this.kernel.warn('put-users', `kfunc_md_put_entry(${hex(md)}): users ${users} <= 0`);
-      return;
-    }
-    yield* f.storeUsers(md, word, users - 1);
-    if (users - 1 > 0) return;
+    const left = yield* f.dropUser(md, (message) => this.kernel.warn('put-users', message));
+    if (left === null || left > 0) return;
     yield* hlistDelRcu(mem, md + f.hashOff);
     yield* this.kernel.percpuRef.kill(f.pcref(md));
     const arr = yield* this.arrays.current();

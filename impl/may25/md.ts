@@ -1,3 +1,4 @@
+import { hex } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
 import type { Addr, Op } from '../kernel/types.ts';
 import type { May25Layout } from './layout.ts';
@@ -46,6 +47,21 @@ export class MdFields {
   /** md->users = users, given the word read before */
   *storeUsers(md: Addr, word: number, users: number): Op<void> {
     yield* this.mem.store32(md + this.l.users, ((word & 0xffff0000) | (users & 0xffff)) >>> 0);
+  }
+
+  /**
+   * The start of kfunc_md_fast_put and kfunc_md_hash_put: WARN_ON_ONCE(md->users <= 0), else
+   * md->users--. The users left, or null when the WARN fired (nothing changed).
+   */
+  *dropUser(md: Addr, warn: (message: string) => void): Op<number | null> {
+    const word = yield* this.usersWord(md);
+    const users = word & 0xffff;
+    if (users <= 0) {
+      warn(`kfunc_md_put_entry(${hex(md)}): users ${users} <= 0`);
+      return null;
+    }
+    yield* this.storeUsers(md, word, users - 1);
+    return users - 1;
   }
 
   /** md->users++ (a plain read-modify-write of the u16) */

@@ -78,14 +78,8 @@ export class May25Padding {
    */
   *fastPut(md: Addr): Op<void> {
     const { mem, f } = this;
-    const word = yield* f.usersWord(md);
-    const users = word & 0xffff;
-    if (users <= 0) {
-      this.kernel.warn('put-users', `kfunc_md_put_entry(${hex(md)}): users ${users} <= 0`);
-      return;
-    }
-    yield* f.storeUsers(md, word, users - 1);
-    if (users - 1 > 0) return;
+    const left = yield* f.dropUser(md, (message) => this.kernel.warn('put-users', message));
+    if (left === null || left > 0) return;
     const func = yield* f.func(md);
     if (!(yield* this.hooks.exist(func))) {
       this.kernel.warn('put-exist', `kfunc_md_fast_put(${hex(md)}): no instruction before ${hex(func)}`);
