@@ -41,6 +41,6 @@ export function* __kfuncMdCreate(g: Jul25Globals, mds: Addr, ip: Addr, nrArgs: n
   // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md, hash) is 0
   yield* hlistAddHeadRcu(mem, md + JUL25_MD_HASH, yield* kfuncMdHashHead(mem, mds, ip));
   // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md_array, used) is 0
-  yield* mem.atomic32('atomic_inc', mds + KFUNC_MD_ARRAY_USED, 1, (v) => v + 1);
+  yield* mem.atomicAdd('atomic_inc', mds + KFUNC_MD_ARRAY_USED, 1);
   return md;
 }

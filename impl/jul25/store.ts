@@ -87,7 +87,7 @@ export class Jul25Store implements KfuncMdStore {
       yield* hlistDelRcu(this.mem, md + JUL25_MD_HASH);
       const mds = yield* this.mem.load64(this.g.kfuncMds);
       // Stryker disable next-line ArithmeticOperator: offsetof(struct kfunc_md_array, used) is 0
-      yield* this.mem.atomic32('atomic_dec', mds + KFUNC_MD_ARRAY_USED, -1, (v) => v - 1);
+      yield* this.mem.atomicAdd('atomic_dec', mds + KFUNC_MD_ARRAY_USED, -1);
       yield* this.kernel.percpuRef.kill(md + JUL25_MD_PCREF);
       yield* kfuncMdArrayDec(this.g);
     }

@@ -41,8 +41,8 @@ export interface Kernel {
   readonly pageSize: number;
   /** MAX_PAGE_ORDER */
   readonly maxOrder: number;
-  /** the next n allocations fail: pages or slab, whichever comes first (a fault suite's injection) */
-  failNextAllocations(n: number): void;
+  /** the next n allocations fail, after `after` more succeed: pages or slab alike (a fault suite's injection) */
+  failNextAllocations(n: number, after?: number): void;
   /** the order in which x86 text_poke() stores the five bytes of kfunc_md_arch_poke */
   readonly pokeByteOrder: readonly number[];
   readonly functions: readonly PlacedFunction[];
@@ -135,8 +135,8 @@ class SimKernel implements Kernel {
     this.initialText = layout.bytes.slice();
   }
 
-  failNextAllocations(n: number): void {
-    this.faults.failNext(n);
+  failNextAllocations(n: number, after = 0): void {
+    this.faults.failNext(n, after);
   }
 
   get textWrites(): readonly TextWrite[] {

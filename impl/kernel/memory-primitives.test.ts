@@ -102,6 +102,45 @@ describe('Memory: atomic read-modify-write', () => {
     expect(k.violations).toEqual([]);
   });
 
+  it('atomicAdd adds its delta, carries it as the operand and returns the old i32', () => {
+    const k = kernelWith(x86());
+    const a = k.defineStatic('v', [1, 0, 0, 0]);
+    const op = k.mem.atomicAdd('atomic_dec_and_test', a, -1);
+    expect(op.next().value).toEqual({ kind: 'store32', addr: a, size: 4, call: 'atomic_dec_and_test', operand: -1 });
+    expect(op.next()).toEqual({ done: true, value: 1 });
+    expect(k.mem.peek32(a)).toBe(0);
+    expect(run(k, k.mem.atomicAdd('atomic_dec', a, -1))).toBe(0);
+    expect(k.mem.peek32(a) | 0).toBe(-1);
+    expect(run(k, k.mem.atomicAdd('atomic_add', a, 5))).toBe(-1);
+    expect(k.mem.peek32(a)).toBe(4);
+  });
+
+  it('setBit sets one bit of an unsigned long in one atomic step, idempotently; testBit reads it', () => {
+    const k = kernelWith(x86());
+    const a = k.defineStatic('flags', [0b100, 0, 0, 0, 0, 0, 0, 0]);
+    const op = k.mem.setBit(a, 0);
+    expect(op.next().value).toEqual({ kind: 'store64', addr: a, size: 8, call: 'set_bit', operand: 0 });
+    expect(op.next()).toEqual({ done: true, value: 0b100 });
+    expect(k.mem.peek64(a)).toBe(0b101);
+    // already set: the word is unchanged
+    expect(run(k, k.mem.setBit(a, 0))).toBe(0b101);
+    expect(k.mem.peek64(a)).toBe(0b101);
+    run(k, k.mem.setBit(a, 40));
+    expect(k.mem.peek64(a)).toBe(2 ** 40 + 0b101);
+    const t = k.mem.tick;
+    expect([0, 1, 2, 3, 40, 41].map((nr) => run(k, k.mem.testBit(a, nr)))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(k.mem.tick).toBe(t + 6);
+    const ld = k.mem.testBit(a, 2);
+    expect(ld.next().value).toEqual({ kind: 'load64', addr: a, size: 8, call: 'test_bit' });
+  });
+
   it('logs a text write like a plain store', () => {
     const k = kernelWith(x86());
     const ip = k.fn('f0').ip;

@@ -222,6 +222,26 @@ export class Memory {
     return old;
   }
 
+  /**
+   * atomic_add / atomic_inc / atomic_dec (and their _return / _and_test forms, which differ only in
+   * what the caller does with the result): atomic32 adding `delta`, the delta as the step's operand.
+   * Returns the old value as an i32.
+   */
+  atomicAdd(call: string, addr: Addr, delta: number): Op<number> {
+    return this.atomic32(call, addr, delta, (v) => v + delta);
+  }
+
+  /** set_bit(nr, addr) on an unsigned long: one atomic step, bit `nr` (below 53) set; the word is stored even if it was set */
+  setBit(addr: Addr, nr: number): Op<number> {
+    const bit = 2 ** nr;
+    return this.atomic64('set_bit', addr, nr, (v) => (testBitOf(v, nr) ? v : v + bit));
+  }
+
+  /** test_bit(nr, addr): one load of the unsigned long */
+  *testBit(addr: Addr, nr: number): Op<boolean> {
+    return testBitOf(yield* this.loadAs('test_bit', addr), nr);
+  }
+
   /** A step that is no load or store (an allocation, rcu_read_lock_trace, ...): yields it, counts it, then acts. */
   *primitive<T>(step: Step, act: () => T): Op<T> {
     yield step;
@@ -384,4 +404,9 @@ function littleEndian(value: number, size: 4 | 8): number[] {
   const v = BigInt(value);
   for (let i = 0n; i < 8n; i++) bytes.push(Number((v >> (8n * i)) & 0xffn));
   return bytes;
+}
+
+/** Bit `nr` of a word held as a Number (exact below 2^53). */
+function testBitOf(word: number, nr: number): boolean {
+  return Math.floor(word / 2 ** nr) % 2 === 1;
 }

@@ -194,7 +194,7 @@ export class PercpuRefs {
         sum += (yield* this.mem.loadAs('percpu_ref_switch_to_atomic_rcu', percpu + 4 * c, 4)) | 0;
       const data = yield* this.mem.loadAs(call, ref + PERCPU_REF_DATA);
       const delta = sum - PERCPU_COUNT_BIAS;
-      const count = (yield* this.mem.atomic32('atomic_long_add', dataCount(data), delta, (old) => old + delta)) + delta;
+      const count = (yield* this.mem.atomicAdd('atomic_long_add', dataCount(data), delta)) + delta;
       this.biased.delete(ref);
       if (count <= 0)
         this.warn(
@@ -278,7 +278,7 @@ export class PercpuRefs {
     if (cpu >= NR_CPUS) throw new RangeError(`cpu${cpu} has no per-CPU counter (NR_CPUS = ${NR_CPUS})`);
     const op = { ref, cpu };
     this.inflight.add(op);
-    yield* this.mem.atomic32('this_cpu_add', p + 4 * cpu, nr, (v) => v + nr);
+    yield* this.mem.atomicAdd('this_cpu_add', p + 4 * cpu, nr);
     this.inflight.delete(op);
   }
 

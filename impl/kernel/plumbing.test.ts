@@ -36,6 +36,19 @@ describe('allocation faults', () => {
     f.failNext(3);
     f.failNext(1);
     expect([f.take(), f.take()]).toEqual([true, false]);
+    f.failNext(2, 3);
+    expect([f.take(), f.take(), f.take(), f.take(), f.take(), f.take()]).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    // a new injection replaces the spared count too
+    f.failNext(1, 5);
+    f.failNext(1);
+    expect(f.take()).toBe(true);
   });
 });
 

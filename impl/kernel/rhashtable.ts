@@ -334,7 +334,7 @@ export class Rhashtable {
     if (nelems >= this.maxElems) return -E2BIG;
     if (this.growAbove100(nelems, g.size)) return -EAGAIN;
     yield* mem.storeAs(call, obj + this.params.headOffset, first);
-    const n = 1 + (yield* mem.atomic32('atomic_inc', this.ht + RHT_NELEMS, 1, (v) => v + 1));
+    const n = 1 + (yield* mem.atomicAdd('atomic_inc', this.ht + RHT_NELEMS, 1));
     yield* mem.storeAs(call, bkt, obj + this.params.headOffset);
     if (this.growAbove75(n, g.size)) this.scheduleWork();
     return 0;
@@ -422,7 +422,7 @@ export class Rhashtable {
       // the bucket itself holds NULL for an empty chain, an entry's next the nulls marker
       yield* mem.storeAs(call, pprev, pprev === bkt && rhtIsANulls(next) ? 0 : next);
       yield* mem.mutexUnlock(Rhashtable.bucketLock(bkt));
-      const n = (yield* mem.atomic32('atomic_dec', this.ht + RHT_NELEMS, -1, (v) => v - 1)) - 1;
+      const n = (yield* mem.atomicAdd('atomic_dec', this.ht + RHT_NELEMS, -1)) - 1;
       if (this.params.automaticShrinking === true && this.shrinkBelow30(n, g.size)) this.scheduleWork();
       return true;
     }

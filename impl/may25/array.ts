@@ -13,6 +13,7 @@ import {
   ARRAY_SIZE,
   ARRAY_USED,
   ARRAY_WORK,
+  KFUNC_MD_ARRAY_FL_DEAD,
   KFUNC_MD_FL_DEAD,
   may25EntriesPerPage,
 } from './layout.ts';
@@ -90,7 +91,7 @@ export class May25Arrays {
           const md = mds + i * this.f.l.size;
           if ((yield* this.f.users(md)) !== 0) continue;
           if (((yield* this.f.flags(md)) & KFUNC_MD_FL_DEAD) !== 0) continue;
-          yield* mem.atomic32('atomic_inc', arr + ARRAY_USED, 1, (v) => v + 1);
+          yield* mem.atomicAdd('atomic_inc', arr + ARRAY_USED, 1);
           return { md, index: i };
         }
       }
@@ -98,8 +99,7 @@ export class May25Arrays {
       if (!fresh) return null;
       yield* mem.storeAs('rcu_assign_pointer', this.kfuncMds, fresh);
       this.published.push(fresh);
-      // set_bit(KFUNC_MD_ARRAY_FL_DEAD, &mds->flags): bit 0
-      yield* mem.atomic64('set_bit', arr + ARRAY_FLAGS, 1, (v) => (v % 2 === 1 ? v : v + 1));
+      yield* mem.setBit(arr + ARRAY_FLAGS, KFUNC_MD_ARRAY_FL_DEAD);
       yield* this.kernel.rcu.call('rcu_tasks', arr + ARRAY_RCU, this.arrayRelease);
       arr = fresh;
     }
@@ -160,10 +160,9 @@ export class May25Arrays {
     const mem = this.mem;
     const md = this.f.ofPcref(ref);
     const arr = yield* mem.load64(md + this.f.arrayOff);
-    const flags = yield* mem.loadAs('test_bit', arr + ARRAY_FLAGS);
-    if (flags % 2 === 1) {
+    if (yield* mem.testBit(arr + ARRAY_FLAGS, KFUNC_MD_ARRAY_FL_DEAD)) {
       // (iii): a put md already did its atomic_dec; if its array turned DEAD since, this is a second one
-      const old = yield* mem.atomic32('atomic_dec_and_test', arr + ARRAY_USED, -1, (v) => v - 1);
+      const old = yield* mem.atomicAdd('atomic_dec_and_test', arr + ARRAY_USED, -1);
       if (old - 1 === 0) {
         yield* this.kernel.rcu.call('rcu_tasks', arr + ARRAY_RCU, this.arrayRelease);
         return;

@@ -81,7 +81,7 @@ export class May25Hash {
     }
     yield* hlistAddTailRcu(mem, md + f.hashOff, this.head(ip));
     const arr = yield* this.arrays.current();
-    yield* mem.atomic32('atomic_inc', arr + ARRAY_USED, 1, (v) => v + 1);
+    yield* mem.atomicAdd('atomic_inc', arr + ARRAY_USED, 1);
     return md;
   }
 
@@ -93,7 +93,7 @@ export class May25Hash {
     yield* hlistDelRcu(mem, md + f.hashOff);
     yield* this.kernel.percpuRef.kill(f.pcref(md));
     const arr = yield* this.arrays.current();
-    yield* mem.atomic32('atomic_dec', arr + ARRAY_USED, -1, (v) => v - 1);
+    yield* mem.atomicAdd('atomic_dec', arr + ARRAY_USED, -1);
   }
 
   /** Every linked md, with peeks (no step), for inspect(). */

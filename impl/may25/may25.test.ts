@@ -4,6 +4,7 @@ import { u32le } from '../kernel/le.ts';
 import { arm64, bytesAt, run, staticAddrOf, x86, x86CaseC } from '../testing/fixtures.ts';
 import { Stepper } from '../testing/stepper.ts';
 import { may25Boot } from './config.ts';
+import { stackGarbage } from './text.ts';
 import { drain, lockedFexit, lockedGet, lockedPut, lockedPutByIp, setup } from './kit.ts';
 import { ARRAY_FLAGS, ARRAY_MDS, KFUNC_MD_FL_DEAD, may25Layout } from './layout.ts';
 import { May25Store, may25 } from './store.ts';
@@ -147,7 +148,7 @@ describe('may25: configurations (Kconfig, kfunc_md_arch_support, static key)', (
       [arm64({ cfiClang: true }), 'hash', 0],
     ] as const;
     for (const [o, mode, offset] of cases) {
-      expect(may25Boot(o)).toMatchObject({ mode, insnOffset: offset });
+      expect(may25Boot(o)).toMatchObject({ mode, insnOffset: offset, unsetOffsetsWarn: false });
       expect(may25.declaresOn?.(o).index).toBe(mode === 'hash' ? 'none' : 'padding-insn');
       // the window is where kfunc_md_arch_support() put it (§4.5), declared for the harness
       expect(may25.declaresOn?.(o).insnOffset).toBe(mode === 'hash' ? undefined : offset);
@@ -191,6 +192,28 @@ describe('may25: configurations (Kconfig, kfunc_md_arch_support, static key)', (
     run(k, lockedPut(s, md));
     expect(k.warnings.map((w) => w.site)).toEqual(['kfunc_md_arch_support', 'put-exist']);
     expect(s.inspect().used).toBe(1);
+  });
+});
+
+describe('may25: kfunc_md_text_poke', () => {
+  it('a window that is neither the insn nor all NOPs is -EBUSY, even when its first byte is a NOP; used comes back', () => {
+    const { k, s, ip } = setup();
+    run(k, lockedGet(s, ip(0)));
+    // ip-16 still 0x90, ip-15 not: memcmp must look past the first byte
+    k.foreignWrite(ip(1) - 15, [0xcc]);
+    expect(run(k, lockedGet(s, ip(1)))).toBe(0);
+    expect(bytesAt(k, ip(1) - 16, 5)).toEqual([0x90, 0xcc, 0x90, 0x90, 0x90]);
+    expect(s.inspect().used).toBe(1);
+    // the slot it took is free again: the next create gets it
+    expect(run(k, lockedGet(s, ip(2)))).toBe(s.inspect().arrayBase + 64);
+    expect(k.violations).toEqual([]);
+  });
+
+  it('the stack garbage x86 copies past the buffer is never a NOP or a mov opcode', () => {
+    const g = stackGarbage(4096);
+    expect(g).toHaveLength(4096);
+    expect(g.filter((b) => b === 0x90 || b === 0xb8)).toEqual([]);
+    expect(new Set(g).size).toBe(254);
   });
 });
 

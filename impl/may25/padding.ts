@@ -59,7 +59,7 @@ export class May25Padding {
     const nop = this.hooks.nops();
     if ((yield* kfuncMdTextPoke(mem, this.hooks, ip, insn, nop)) !== 0) {
       const arr = yield* this.arrays.current();
-      yield* mem.atomic32('atomic_dec', arr + ARRAY_USED, -1, (v) => v - 1);
+      yield* mem.atomicAdd('atomic_dec', arr + ARRAY_USED, -1);
       yield* this.kernel.percpuRef.exit(f.pcref(md));
       return 0;
     }
@@ -86,7 +86,7 @@ export class May25Padding {
       return;
     }
     const arr = yield* mem.load64(md + f.arrayOff);
-    yield* mem.atomic32('atomic_dec', arr + ARRAY_USED, -1, (v) => v - 1);
+    yield* mem.atomicAdd('atomic_dec', arr + ARRAY_USED, -1);
     yield* kfuncMdTextPoke(mem, this.hooks, func, null, this.hooks.nops());
     // not reused until kfunc_md_release clears it
     yield* f.storeFlags(md, (yield* f.flags(md)) | KFUNC_MD_FL_DEAD);

@@ -69,11 +69,10 @@ export class May25Store implements KfuncMdStore {
     if (this.boot.unsetOffsetsWarn)
       kernel.warn('kfunc_md_arch_support', 'kfunc_md_arch_support: no case matched; padding mode with offsets 0');
     this.hash = this.boot.kconfig.padding ? null : new May25Hash(kernel, this.arrays, this.f);
-    if (this.boot.mode === 'hash') {
-      this.padding = null;
-    } else {
-      this.padding = new May25Padding(kernel, may25Hooks(kernel, this.boot), this.arrays, this.f);
-    }
+    this.padding =
+      this.boot.mode === 'padding'
+        ? new May25Padding(kernel, may25Hooks(kernel, this.boot), this.arrays, this.f)
+        : null;
   }
 
   /** kfunc_md_lock() */
@@ -172,10 +171,9 @@ export class May25Store implements KfuncMdStore {
     }
     const mds = mem.peek64(arr + ARRAY_MDS);
     const count = mem.peek32(arr + ARRAY_COUNT);
+    // empty_array has mds NULL and count 0; a published array's mds live until it is replaced
     const entries: StoreEntry[] = [];
-    if (mds !== 0 && mem.isMapped(mds, count * this.layout.size)) {
-      for (let i = 0; i < count; i++) entries.push(this.entry(mds + i * this.layout.size));
-    }
+    for (let i = 0; i < count; i++) entries.push(this.entry(mds + i * this.layout.size));
     return {
       arrayBase: mds,
       count,
