@@ -30,6 +30,7 @@ const FINDING_IDS = [
   'M25-offsets',
   'M25-bound',
   'M25-init',
+  'M25-stale',
   'J25-resize-enomem',
   'J25-stale',
   'J25-resize-miss',

@@ -53,6 +53,12 @@ describe('may25 (spec §8.1, §4.5)', () => {
     const c = checkConcurrent(may25, { configs: ['x86-A32'], strategy: 'random' });
     expect(c.failures[0]).toMatchObject({ check: 'I5', finding: 'M25-bound' });
   });
+
+  it('concurrently, a put through a pointer held across growth changes the old copy: linearizability, named M25-stale', () => {
+    const c = checkConcurrent(may25, { configs: ['x86-A16-thunks-idle'], strategy: 'pct', runs: 1000 });
+    expect(c.failures[0]).toMatchObject({ check: 'linearizability', finding: 'M25-stale' });
+    expect(c.failures[0]?.report).toMatch(/kfunc_md_put\(md_f\d\)/);
+  });
 });
 
 describe('jul25 (spec §8.2)', () => {

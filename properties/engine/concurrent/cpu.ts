@@ -46,7 +46,7 @@ export function opGenerator(
   world: World,
   cpu: Cpu,
   op: ConcurrentOperation,
-): { gen: Op<OpValue>; putIndex?: number } | null {
+): { gen: Op<OpValue>; putIndex?: number; putBase?: number } | null {
   const ip = world.ip.get(op.fn);
   if (ip === undefined) return null;
   switch (op.op) {
@@ -58,7 +58,11 @@ export function opGenerator(
       const held = cpu.holdings.latest(op.fn);
       if (!cpu.holdings.holds(op.fn) || !held) return null;
       const put = store.put(held.md);
-      return { gen: world.declares.locking.put === 'caller-holds' ? underLock(store, put) : put, putIndex: held.index };
+      return {
+        gen: world.declares.locking.put === 'caller-holds' ? underLock(store, put) : put,
+        putIndex: held.index,
+        putBase: held.base,
+      };
     }
     case 'put_by_ip': {
       if (!cpu.holdings.holds(op.fn)) return null;

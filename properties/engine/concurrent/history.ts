@@ -17,6 +17,10 @@ export interface HistoryOp {
   ret: number | null;
   /** put: the slot index of the md this CPU passes (from its own get) */
   readonly putIndex?: number;
+  /** put: the array base of the store when that md was returned */
+  readonly putBase?: number;
+  /** put: at its first step the store's array was no longer that one (a pointer held across growth) */
+  staleMd?: true;
   result?: OpResult;
 }
 

@@ -108,6 +108,22 @@ function missed(h: HistoryOp | undefined): boolean {
   return h?.op.op === 'tramp' && h.result?.kind === 'find' && h.result.index === null;
 }
 
+/** Of the operations no order could place, the one called first (the others may wait only on it). */
+function earliest(history: readonly HistoryOp[], stuck: readonly number[]): HistoryOp | undefined {
+  let first: HistoryOp | undefined;
+  for (const i of stuck) {
+    const h = history[i];
+    if (h && (first === undefined || h.call < first.call)) first = h;
+  }
+  return first;
+}
+
+/** A put through a pointer held across growth, on a function of an operation no order could place. */
+function stalePutOn(history: readonly HistoryOp[], stuck: readonly number[]): boolean {
+  const fns = new Set(stuck.map((i) => history[i]?.op.fn));
+  return history.some((h) => h.staleMd === true && fns.has(h.op.fn));
+}
+
 export function linViolation(
   history: readonly HistoryOp[],
   lin: LinResult & { verdict: 'violation' },
@@ -126,7 +142,10 @@ export function linViolation(
     at,
     cpu: null,
     message: `no order of the ${history.length} operations consistent with real time agrees with the model; longest linearizable prefix [${placed.join(', ')}], then none of: ${lin.stuck.map(name).join('; ')}`,
-    detail: lin.stuck.length > 0 && lin.stuck.every((i) => missed(history[i])) ? { lookupMissed: true } : {},
+    detail: {
+      ...(missed(earliest(history, lin.stuck)) ? { lookupMissed: true } : {}),
+      ...(stalePutOn(history, lin.stuck) ? { stalePut: true } : {}),
+    },
   };
 }
 

@@ -141,6 +141,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
         call: 2 * step,
         ret: null,
         ...(made.putIndex !== undefined ? { putIndex: made.putIndex } : {}),
+        ...(made.putBase !== undefined ? { putBase: made.putBase } : {}),
       };
       history.push(h);
       cpu.current = h;
@@ -220,7 +221,11 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     decisions.push(pick);
     const blocksBefore = performed.kind === 'alloc_pages' ? kernel.pages.list().length : 0;
     fp?.beforeStep(performed);
-    if (!cpu.started) h.call = 2 * step + 1;
+    if (!cpu.started) {
+      h.call = 2 * step + 1;
+      // the pointer a put passes is judged when the put begins, not when it was generated
+      if (h.putBase !== undefined && h.putBase !== world.store.inspect().arrayBase) h.staleMd = true;
+    }
     cpu.started = true;
     mem.currentCpu = pick;
     const r = resume(cpu, gen, h.op);

@@ -67,6 +67,13 @@ const LATER_DESIGNS: readonly Finding[] = [
       (v.check === 'I2' || (v.check === 'state' && d(v).field === 'used')),
   },
   {
+    id: 'M25-stale',
+    title:
+      "may25: growth copies every md into the new array and keeps the old one until its release steps: a caller's md pointer from before the growth names the old copy, and a put through it changes a count nobody reads (spec §8.1)",
+    modes: ['concurrent'],
+    matches: (v, ctx) => ctx.impl === 'may25' && v.check === 'linearizability' && d(v).stalePut === true,
+  },
+  {
     id: 'J25-resize-enomem',
     title:
       'jul25: create() grows the table before it looks ip up: a failed resize allocation fails the get of a function that already has an md (spec §8.2)',

@@ -24,8 +24,10 @@ export interface ViolationDetail {
   readonly contract?: 'self-deadlock' | 'misuse';
   /** I5: what the access was (read of unmapped memory: a wild pointer; read of freed memory: a use after free) */
   readonly memory?: string;
-  /** linearizability: every operation no order could place is a lookup that found no md */
+  /** linearizability: of the operations no order could place, the one called first is a lookup that found no md */
   readonly lookupMissed?: boolean;
+  /** linearizability: a put on the function of an operation no order could place passed an md from a replaced array */
+  readonly stalePut?: boolean;
   /** the implementation it was seen on: a later design's own defects are named for it (findings.ts) */
   readonly impl?: string;
   /** state: which of the model's counters disagrees */
