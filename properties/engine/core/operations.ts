@@ -1,3 +1,5 @@
+import { sourcesOfWindow } from './padding-bytes.ts';
+
 /**
  * The operations kfmd issues, as plain JSON data, in one vocabulary for both drivers:
  * fast-check generates them, the sequential executor and the simulated CPUs run them,
@@ -73,9 +75,26 @@ export function describeOperation(op: Operation): string {
       return '/* fault */ fail_next_allocation();';
     case 'quiesce':
       return '/* quiesce */ rcu_barrier(); rcu_barrier_tasks(); rcu_barrier_tasks_trace(); flush_scheduled_work();';
-    case 'foreign_write':
-      return `/* fault */ foreign_write(${op.fn} md window, ${op.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')});`;
+    case 'foreign_write': {
+      const hex = op.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      const what = bytesKnownAs(op.bytes);
+      return `/* fault */ foreign_write(${op.fn} md window, ${hex});${what ? ` /* ${what} */` : ''}`;
+    }
   }
+}
+
+/**
+ * What real kernel bytes a foreign write's window could be (spec §4.1), so a reader sees "kCFI
+ * preamble" rather than hex. The window size names the arch: KFUNC_MD_INSN_SIZE is 5 on x86 and
+ * 4 on arm64, and every generated foreign write covers exactly the window.
+ */
+function bytesKnownAs(bytes: readonly number[]): string | null {
+  const arch = bytes.length === 5 ? 'x86' : bytes.length === 4 ? 'arm64' : null;
+  if (arch === null) return null;
+  // the short name: what a source's label says before its parenthesised details
+  const names = [...new Set(sourcesOfWindow(arch, bytes).map((n) => n.replace(/ \(.*$/, '')))];
+  if (names.length === 0) return null;
+  return names.length > 2 ? `${names.slice(0, 2).join(' or ')} or ${names.length - 2} more` : names.join(' or ');
 }
 
 /** Structural validation of one operation read from a file. */

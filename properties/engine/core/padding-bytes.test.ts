@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { describeOperation } from './operations.ts';
 import { allConfigurations, paddingImage } from '../../../model/config/index.ts';
 import { encodeInsn, hex } from '../../../model/index.ts';
 import {
   PADDING_SOURCES,
   describeWindow,
+  sourcesOfWindow,
   paddingSources,
   placementLabel,
   shiftsOf,
@@ -95,5 +97,27 @@ describe('windows over a source', () => {
     expect(describeWindow('arm64', encodeInsn('arm64', 2))).toEqual(['md instruction, index 2']);
     expect(describeWindow('x86', [0x12, 0x34, 0x56, 0x78, 0x9a])).toEqual([]);
     expect(describeWindow('x86', [0xb8, 0xa5, 0xb5, 0xe5, 0x56])).toEqual(['kCFI preamble mov $hash,%eax (arity 0)']);
+  });
+
+  it('names each source once however many shifts match, for the C a report prints', () => {
+    const int3 = [0xcc, 0xcc, 0xcc, 0xcc, 0xcc];
+    expect(describeWindow('x86', int3).length).toBeGreaterThan(1);
+    expect(sourcesOfWindow('x86', int3)).toHaveLength(1);
+    expect(sourcesOfWindow('x86', int3)[0]).toMatch(/^int3 fill/);
+    expect(sourcesOfWindow('arm64', encodeInsn('arm64', 7))).toEqual(['md instruction, index 7']);
+    expect(sourcesOfWindow('x86', [0x12, 0x34, 0x56, 0x78, 0x9a])).toEqual([]);
+    expect(describeOperation({ op: 'foreign_write', fn: 'f1', bytes: int3 })).toMatch(
+      /^\/\* fault \*\/ foreign_write\(f1 md window, cc cc cc cc cc\); \/\* int3 fill .*\*\/$/,
+    );
+    expect(describeOperation({ op: 'foreign_write', fn: 'f0', bytes: [0x3f, 0x23, 0x03, 0xd5] })).toContain(
+      '/* paciasp',
+    );
+    // random bytes, and a write that is no md window, carry no comment
+    expect(describeOperation({ op: 'foreign_write', fn: 'f0', bytes: [0x12, 0x34, 0x56, 0x78, 0x9a] })).toBe(
+      '/* fault */ foreign_write(f0 md window, 12 34 56 78 9a);',
+    );
+    expect(describeOperation({ op: 'foreign_write', fn: 'f0', bytes: [0xcc, 0xcc] })).toBe(
+      '/* fault */ foreign_write(f0 md window, cc cc);',
+    );
   });
 });

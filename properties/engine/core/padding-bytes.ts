@@ -152,6 +152,20 @@ export function placementLabel(source: PaddingSource, shift: number, size: numbe
  * Every real byte string a window's bytes could be (a counterexample's foreign write, read
  * back); failing that, the md instruction they decode to. Empty: random bytes.
  */
+/**
+ * The names of the real byte strings a window's bytes are part of, each once (an int3 fill
+ * matches at every shift), or the md instruction they decode to; empty for random bytes.
+ */
+export function sourcesOfWindow(arch: Arch, bytes: readonly number[]): string[] {
+  const size = bytes.length;
+  const names = paddingSources(arch)
+    .filter((s) => shiftsOf(s, size).some((shift) => sameBytes(windowOf(s, shift, size), bytes)))
+    .map((s) => s.name);
+  if (names.length > 0) return [...new Set(names)];
+  const decoded = decodeWindow(arch, bytes);
+  return decoded.kind === 'insn' ? [`md instruction, index ${decoded.index}`] : [];
+}
+
 export function describeWindow(arch: Arch, bytes: readonly number[]): string[] {
   const size = bytes.length;
   const out = paddingSources(arch).flatMap((s) =>
