@@ -24,14 +24,19 @@ describe('compilerLayout rules', () => {
     expect(Array.from(l.window.subarray(at - 1, at + 4))).toEqual([0xb8, 0xa5, 0xb5, 0xe5, 0x56]);
   });
 
-  it('x86 kCFI build, function without preamble: NOPs in its place, nothing when M = 0', () => {
+  it('x86 kCFI build, function without preamble: NOPs up to a 16-byte boundary, no room for a mov; nothing when M = 0', () => {
     const noPreamble = { ...X86, kcfi: { hash: null } };
-    expect(compilerLayout({ ...noPreamble, patchable: { n: 11, m: 11 } }).window).toEqual(
-      new Uint8Array(16).fill(0x90),
-    );
-    expect(compilerLayout({ ...noPreamble, patchable: { n: 16, m: 16 } }).window).toEqual(
-      new Uint8Array(32).fill(0x90),
-    );
+    // real clang-16 (spec/real-layouts.md rule 10): 16, 16, 32, 32 bytes before the entry
+    for (const [m, bytes] of [
+      [11, 16],
+      [16, 16],
+      [27, 32],
+      [32, 32],
+    ] as const) {
+      expect(compilerLayout({ ...noPreamble, patchable: { n: m, m } }).window).toEqual(
+        new Uint8Array(bytes).fill(0x90),
+      );
+    }
     expect(compilerLayout({ ...noPreamble, patchable: null }).window.length).toBe(0);
   });
 

@@ -74,15 +74,17 @@ function repeat(unit: readonly number[], count: number): number[] {
 /**
  * x86 (rules 1, 8-10): M 0x90s before the entry. With kCFI clang puts `mov $hash,%eax`
  * in front, preceded by enough 0x90s that leading + 5 + M is a multiple of 16. A function
- * without a preamble gets 0x90s in its place, but only when M > 0.
+ * without a preamble has no mov to make room for: only enough 0x90s before the M that the
+ * block reaches a 16-byte boundary ((16 - M mod 16) mod 16: 16 bytes at M = 11 or 16, 32 at
+ * 27 or 32, measured on clang-16 objects), and nothing at all when M = 0.
  */
 function x86Pieces(m: number, kcfi: CompilerLayoutInput['kcfi']): Piece[] {
   const patch: Piece = { kind: 'patch', bytes: repeat([X86_NOP], m) };
   if (kcfi === null) return [patch];
-  const leading = (16 - ((5 + m) % 16)) % 16;
   if (kcfi.hash === null) {
-    return m === 0 ? [patch] : [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], leading + 5) }, patch];
+    return m === 0 ? [patch] : [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], (16 - (m % 16)) % 16) }, patch];
   }
+  const leading = (16 - ((5 + m) % 16)) % 16;
   return [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], leading) }, { kind: 'kcfi', bytes: kcfiMov(kcfi.hash) }, patch];
 }
 
