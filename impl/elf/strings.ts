@@ -1,0 +1,13 @@
+import { ElfError } from './error.ts';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** The NUL-terminated string at `index` of a string table; `what` names the table in errors. */
+export function readString(table: Uint8Array, index: number, what: string): string {
+  if (index >= table.length) {
+    throw new ElfError(`string table index out of range: ${index} in ${what} of ${table.length} bytes`);
+  }
+  const end = table.indexOf(0, index);
+  if (end < 0) throw new ElfError(`unterminated string at ${index} in ${what}`);
+  return decoder.decode(table.subarray(index, end));
+}
