@@ -36,3 +36,10 @@ export const EM_X86_64 = 62;
 export const EM_AARCH64 = 183;
 
 export const ET_REL = 1;
+
+/** relocation types the fixtures carry */
+export const R_X86_64_64 = 1;
+export const R_X86_64_PC32 = 2;
+export const R_X86_64_PLT32 = 4;
+export const R_AARCH64_ABS64 = 257;
+export const R_AARCH64_CALL26 = 283;

@@ -48,6 +48,11 @@ function counts(bytes: LeBytes, header: ElfHeader): { count: number; shstrndx: n
     throw new ElfError(`e_shentsize is ${header.shentsize}, an ELF64 section header is ${SHDR_SIZE}`);
   }
   const needsZero = header.shnum === 0 || header.shstrndx === SHN_XINDEX;
+  if (needsZero && header.shoff + SHDR_SIZE > bytes.length) {
+    throw new ElfError(
+      `section header table out of bounds: section 0 (extended section numbering) at offset ${header.shoff}, the file is ${bytes.length} bytes`,
+    );
+  }
   const zero = needsZero ? readRaw(bytes, header.shoff, 0) : undefined;
   const count = header.shnum === 0 && zero ? toIndex(zero.size, 'section count (sh_size of section 0)') : header.shnum;
   const shstrndx = header.shstrndx === SHN_XINDEX && zero ? zero.link : header.shstrndx;
