@@ -7,8 +7,8 @@ import type { ViteUserConfig } from 'vitest/config';
  * <group>.stryker.json) and kills them with the tests meant for those files (the vitest config
  * it names), so a folder's score says how well its own tests pin it. impl/kernel is three groups
  * (text; memory and plumbing; RCU and what is built on it) so that each finishes in reasonable
- * time. impl/testing (test helpers) is mutated by none; impl/protocol and impl/c neither (not yet
- * stable).
+ * time. impl/testing (test helpers) and impl/fixtures (committed objects and their build) are mutated by
+ * none; impl/protocol and impl/c neither (not yet stable).
  */
 export const GROUPS = [
   'kernel-text',
@@ -20,6 +20,7 @@ export const GROUPS = [
   'rht',
   'locked',
   'contract',
+  'elf',
   'v4-arch',
 ] as const;
 export type Group = (typeof GROUPS)[number];
