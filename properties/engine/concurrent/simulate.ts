@@ -164,7 +164,10 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     h.ret = time;
     h.result = resultOf(world, h.op, value, warned);
     const index = h.result.kind === 'get' && typeof h.result.index === 'number' ? h.result.index : null;
-    cpu.settle(h.op, value, index, world.store.inspect().arrayBase);
+    const base = world.store.inspect().arrayBase;
+    // a put that waited for kfunc_md_mutex behind a growth ran on the grown array
+    if (h.putBase !== undefined && h.putBase !== base) h.staleMd = true;
+    cpu.settle(h.op, value, index, base);
     fp?.opReturned(cpu, describeResult(h.result));
     violation ??= monitor.opReturned(cpu, h.op, value, step);
     cpu.gen = null;
@@ -223,7 +226,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     fp?.beforeStep(performed);
     if (!cpu.started) {
       h.call = 2 * step + 1;
-      // the pointer a put passes is judged when the put begins, not when it was generated
+      // the pointer a put passes is judged while the put runs (here and when it returns), not when it was generated
       if (h.putBase !== undefined && h.putBase !== world.store.inspect().arrayBase) h.staleMd = true;
     }
     cpu.started = true;
