@@ -1,5 +1,6 @@
 import { ElfError } from './error.ts';
 
+// Stryker disable next-line ObjectLiteral: fatal: false is TextDecoder's default; spelled out to say bad UTF-8 in a name decodes to U+FFFD instead of refusing the file
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** The NUL-terminated string at `index` of a string table; `what` names the table in errors. */
