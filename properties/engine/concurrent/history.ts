@@ -19,7 +19,7 @@ export interface HistoryOp {
   readonly putIndex?: number;
   /** put: the array base of the store when that md was returned */
   readonly putBase?: number;
-  /** put: at its first step or when it returned, the store's array was no longer that one (a pointer held across growth) */
+  /** put: when it returned, the store's array was no longer that one (a pointer held across growth) */
   staleMd?: true;
   result?: OpResult;
 }

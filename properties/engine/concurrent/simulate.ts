@@ -165,7 +165,9 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     h.result = resultOf(world, h.op, value, warned);
     const index = h.result.kind === 'get' && typeof h.result.index === 'number' ? h.result.index : null;
     const base = world.store.inspect().arrayBase;
-    // a put that waited for kfunc_md_mutex behind a growth ran on the grown array
+    // judged when the put returns, not when it was generated: a put that waited for kfunc_md_mutex
+    // behind a growth ran on the grown array (arrays are only ever replaced, so a pointer stale at
+    // the start is stale here too); mid-step, another CPU's half-done growth is no state to inspect
     if (h.putBase !== undefined && h.putBase !== base) h.staleMd = true;
     cpu.settle(h.op, value, index, base);
     fp?.opReturned(cpu, describeResult(h.result));
@@ -224,11 +226,7 @@ export function simulate(scenario: ConcurrentScenario, impl: Implementation, opt
     decisions.push(pick);
     const blocksBefore = performed.kind === 'alloc_pages' ? kernel.pages.list().length : 0;
     fp?.beforeStep(performed);
-    if (!cpu.started) {
-      h.call = 2 * step + 1;
-      // the pointer a put passes is judged while the put runs (here and when it returns), not when it was generated
-      if (h.putBase !== undefined && h.putBase !== world.store.inspect().arrayBase) h.staleMd = true;
-    }
+    if (!cpu.started) h.call = 2 * step + 1;
     cpu.started = true;
     mem.currentCpu = pick;
     const r = resume(cpu, gen, h.op);
