@@ -6,40 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LeBytes, toIndex } from './bytes.ts';
-import type { ElfFile } from './index.ts';
-import {
-  ElfError,
-  SHN_XINDEX,
-  SHT_PROGBITS,
-  SHT_RELA,
-  SHT_STRTAB,
-  SHT_SYMTAB,
-  SHT_SYMTAB_SHNDX,
-  STB_GLOBAL,
-  STT_FUNC,
-  parseElf,
-} from './index.ts';
+import { ElfError, SHN_XINDEX, SHT_PROGBITS, SHT_SYMTAB_SHNDX, parseElf } from './index.ts';
 import type { SynthSection } from './testing/synthetic.ts';
-import { buildElf, relaEntries, shdrAt, symbolTable, words } from './testing/synthetic.ts';
-
-/** .text (1), .symtab (2), .strtab (3), .rela.text (4), then `extra`; .shstrtab last. */
-function sections(shndx = 1, extra: SynthSection[] = []): SynthSection[] {
-  const { symtab, strtab } = symbolTable([{ name: 'f', value: 0n, size: 4n, bind: STB_GLOBAL, type: STT_FUNC, shndx }]);
-  return [
-    { name: '.text', type: SHT_PROGBITS, data: new Uint8Array(16) },
-    { name: '.symtab', type: SHT_SYMTAB, data: symtab, link: 3, info: 1, entsize: 24 },
-    { name: '.strtab', type: SHT_STRTAB, data: strtab },
-    {
-      name: '.rela.text',
-      type: SHT_RELA,
-      data: relaEntries([{ offset: 0n, sym: 1, type: 4, addend: -4n }]),
-      link: 2,
-      info: 1,
-      entsize: 24,
-    },
-    ...extra,
-  ];
-}
+import { buildElf, readAll, sections, shdrAt, words } from './testing/synthetic.ts';
 
 const NAMES = ['', '.text', '.symtab', '.strtab', '.rela.text', '.shstrtab'];
 const E_SHOFF = 40;
@@ -48,15 +17,6 @@ const E_SHSTRNDX = 62;
 const SH_NAME = 0;
 const SH_SIZE = 32;
 const SH_LINK = 40;
-
-/** Everything the reader can be asked, so any problem in the file surfaces. */
-function readAll(file: Uint8Array): ElfFile {
-  const elf = parseElf(file);
-  for (const s of elf.sections) elf.bytesOf(s);
-  elf.symbols();
-  elf.relocations();
-  return elf;
-}
 
 /** A copy of `base` with `patch` applied. */
 function patched(patch: (file: Uint8Array, v: DataView) => void, base: Uint8Array = buildElf(sections())): Uint8Array {

@@ -1,49 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, objectBytes } from '../fixtures/catalogue.ts';
-import type { ElfFile } from './index.ts';
-import {
-  ElfError,
-  SHN_XINDEX,
-  SHT_PROGBITS,
-  SHT_RELA,
-  SHT_STRTAB,
-  SHT_SYMTAB,
-  SHT_SYMTAB_SHNDX,
-  STB_GLOBAL,
-  STT_FUNC,
-  parseElf,
-} from './index.ts';
-import type { SynthSection } from './testing/synthetic.ts';
-import { buildElf, relaEntries, shdrAt, symbolTable, words } from './testing/synthetic.ts';
-
-/** .text (1), .symtab (2), .strtab (3), .rela.text (4), .shstrtab (5). */
-function sections(shndx = 1, extra: SynthSection[] = []): SynthSection[] {
-  const { symtab, strtab } = symbolTable([{ name: 'f', value: 0n, size: 4n, bind: STB_GLOBAL, type: STT_FUNC, shndx }]);
-  return [
-    { name: '.text', type: SHT_PROGBITS, data: new Uint8Array(16) },
-    { name: '.symtab', type: SHT_SYMTAB, data: symtab, link: 3, info: 1, entsize: 24 },
-    { name: '.strtab', type: SHT_STRTAB, data: strtab },
-    {
-      name: '.rela.text',
-      type: SHT_RELA,
-      data: relaEntries([{ offset: 0n, sym: 1, type: 4, addend: -4n }]),
-      link: 2,
-      info: 1,
-      entsize: 24,
-    },
-    ...extra,
-  ];
-}
-
-/** Everything the reader can be asked, so any problem in the file surfaces. */
-function readAll(file: Uint8Array): ElfFile {
-  const elf = parseElf(file);
-  for (const s of elf.sections) elf.bytesOf(s);
-  elf.symbols();
-  elf.relocations();
-  return elf;
-}
+import { ElfError, SHN_XINDEX, SHT_SYMTAB_SHNDX, parseElf } from './index.ts';
+import { buildElf, readAll, sections, shdrAt, words } from './testing/synthetic.ts';
 
 type Patch = (file: Uint8Array, v: DataView) => void;
 const SH_NAME = 0;

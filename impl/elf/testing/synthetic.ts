@@ -10,9 +10,16 @@ import {
   ET_REL,
   SHDR_SIZE,
   SHN_XINDEX,
+  SHT_PROGBITS,
+  SHT_RELA,
   SHT_STRTAB,
+  SHT_SYMTAB,
+  STB_GLOBAL,
+  STT_FUNC,
   SYM_SIZE,
 } from '../constants.ts';
+import { parseElf } from '../file.ts';
+import type { ElfFile } from '../file.ts';
 
 export interface SynthSection {
   readonly name: string;
@@ -143,4 +150,32 @@ export function buildElf(sections: readonly SynthSection[], options: SynthOption
 export function shdrAt(file: Uint8Array, index: number): number {
   const shoff = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(40, true));
   return shoff + index * SHDR_SIZE;
+}
+
+/** .text (1), .symtab (2), .strtab (3), .rela.text (4), then `extra`; .shstrtab last. */
+export function sections(shndx = 1, extra: SynthSection[] = []): SynthSection[] {
+  const { symtab, strtab } = symbolTable([{ name: 'f', value: 0n, size: 4n, bind: STB_GLOBAL, type: STT_FUNC, shndx }]);
+  return [
+    { name: '.text', type: SHT_PROGBITS, data: new Uint8Array(16) },
+    { name: '.symtab', type: SHT_SYMTAB, data: symtab, link: 3, info: 1, entsize: 24 },
+    { name: '.strtab', type: SHT_STRTAB, data: strtab },
+    {
+      name: '.rela.text',
+      type: SHT_RELA,
+      data: relaEntries([{ offset: 0n, sym: 1, type: 4, addend: -4n }]),
+      link: 2,
+      info: 1,
+      entsize: 24,
+    },
+    ...extra,
+  ];
+}
+
+/** Everything the reader can be asked, so any problem in the file surfaces. */
+export function readAll(file: Uint8Array): ElfFile {
+  const elf = parseElf(file);
+  for (const s of elf.sections) elf.bytesOf(s);
+  elf.symbols();
+  elf.relocations();
+  return elf;
 }

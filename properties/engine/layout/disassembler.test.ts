@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PADDING_PARAMS, allConfigurations, paddingImage } from '../../../model/config/index.ts';
 import type { Configuration, OccupantKind } from '../../../model/config/index.ts';
 import { encodeInsn } from '../../../model/index.ts';
 import { must } from '../core/must.ts';
+import { LLVM_MC, disassemble } from './llvm-mc.ts';
 
 /**
  * Every padding byte map, with an md instruction installed, read back by a
@@ -11,25 +11,7 @@ import { must } from '../core/must.ts';
  * model's encoder and maps must decode to exactly the instructions each
  * occupant stands for, starting at the first padding byte.
  */
-const LLVM_MC = ['llvm-mc-16', 'llvm-mc'].find((bin) => spawnSync(bin, ['--version']).status === 0);
 const INDEX = 0x1234;
-
-function disassemble(triple: string, bytes: readonly number[], allowInvalid = false): string[] {
-  const input = bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-  const r = spawnSync(must(LLVM_MC, 'llvm-mc'), ['--disassemble', `-triple=${triple}`], { input, encoding: 'utf8' });
-  // llvm-mc reports undecodable bytes on stderr with exit status 0: any stderr is a failure
-  if (!allowInvalid) expect(r.stderr.trim(), 'llvm-mc could not decode the bytes').toBe('');
-  // drop `# imm = …` comments; arm64 immediates (`#4660`) have no space after the hash
-  return r.stdout
-    .split('\n')
-    .map((l) =>
-      l
-        .replace(/\s#\s.*$/, '')
-        .replace(/\s+/g, ' ')
-        .trim(),
-    )
-    .filter((l) => l && l !== '.text');
-}
 
 const X86_MNEMONICS: Record<Exclude<OccupantKind, 'callops'>, (c: Configuration) => string[]> = {
   md: () => [`movl $${INDEX}, %eax`],

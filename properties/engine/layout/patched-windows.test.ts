@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
@@ -8,7 +7,7 @@ import { kfmd } from '../../../impl/kfmd/store.ts';
 import { v4 } from '../../../impl/v4/store.ts';
 import { DEFAULT_PADDING_PARAMS, allConfigurations } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
-import { must } from '../core/must.ts';
+import { LLVM_MC, disassemble } from './llvm-mc.ts';
 
 /**
  * Every md window the designs patch, read back by a real disassembler: each padding design
@@ -17,7 +16,6 @@ import { must } from '../core/must.ts';
  * one batched call per arch. x86 windows must decode to exactly `movl $index, %eax`, arm64 words
  * to the raw index (`udf #index`); any stderr output is a failure.
  */
-const LLVM_MC = ['llvm-mc-16', 'llvm-mc'].find((bin) => spawnSync(bin, ['--version']).status === 0);
 const FUNCTIONS = 300;
 const DESIGNS: readonly Implementation[] = [v4, kfmd];
 
@@ -64,26 +62,6 @@ function patchedWindows(impl: Implementation, config: Configuration): Window[] {
     });
   }
   return windows;
-}
-
-function disassemble(triple: string, bytes: readonly number[]): string[] {
-  const input = bytes.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-  const r = spawnSync(must(LLVM_MC, 'llvm-mc'), ['--disassemble', `-triple=${triple}`], {
-    input,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  // the first complaints are enough to read; all of them would be megabytes
-  expect(r.stderr.trim().slice(0, 2000), 'llvm-mc could not decode every window').toBe('');
-  return r.stdout
-    .split('\n')
-    .map((l) =>
-      l
-        .replace(/\s#\s.*$/, '')
-        .replace(/\s+/g, ' ')
-        .trim(),
-    )
-    .filter((l) => l && l !== '.text');
 }
 
 /** Configurations where the md window is free at boot (not the six D12 layouts, where every get is -EBUSY). */
