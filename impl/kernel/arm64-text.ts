@@ -11,7 +11,8 @@ import { DEFAULT_KCFI_HASH } from './x86-encodings.ts';
  * pre-entry word (the kCFI hash word when there is one). notrace functions
  * (patchable_function_entry(0,0)) get no words at all, so the previous function's last word
  * sits right before their entry. The N-M words at the entry are the ftrace call site that
- * ftrace_call_adjust() locates; its arithmetic (D13, §5) is not simulated.
+ * ftrace_call_adjust() locates (impl/arch/arm64-ftrace.ts, D13, §5) from the address
+ * __patchable_function_entries records (PlacedFunction.patchableEntry).
  *
  * Padded:   [filler NOPs][tail][hash?][NOP x M] | [bti c?][NOP x (N-M)] body
  * Unpadded: [filler NOPs][tail][hash?] | [bti c?] body
@@ -35,7 +36,18 @@ export function layoutArm64(o: Arm64Options, fns: readonly FunctionSpec[], textB
     // clang emits the kCFI hash as a raw word ahead of the pre-entry NOPs
     if (o.cfiClang) out.push(...u32le(f.kcfiHash ?? DEFAULT_KCFI_HASH));
     if (f.padded) out.push(...words(A64_NOP, before));
-    placed.push({ name: f.name, ip: textBase + out.length, padded: f.padded, blockStart });
+    const ip = textBase + out.length;
+    // the patch area starts at the first of the M pre-entry NOPs; with M = 0 the compiler puts
+    // `bti c` first and the area (and the record) begins after it
+    const rec = f.padded && total > 0 ? (before > 0 ? ip - 4 * before : ip + (o.bti ? 4 : 0)) : undefined;
+    placed.push({
+      name: f.name,
+      ip,
+      padded: f.padded,
+      blockStart,
+      cfi: false,
+      ...(rec !== undefined ? { patchableEntry: rec } : {}),
+    });
     if (o.bti) out.push(...u32le(A64_BTI_C));
     if (f.padded) out.push(...words(A64_NOP, total - before));
     out.push(...body);

@@ -19,8 +19,9 @@ const CALL_DEPTH_VAR = 0x32c40;
 
 /**
  * apply_fineibt() writes fineibt_preamble_start's 16 bytes at ip - FINEIBT_INSN_OFFSET (16 with
- * CONFIG_CALL_PADDING); callthunks' patch_dest() copies INCREMENT_CALL_DEPTH into the last
- * SKL_TMPL_SIZE bytes when X86_FEATURE_CALL_DEPTH is set.
+ * CONFIG_CALL_PADDING) of every function listed in `.cfi_sites` (those with a kCFI preamble);
+ * callthunks' patch_dest() copies INCREMENT_CALL_DEPTH into the last SKL_TMPL_SIZE bytes of every
+ * destination of a direct call it patches, when X86_FEATURE_CALL_DEPTH is set.
  */
 export function bootX86(
   o: X86Options,
@@ -34,9 +35,9 @@ export function bootX86(
     if (!f.padded) return;
     const spec = specs[i];
     // apply_fineibt: the 16-byte preamble always lands at ip-16 with CALL_PADDING (v4 1/4)
-    if (fineibtActive(o))
+    if (fineibtActive(o) && f.cfi)
       text.set(fineibtPreamble(o.fineibtEncoding, spec.kcfiHash ?? DEFAULT_KCFI_HASH), at(f.ip - 16));
-    if (callThunksActive(o)) {
+    if (callThunksActive(o) && spec.directCallDest !== false) {
       // callthunks patch_dest(): the last 9 padding bytes must all still be 0x90
       const pad = at(f.ip - CALL_DEPTH_THUNK_SIZE);
       if (text.subarray(pad, pad + CALL_DEPTH_THUNK_SIZE).every((b) => b === X86_NOP)) {

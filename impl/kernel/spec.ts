@@ -8,6 +8,21 @@ export interface FunctionSpec {
   /** x86 kCFI type hash (the `mov $hash` immediate at __cfi_<name> and the FineIBT hash) */
   readonly kcfiHash?: number;
   /**
+   * x86 CONFIG_CFI_CLANG: clang emitted a `__cfi_<name>` preamble (`mov $hash,%eax`), so objtool
+   * lists the function in `.cfi_sites` and apply_fineibt() rewrites its preamble. clang does so for
+   * every non-static function and for address-taken statics, not for other statics
+   * (real-layouts.md rules 9-10): false lays the padding out as all NOPs by the no-preamble rule.
+   * Default true; ignored without CFI_CLANG.
+   */
+  readonly cfi?: boolean;
+  /**
+   * x86: the function is the destination of a direct call that callthunks patches (objtool's
+   * `.call_sites`, call_get_dest() → patch_dest()), so a call-depth thunk is installed in its
+   * padding when thunks are active. A function only ever called through pointers gets none.
+   * Default true.
+   */
+  readonly directCallDest?: boolean;
+  /**
    * Last bytes of the previous function's body. They are placed directly before this
    * function's padding block (or its entry when unpadded): the previous body is taken to be
    * just long enough for that. Default: none on x86, a `ret` word on arm64.
@@ -40,6 +55,14 @@ export interface PlacedFunction {
   readonly padded: boolean;
   /** first byte of the pre-entry block (kCFI hash or first padding NOP); == ip when unpadded */
   readonly blockStart: number;
+  /** x86: has a kCFI preamble (listed in `.cfi_sites`): CFI_CLANG and FunctionSpec.cfi; false elsewhere */
+  readonly cfi: boolean;
+  /**
+   * arm64: the address `__patchable_function_entries` records for the function (rec->ip before
+   * ftrace_call_adjust): the first word of its patch area, i.e. the first pre-entry NOP, or with
+   * no pre-entry NOPs the first NOP at the entry (after `bti c`). Absent when it has no patch area.
+   */
+  readonly patchableEntry?: number;
 }
 
 /** Compiled text before boot-time rewrites. */

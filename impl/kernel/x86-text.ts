@@ -11,6 +11,8 @@ import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_NOP, kcfiPreamble, x86Filler }
  *
  * Padded, no CFI:  [filler][tail][90 x PB] | entry
  * Padded, kCFI:    [filler][tail][B8 hash][90 x PB] | entry
+ * Padded, CFI_CLANG but no __cfi_ preamble (a static whose address is never taken):
+ *                  [filler][tail][90 x (16 - PB mod 16) mod 16][90 x PB] | entry
  * Unpadded:        [filler][tail] | entry   (top-level asm: no padding, no kCFI)
  */
 export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase: number): TextLayout {
@@ -23,13 +25,17 @@ export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase:
     const tail = f.tail ?? [];
     out.push(...x86Filler(mod(-(out.length + tail.length), align)), ...tail);
     const blockStart = textBase + out.length;
+    const cfi = o.cfiClang && f.padded && f.cfi !== false;
     if (f.padded) {
       // clang pads in front of the mov until NOPs + 5 + PB fill whole 16-byte units; the kernel's
       // FUNCTION_PADDING_CFI is alignment - 5, so that is never a byte (the model keeps the general rule)
-      if (o.cfiClang) out.push(...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH));
+      if (cfi) out.push(...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH));
+      // no preamble under kCFI: only enough NOPs before the PB that the block starts 16-aligned
+      // (real-layouts.md rule 10: 16 NOPs for PB 11, 32 for PB 27)
+      else if (o.cfiClang) out.push(...new Array<number>(mod(-pb, 16)).fill(X86_NOP));
       out.push(...new Array<number>(pb).fill(X86_NOP));
     }
-    placed.push({ name: f.name, ip: textBase + out.length, padded: f.padded, blockStart });
+    placed.push({ name: f.name, ip: textBase + out.length, padded: f.padded, blockStart, cfi });
     out.push(...(f.body ?? X86_DEFAULT_BODY));
   }
   out.push(...x86Filler(mod(-out.length, 64)));
