@@ -29,7 +29,10 @@ export class FunctionTable<F extends object> {
   }
 }
 
-/** Where call_rcu callbacks "live" (above the text, below the static data; never mapped). */
-export const RCU_CALLBACK_TEXT = 0xffff_8200_0000;
-/** Where percpu_ref release callbacks "live" (likewise never mapped). */
-export const PERCPU_RELEASE_TEXT = 0xffff_8280_0000;
+/**
+ * Where call_rcu callbacks "live": below TEXT_BASE, never mapped, so a kernel whose text is a real
+ * image (tens of MiB from TEXT_BASE up, KernelSpec.image) never covers a callback pointer.
+ */
+export const RCU_CALLBACK_TEXT = 0xffff_8000_0000;
+/** Where percpu_ref release callbacks "live" (likewise below the text, never mapped). */
+export const PERCPU_RELEASE_TEXT = 0xffff_8040_0000;

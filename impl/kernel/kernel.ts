@@ -2,6 +2,7 @@ import { AddressSpace } from './address-space.ts';
 import { AllocFaults } from './alloc-faults.ts';
 import { Workqueue } from './workqueue.ts';
 import { layoutArm64 } from './arm64-text.ts';
+import { imageFunctionsInOrder, layoutImage } from './image.ts';
 import { bootArm64, bootX86 } from './boot.ts';
 import { EventLog } from './events.ts';
 import type { TextWrite, Violation, WarnRecord } from './events.ts';
@@ -19,10 +20,17 @@ import { layoutX86 } from './x86-text.ts';
 
 /** Kernel-looking addresses that still fit in 48 bits (exact as JS numbers). */
 export const TEXT_BASE = 0xffff_8100_0000;
+/**
+ * Static data sits here, or at the next 2 MiB boundary after a longer text: a real image's text
+ * (KernelSpec.image, tens of MiB) fits below PAGE_BASE, up to MAX_TEXT_SIZE.
+ */
 const DATA_MIN_BASE = 0xffff_8400_0000;
 // a few globals live here; a small area keeps booting a kernel per scenario cheap
 const DATA_SIZE = 1 << 16;
 const PAGE_BASE = 0xffff_8880_0000;
+const MIB = 1 << 20;
+/** The longest text the address map holds: static data (2 MiB-aligned) still ends below PAGE_BASE. */
+export const MAX_TEXT_SIZE = Math.floor((PAGE_BASE - DATA_SIZE - TEXT_BASE) / (2 * MIB)) * (2 * MIB);
 
 /** A booted simulated kernel: text, static data, pages, locks, RCU and the logs. */
 export interface Kernel {
@@ -104,16 +112,25 @@ class SimKernel implements Kernel {
     validate(spec, this.pageSize, this.maxOrder, this.pokeByteOrder);
 
     const o = spec.options;
-    const layout =
-      o.arch === 'x86' ? layoutX86(o, spec.functions, TEXT_BASE) : layoutArm64(o, spec.functions, TEXT_BASE);
+    // a given image replaces the compiler-rule layout; the boot rewrites below apply to either
+    const layout = spec.image
+      ? layoutImage(o, spec.image, TEXT_BASE)
+      : o.arch === 'x86'
+        ? layoutX86(o, spec.functions, TEXT_BASE)
+        : layoutArm64(o, spec.functions, TEXT_BASE);
+    const specs = spec.image ? imageFunctionsInOrder(spec.image) : spec.functions;
     this.functions = layout.functions;
     for (const f of layout.functions) this.byName.set(f.name, f);
     this.textSize = layout.bytes.length;
 
     const space = new AddressSpace();
     space.add('text', 'text', TEXT_BASE, layout.bytes);
-    this.dataBase = Math.max(DATA_MIN_BASE, Math.ceil((TEXT_BASE + this.textSize) / (2 << 20)) * (2 << 20));
-    if (this.dataBase + DATA_SIZE > PAGE_BASE) throw new Error('text too large for the simulated address map');
+    if (this.textSize > MAX_TEXT_SIZE) {
+      throw new Error(
+        `text too large for the simulated address map: ${this.textSize} bytes, at most ${MAX_TEXT_SIZE} (${MAX_TEXT_SIZE / MIB} MiB)`,
+      );
+    }
+    this.dataBase = Math.max(DATA_MIN_BASE, Math.ceil((TEXT_BASE + this.textSize) / (2 * MIB)) * (2 * MIB));
     space.add('data', 'data', this.dataBase, new Uint8Array(DATA_SIZE));
     this.pages = new PageAllocator(space, this.pageSize, this.maxOrder, PAGE_BASE, this.faults);
     this.mem = new Memory(space, this.events, new MutexTable(), new RcuState(), this.pages);
@@ -124,7 +141,7 @@ class SimKernel implements Kernel {
     const at = (addr: Addr): number => addr - TEXT_BASE;
     this.bootNotes =
       o.arch === 'x86'
-        ? bootX86(o, layout.bytes, at, layout.functions, spec.functions)
+        ? bootX86(o, layout.bytes, at, layout.functions, specs)
         : bootArm64(
             o,
             layout.bytes,
@@ -192,6 +209,7 @@ function validate(spec: KernelSpec, pageSize: number, maxOrder: number, order: r
   if (order.length !== 5 || [...order].sort().join() !== '0,1,2,3,4') {
     throw new Error(`pokeByteOrder must be a permutation of 0..4, got [${order.join()}]`);
   }
+  if (spec.image && spec.functions.length > 0) throw new Error('give functions or an image, not both');
   const names = new Set<string>();
   for (const f of spec.functions) {
     if (names.has(f.name)) throw new Error(`duplicate function name ${f.name}`);

@@ -39,7 +39,14 @@ export interface FunctionSpec {
 
 export interface KernelSpec {
   readonly options: KernelOptions;
+  /** functions laid out by the compiler rules (x86-text.ts, arm64-text.ts); must be empty when `image` is given */
   readonly functions: readonly FunctionSpec[];
+  /**
+   * Text that already exists (a real kernel's .text, a compiler fixture's section) instead of the
+   * compiler-rule layout: loaded as it is at TEXT_BASE, then given the configuration's boot-time
+   * rewrites like a laid-out text (image.ts).
+   */
+  readonly image?: TextImage;
   /** PAGE_SIZE, default 4096; ENTRIES_PER_PAGE = pageSize / 16, so tests use small pages to grow quickly */
   readonly pageSize?: number;
   /** MAX_PAGE_ORDER, default 10 */
@@ -69,4 +76,25 @@ export interface PlacedFunction {
 export interface TextLayout {
   readonly bytes: Uint8Array;
   readonly functions: readonly PlacedFunction[];
+}
+
+/**
+ * A text blob and the functions in it, every address an offset from the blob's first byte (the
+ * simulation places byte 0 at its own TEXT_BASE; a real link address such as 0xffffffff81000000
+ * is not exact as a JS number, so the caller keeps it for its reports).
+ */
+export interface TextImage {
+  readonly bytes: Uint8Array;
+  /** in any order; each padded function's block [blockStart, ip) must lie inside bytes */
+  readonly functions: readonly ImageFunction[];
+}
+
+/** A function of a TextImage: where it is, and the compiler facts FunctionSpec has (kcfiHash, cfi, directCallDest, ...). */
+export interface ImageFunction extends Omit<FunctionSpec, 'tail' | 'body'> {
+  /** entry offset in TextImage.bytes */
+  readonly ip: number;
+  /** offset of the first byte of the pre-entry block (kCFI hash or first padding NOP); == ip when unpadded */
+  readonly blockStart: number;
+  /** arm64: offset of the first word of the patch area (PlacedFunction.patchableEntry), when it has one */
+  readonly patchableEntry?: number;
 }

@@ -12,8 +12,8 @@ export const WORK_ENTRY = 8;
 export const WORK_FUNC = 24;
 /** WORK_STRUCT_PENDING: bit 0 of work->data */
 const WORK_STRUCT_PENDING = 1;
-/** where work functions "live" (never mapped; between the RCU/percpu callback texts and static data) */
-const WORK_FUNC_TEXT = 0xffff_8300_0000;
+/** where work functions "live" (never mapped; below the text, after the RCU/percpu callback ranges) */
+const WORK_FUNC_TEXT = 0xffff_8080_0000;
 
 /**
  * INIT_WORK and schedule_work on simulated memory, for kfunc_md_array's release work.
