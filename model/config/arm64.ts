@@ -7,6 +7,7 @@ import type { Arm64Options } from './options.ts';
 import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
+import { plainShape } from './shape.ts';
 
 /** AARCH64_INSN_SIZE, also KFUNC_MD_INSN_SIZE */
 const WORD = 4;
@@ -87,5 +88,7 @@ export function buildArm64(o: Arm64Options): Configuration {
     insnSize: WORD,
     occupants,
     overlaps: Object.freeze(describeOverlaps(occupants)),
+    // no fact changes an arm64 function's padding here (metadata needs !CFI_CLANG; no thunks)
+    shapes: Object.freeze([plainShape(occupants)]),
   });
 }

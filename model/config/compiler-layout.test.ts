@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, compilerLayout, parsePatchableEntry } from './index.ts';
+import {
+  ConfigError,
+  DEFAULT_PADDING_PARAMS,
+  allConfigurations,
+  compilerInputFor,
+  compilerLayout,
+  configurationByName,
+  linkTimeImage,
+  parsePatchableEntry,
+  shapeOf,
+} from './index.ts';
 import type { CompilerLayoutInput } from './index.ts';
 
 const X86: CompilerLayoutInput = { arch: 'x86', patchable: null, padded: true, alignment: 16, kcfi: null, bti: false };
@@ -38,6 +48,20 @@ describe('compilerLayout rules', () => {
       );
     }
     expect(compilerLayout({ ...noPreamble, patchable: null }).window.length).toBe(0);
+  });
+
+  it('every shape of every configuration links to what the compiler rule emits for its facts', () => {
+    const P = DEFAULT_PADDING_PARAMS;
+    for (const c of allConfigurations())
+      for (const s of c.shapes) {
+        const rule = compilerLayout(compilerInputFor(c, P, s)).window;
+        expect(Array.from(linkTimeImage(c, P, s)), `${c.name} ${s.name}`).toEqual(Array.from(rule));
+      }
+    // the no-preamble input is the rule's hash-null case
+    const b = configurationByName('x86-B-kcfi');
+    expect(compilerInputFor(b, DEFAULT_PADDING_PARAMS, shapeOf(b, { cfi: false, directCallDest: true })).kcfi).toEqual({
+      hash: null,
+    });
   });
 
   it('entry phase follows the window length (entry is aligned only if the window is)', () => {

@@ -6,6 +6,10 @@
 import { ConfigError } from './configuration.ts';
 import type { Configuration } from './configuration.ts';
 import type { PaddingParams } from './padding-image.ts';
+import { ORDINARY_FUNCTION } from './shape.ts';
+import type { FunctionShape } from './shape.ts';
+
+const ORDINARY_FUNCTION_SHAPE = { facts: ORDINARY_FUNCTION } as const;
 import { ARM64_BTI_C, ARM64_NOP, X86_NOP, kcfiMov, le32 } from './bytes.ts';
 
 export interface PatchableEntry {
@@ -118,15 +122,22 @@ export function compilerLayout(input: CompilerLayoutInput): CompilerLayout {
   };
 }
 
-/** The compiler input a kernel configuration implies for an ordinary traced function. */
-export function compilerInputFor(config: Configuration, params: PaddingParams): CompilerLayoutInput {
+/**
+ * The compiler input a kernel configuration implies for a traced function: an ordinary one, or
+ * one with the facts of `shape` (a static whose address is never taken has no kCFI preamble).
+ */
+export function compilerInputFor(
+  config: Configuration,
+  params: PaddingParams,
+  shape: Pick<FunctionShape, 'facts'> = ORDINARY_FUNCTION_SHAPE,
+): CompilerLayoutInput {
   const o = config.options;
   return {
     arch: config.arch,
     patchable: parsePatchableEntry(config.patchableEntry),
     padded: true,
     alignment: config.alignment,
-    kcfi: o.cfiClang ? { hash: params.kcfiHash } : null,
+    kcfi: o.cfiClang ? { hash: shape.facts.cfi ? params.kcfiHash : null } : null,
     bti: o.arch === 'arm64' && o.bti,
   };
 }

@@ -1,5 +1,6 @@
 import type { KernelOptions } from './options.ts';
 import type { Occupant } from './occupant.ts';
+import type { FunctionShape } from './shape.ts';
 
 /** One supported kernel configuration and the layout of the padding before each function. */
 export interface Configuration {
@@ -21,10 +22,20 @@ export interface Configuration {
   readonly dataOffset: number;
   /** KFUNC_MD_INSN_SIZE: 5 on x86 (B8 imm32), 4 on arm64 (one word). */
   readonly insnSize: number;
-  /** Sorted by start; together they cover [-paddingBytes, 0). */
+  /**
+   * The byte map of an ordinary function (shapes[0]: with a kCFI preamble under CFI_CLANG, a
+   * direct-call destination where thunks are active). Sorted by start; together they cover
+   * [-paddingBytes, 0).
+   */
   readonly occupants: readonly Occupant[];
-  /** Every overlapping pair, spelled out; empty unless the spec predicts an overlap. */
+  /** Every overlapping pair of `occupants`, spelled out; empty unless the spec predicts an overlap. */
   readonly overlaps: readonly string[];
+  /**
+   * Every function shape the configuration contains (shape.ts): one per combination of the facts
+   * that change bytes in it (a kCFI preamble under CFI_CLANG, a call-depth thunk where thunks are
+   * active), the ordinary function's first. Each covers [-paddingBytes, 0) too.
+   */
+  readonly shapes: readonly FunctionShape[];
 }
 
 /** Bad configuration input: unknown name, rejected options, out-of-range parameters. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { allConfigurations, configurationByName, ConfigError, validateOptions } from './index.ts';
-import type { Configuration } from './index.ts';
+import type { Configuration, Occupant } from './index.ts';
 
 const configs = allConfigurations();
 
 /** How many occupants claim each byte of [-paddingBytes, 0). */
-function coverCounts(c: Configuration): number[] {
+function coverCounts(c: Configuration, occupants: readonly Occupant[] = c.occupants): number[] {
   const counts = new Array<number>(c.paddingBytes).fill(0);
-  for (const o of c.occupants) {
+  for (const o of occupants) {
     expect(o.start).toBeLessThan(o.end);
     expect(o.start).toBeGreaterThanOrEqual(-c.paddingBytes);
     expect(o.end).toBeLessThanOrEqual(0);
@@ -70,4 +70,38 @@ describe('configuration space', () => {
     expect(c.dataOffset).toBe(c.arch === 'x86' ? c.insnOffset - 1 : c.insnOffset);
     expect(validateOptions(c.options)).toEqual({ ok: true, config: c });
   });
+
+  it.each(configs.map((c) => [c.name, c] as const))(
+    '%s: every function shape covers the padding, the md window at INSN_OFFSET, overlaps only in the kCFI shape where predicted',
+    (_name, c) => {
+      for (const s of c.shapes) {
+        const counts = coverCounts(c, s.occupants);
+        expect(
+          counts.every((n) => n >= 1),
+          s.name,
+        ).toBe(true);
+        expect(
+          s.occupants.filter((o) => o.kind === 'md'),
+          s.name,
+        ).toEqual([{ kind: 'md', start: -c.insnOffset, end: -c.insnOffset + c.insnSize }]);
+        const predicted = overlapPredicted(c) && s.facts.cfi;
+        expect(s.overlaps.length > 0, s.name).toBe(predicted);
+        expect(
+          counts.every((n) => n === 1),
+          s.name,
+        ).toBe(!predicted);
+        // a shape without a preamble has neither the kCFI mov nor FineIBT; one without calls has no thunk
+        if (!s.facts.cfi)
+          expect(
+            s.occupants.filter((o) => o.kind === 'kcfi' || o.kind === 'fineibt'),
+            s.name,
+          ).toEqual([]);
+        if (!s.facts.directCallDest)
+          expect(
+            s.occupants.filter((o) => o.kind === 'thunk'),
+            s.name,
+          ).toEqual([]);
+      }
+    },
+  );
 });

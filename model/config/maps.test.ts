@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configurationByName, formatStrip } from './index.ts';
+import { ORDINARY_FUNCTION, allConfigurations, configurationByName, formatStrip, shapeOf } from './index.ts';
 
 /** Byte maps from spec §4.4 (X1-X5) and §5, written out by hand. */
 const EXPECTED: Record<string, string> = {
@@ -21,6 +21,76 @@ const EXPECTED: Record<string, string> = {
   'arm64-args8-4,2-bti': 'nop[-8,-4) md[-4,0)',
   'arm64-callops-6,4': 'nop[-16,-12) md[-12,-8) callops[-8,0)',
 };
+
+/**
+ * Every function shape of a configuration (spec §4.4 X5, real-layouts.md rules 9-10): a static
+ * whose address is never taken has no kCFI preamble, so all NOPs and no FineIBT; a function never
+ * called directly gets no call-depth thunk. Written out by hand.
+ */
+const SHAPES: Record<string, Record<string, string>> = {
+  'x86-A16': { plain: 'md[-16,-11) nop[-11,0)' },
+  'x86-A16-thunks-idle': { plain: 'md[-16,-11) nop[-11,0)' },
+  'x86-A16-thunks': { thunk: 'md[-16,-11) nop[-11,-9) thunk[-9,0)', 'no-thunk': 'md[-16,-11) nop[-11,0)' },
+  'x86-B-kcfi': { kcfi: 'kcfi[-16,-11) nop[-11,-5) md[-5,0)', 'no-kcfi': 'nop[-16,-5) md[-5,0)' },
+  'x86-C-kcfi-kconfig-thunks': {
+    'kcfi+thunk': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,-9) thunk[-9,0)',
+    'kcfi+no-thunk': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,0)',
+    'no-kcfi+thunk': 'nop[-32,-19) md[-19,-14) nop[-14,-9) thunk[-9,0)',
+    'no-kcfi+no-thunk': 'nop[-32,-19) md[-19,-14) nop[-14,0)',
+  },
+  'x86-C-fineibt-kconfig': {
+    kcfi: 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) fineibt[-16,0)',
+    // apply_fineibt walks .cfi_sites: no preamble, no FineIBT, no overlap
+    'no-kcfi': 'nop[-32,-19) md[-19,-14) nop[-14,0)',
+  },
+  'x86-C-fineibt-intent': {
+    kcfi: 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,-16) fineibt[-16,0)',
+    'no-kcfi': 'nop[-32,-24) md[-24,-19) nop[-19,0)',
+  },
+  'x86-C-kcfi-intent-fineibt-built': {
+    kcfi: 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,0)',
+    'no-kcfi': 'nop[-32,-24) md[-24,-19) nop[-19,0)',
+  },
+  'arm64-callops-6,4': { plain: 'nop[-16,-12) md[-12,-8) callops[-8,0)' },
+};
+
+describe('function shapes', () => {
+  it.each(Object.entries(SHAPES))('%s', (name, shapes) => {
+    const c = configurationByName(name);
+    expect(Object.fromEntries(c.shapes.map((s) => [s.name, formatStrip(s.occupants)]))).toEqual(shapes);
+    // the first shape is the ordinary function's, the one `occupants` describes
+    expect(c.shapes[0]?.occupants).toBe(c.occupants);
+    expect(c.shapes[0]?.overlaps).toEqual(c.overlaps);
+  });
+
+  it('every CFI_CLANG configuration has a no-preamble shape, every one with active thunks a no-thunk shape', () => {
+    for (const c of allConfigurations()) {
+      const o = c.options;
+      const names = c.shapes.map((s) => s.name);
+      const kcfi = o.cfiClang;
+      const thunks = o.arch === 'x86' && o.thunksActive;
+      expect(
+        names.some((n) => n.startsWith('no-kcfi')),
+        c.name,
+      ).toBe(kcfi);
+      expect(
+        names.some((n) => n.endsWith('no-thunk')),
+        c.name,
+      ).toBe(thunks);
+      expect(c.shapes, c.name).toHaveLength((kcfi ? 2 : 1) * (thunks ? 2 : 1));
+    }
+  });
+
+  it('shapeOf picks the shape by the facts, ignoring those that do not matter', () => {
+    const b = configurationByName('x86-B-kcfi');
+    expect(shapeOf(b, { cfi: false, directCallDest: false }).name).toBe('no-kcfi');
+    expect(shapeOf(b, ORDINARY_FUNCTION).name).toBe('kcfi');
+    const a = configurationByName('x86-A16-thunks');
+    expect(shapeOf(a, { cfi: false, directCallDest: false }).name).toBe('no-thunk');
+    expect(shapeOf(a, { cfi: false, directCallDest: true }).name).toBe('thunk');
+    expect(shapeOf(configurationByName('x86-A16'), { cfi: true, directCallDest: false }).name).toBe('plain');
+  });
+});
 
 describe('byte maps', () => {
   it.each(Object.entries(EXPECTED))('%s', (name, strip) => {

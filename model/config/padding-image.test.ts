@@ -6,6 +6,7 @@ import {
   configurationByName,
   linkTimeImage,
   paddingImage,
+  shapeOf,
 } from './index.ts';
 import type { PaddingParams } from './index.ts';
 
@@ -77,6 +78,34 @@ describe('paddingImage at boot', () => {
       expect(paddingImage(c).length).toBe(c.paddingBytes);
       expect(paddingImage(c, DEFAULT_PADDING_PARAMS)).toEqual(paddingImage(c));
     }
+  });
+
+  it('a static without a kCFI preamble: all NOPs at boot, FineIBT and the mov absent (§4.4 X5)', () => {
+    const noKcfi = (name: string) => {
+      const c = configurationByName(name);
+      return hex(paddingImage(c, P, shapeOf(c, { cfi: false, directCallDest: true })));
+    };
+    expect(noKcfi('x86-B-kcfi')).toBe(nops(16));
+    expect(noKcfi('x86-C-fineibt-kconfig')).toBe(nops(32));
+    expect(noKcfi('x86-C-fineibt-later-intent')).toBe(nops(32));
+    // the thunk still goes to a direct-call destination without a preamble
+    expect(noKcfi('x86-C-kcfi-kconfig-thunks')).toBe(`${nops(23)} 65 48 c1 3d fe ff ff ff 05`);
+    const c = configurationByName('x86-C-fineibt-kconfig');
+    expect(hex(linkTimeImage(c, P, shapeOf(c, { cfi: false, directCallDest: true })))).toBe(nops(32));
+  });
+
+  it('a function never called directly: no thunk (callthunks patches only call destinations)', () => {
+    const c = configurationByName('x86-A16-thunks');
+    expect(hex(paddingImage(c, P, shapeOf(c, { cfi: false, directCallDest: false })))).toBe(nops(16));
+    const k = configurationByName('x86-C-kcfi-intent-thunks');
+    expect(hex(paddingImage(k, P, shapeOf(k, { cfi: true, directCallDest: false })))).toBe(
+      `b8 44 33 22 11 ${nops(27)}`,
+    );
+  });
+
+  it('every shape of every configuration has paddingBytes bytes', () => {
+    for (const c of allConfigurations())
+      for (const s of c.shapes) expect(paddingImage(c, P, s).length, `${c.name} ${s.name}`).toBe(c.paddingBytes);
   });
 
   it('out-of-range parameters are ConfigErrors', () => {

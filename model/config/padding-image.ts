@@ -6,6 +6,7 @@
 import type { Configuration } from './configuration.ts';
 import { ConfigError } from './configuration.ts';
 import type { OccupantKind } from './occupant.ts';
+import type { FunctionShape } from './shape.ts';
 import { ARM64_NOP, X86_NOP, callDepthThunk, fineibtPreamble, kcfiMov, le32, le64 } from './bytes.ts';
 
 /** Per-function values that end up in the padding. */
@@ -66,11 +67,11 @@ function bytesFor(kind: OccupantKind, config: Configuration, p: PaddingParams): 
   }
 }
 
-function render(config: Configuration, p: PaddingParams, boot: boolean): Uint8Array {
+function render(config: Configuration, p: PaddingParams, boot: boolean, shape: FunctionShape): Uint8Array {
   checkParams(p);
   const out = nopFill(config);
   // Boot rewrites go last so they win where they overlap the md window (case C, Kconfig reading).
-  const order = [...config.occupants].sort(
+  const order = [...shape.occupants].sort(
     (a, b) => Number(BOOT_WRITTEN.has(a.kind)) - Number(BOOT_WRITTEN.has(b.kind)),
   );
   for (const o of order) {
@@ -85,12 +86,29 @@ function render(config: Configuration, p: PaddingParams, boot: boolean): Uint8Ar
   return out;
 }
 
-/** The padding at boot, after FineIBT / call thunks / ftrace init; md window = NOPs. */
-export function paddingImage(config: Configuration, params: PaddingParams = DEFAULT_PADDING_PARAMS): Uint8Array {
-  return render(config, params, true);
+/**
+ * The padding at boot, after FineIBT / call thunks / ftrace init; md window = NOPs. Of an ordinary
+ * function unless `shape` (one of config.shapes) says otherwise.
+ */
+export function paddingImage(
+  config: Configuration,
+  params: PaddingParams = DEFAULT_PADDING_PARAMS,
+  shape: FunctionShape = ordinary(config),
+): Uint8Array {
+  return render(config, params, true, shape);
 }
 
 /** The padding as linked: kCFI mov and NOPs only (what -fpatchable-function-entry gave). */
-export function linkTimeImage(config: Configuration, params: PaddingParams = DEFAULT_PADDING_PARAMS): Uint8Array {
-  return render(config, params, false);
+export function linkTimeImage(
+  config: Configuration,
+  params: PaddingParams = DEFAULT_PADDING_PARAMS,
+  shape: FunctionShape = ordinary(config),
+): Uint8Array {
+  return render(config, params, false, shape);
+}
+
+function ordinary(config: Configuration): FunctionShape {
+  const s = config.shapes[0];
+  if (!s) throw new ConfigError(`${config.name}: no function shapes`);
+  return s;
 }

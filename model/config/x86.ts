@@ -10,6 +10,8 @@ import type { X86Options } from './options.ts';
 import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
+import { ORDINARY_FUNCTION, plainShape, shapeName } from './shape.ts';
+import type { FunctionShape, ShapeFacts } from './shape.ts';
 
 /** KFUNC_MD_INSN_SIZE */
 const INSN_SIZE = 5;
@@ -67,7 +69,7 @@ export function rejectX86(o: X86Options): string | null {
   return null;
 }
 
-interface Shape {
+interface Layout {
   readonly name: string;
   readonly description: string;
   readonly pb: number; // FUNCTION_PADDING_BYTES given to the compiler
@@ -84,11 +86,11 @@ function thunkSuffix(o: X86Options): { name: string; text: string } {
     : { name: '-thunks-idle', text: ', call thunks built but not active (NOPs)' };
 }
 
-function thunk(o: X86Options): Occupant[] {
-  return o.thunksActive ? [occupant('thunk', -THUNK_SIZE, 0)] : [];
+function thunk(o: X86Options, f: ShapeFacts): Occupant[] {
+  return o.thunksActive && f.directCallDest ? [occupant('thunk', -THUNK_SIZE, 0)] : [];
 }
 
-function shapeA(o: X86Options): Shape {
+function shapeA(o: X86Options, f: ShapeFacts): Layout {
   const a = o.functionAlignment;
   const t = thunkSuffix(o);
   const head = a === 16 ? 'case A: no CFI, 16B alignment' : `case A': no CFI, ${a}B alignment selected elsewhere`;
@@ -98,22 +100,23 @@ function shapeA(o: X86Options): Shape {
     pb: a,
     paddingBytes: a,
     insnOffset: a,
-    placed: [occupant('md', -a, -a + INSN_SIZE), ...thunk(o)],
+    placed: [occupant('md', -a, -a + INSN_SIZE), ...thunk(o, f)],
   };
 }
 
-function shapeB(): Shape {
+function shapeB(f: ShapeFacts): Layout {
   return {
     name: 'x86-B-kcfi',
     description: 'case B: kCFI without call thunks or FineIBT, PB 11, md at the tail',
     pb: 11,
     paddingBytes: 16,
     insnOffset: INSN_SIZE,
-    placed: [occupant('kcfi', -16, -16 + KCFI_SIZE), occupant('md', -INSN_SIZE, 0)],
+    // without a preamble the 16 bytes are 5 leading NOPs and the 11 of PB (real-layouts.md rule 10)
+    placed: [...(f.cfi ? [occupant('kcfi', -16, -16 + KCFI_SIZE)] : []), occupant('md', -INSN_SIZE, 0)],
   };
 }
 
-function shapeC(o: X86Options): Shape {
+function shapeC(o: X86Options, f: ShapeFacts): Layout {
   // INSN_OFFSET = PB - 8 in both readings; only the PB the macros assume differs (§4.3).
   const assumedPb = o.caseCReading === 'kconfig' ? 27 : 32;
   const insnOffset = assumedPb - 8;
@@ -131,20 +134,60 @@ function shapeC(o: X86Options): Shape {
     pb: 27,
     paddingBytes: 32,
     insnOffset,
+    // a function without a preamble has 5 leading NOPs and the 27 of PB, and is not in .cfi_sites:
+    // apply_fineibt leaves it alone (§4.4 X5)
     placed: [
-      occupant('kcfi', -32, -32 + KCFI_SIZE),
+      ...(f.cfi ? [occupant('kcfi', -32, -32 + KCFI_SIZE)] : []),
       occupant('md', -insnOffset, -insnOffset + INSN_SIZE),
-      ...thunk(o),
-      ...(fine ? [occupant('fineibt', -FINEIBT_SIZE, 0)] : []),
+      ...thunk(o, f),
+      ...(fine && f.cfi ? [occupant('fineibt', -FINEIBT_SIZE, 0)] : []),
     ],
   };
 }
 
+function layoutOf(o: X86Options, f: ShapeFacts): Layout {
+  const kase = x86Case(o);
+  return kase === 'A' ? shapeA(o, f) : kase === 'B' ? shapeB(f) : shapeC(o, f);
+}
+
+const SHAPE_TEXT = {
+  kcfi: 'a __cfi_ preamble (non-static or address-taken, in .cfi_sites)',
+  'no-kcfi': 'no __cfi_ preamble (a static whose address is never taken): all NOPs, not in .cfi_sites',
+  thunk: 'a direct-call destination (call-depth thunk)',
+  'no-thunk': 'never called directly (no thunk)',
+} as const;
+
+/** Every combination of the facts that matter in o, the ordinary function's first. */
+function shapesOf(o: X86Options, paddingBytes: number): FunctionShape[] {
+  const cfiMatters = o.cfiClang;
+  const thunkMatters = o.callThunks && o.thunksActive;
+  const shapes: FunctionShape[] = [];
+  for (const cfi of cfiMatters ? [true, false] : [false])
+    for (const directCallDest of thunkMatters ? [true, false] : [true]) {
+      const facts: ShapeFacts = Object.freeze({ cfi, directCallDest });
+      const occupants = Object.freeze(fillWithNops(paddingBytes, layoutOf(o, facts).placed));
+      const name = shapeName(facts, cfiMatters, thunkMatters);
+      if (name === 'plain') {
+        shapes.push(plainShape(occupants));
+        continue;
+      }
+      const description = name
+        .split('+')
+        .map((t) => SHAPE_TEXT[t as keyof typeof SHAPE_TEXT])
+        .join('; ');
+      shapes.push(
+        Object.freeze({ name, description, facts, occupants, overlaps: Object.freeze(describeOverlaps(occupants)) }),
+      );
+    }
+  return shapes;
+}
+
 /** The configuration for options that rejectX86 accepted. */
 export function buildX86(o: X86Options): Configuration {
-  const kase = x86Case(o);
-  const s = kase === 'A' ? shapeA(o) : kase === 'B' ? shapeB() : shapeC(o);
-  const occupants = Object.freeze(fillWithNops(s.paddingBytes, s.placed));
+  const s = layoutOf(o, ORDINARY_FUNCTION);
+  const shapes = Object.freeze(shapesOf(o, s.paddingBytes));
+  const ordinary = shapes[0];
+  if (!ordinary) throw new Error('no shape');
   return Object.freeze({
     name: s.name,
     arch: 'x86',
@@ -157,7 +200,8 @@ export function buildX86(o: X86Options): Configuration {
     // KFUNC_MD_DATA_OFFSET = KFUNC_MD_INSN_OFFSET - 1: the index follows the B8 opcode
     dataOffset: s.insnOffset - 1,
     insnSize: INSN_SIZE,
-    occupants,
-    overlaps: Object.freeze(describeOverlaps(occupants)),
+    occupants: ordinary.occupants,
+    overlaps: ordinary.overlaps,
+    shapes,
   });
 }

@@ -94,6 +94,20 @@ describe('kfmd CLI', () => {
     expect(table.stdout).toMatch(/^x86-A16 +x86 +16,16 +16 +16 +16\/15 +md\[-16,-11\) nop\[-11,0\)$/m);
     expect(table.stdout).toMatch(/^x86-C-fineibt-kconfig ! /m);
     expect(table.stdout).not.toMatch(/arm64-/);
+    // the other function shapes under their configuration (spec §4.4 X5)
+    expect(table.stdout).toMatch(
+      /^x86-B-kcfi .*kcfi\[-16,-11\) nop\[-11,-5\) md\[-5,0\)\n {2}└ no-kcfi +nop\[-16,-5\) md\[-5,0\)$/m,
+    );
+    expect(table.stdout).toMatch(
+      /^x86-C-fineibt-kconfig ! .*\n {2}└ no-kcfi +nop\[-32,-19\) md\[-19,-14\) nop\[-14,0\)$/m,
+    );
+    expect(table.stdout).toMatch(/^x86-A16-thunks .*\n {2}└ no-thunk +md\[-16,-11\) nop\[-11,0\)$/m);
+    const json = JSON.parse(kfmd('configs', '--json', '--arch', 'x86').stdout) as (JsonConfig & {
+      shapes: { name: string; facts: { cfi: boolean; directCallDest: boolean }; occupants: JsonOccupant[] }[];
+    })[];
+    const c = json.find((x) => x.name === 'x86-C-kcfi-kconfig-thunks');
+    expect(c?.shapes.map((s) => s.name)).toEqual(['kcfi+thunk', 'kcfi+no-thunk', 'no-kcfi+thunk', 'no-kcfi+no-thunk']);
+    expect(c?.shapes[3]?.facts).toEqual({ cfi: false, directCallDest: false });
   });
 
   it('usage errors: one stderr line, exit 2, no stack', () => {

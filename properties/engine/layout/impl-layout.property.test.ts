@@ -9,8 +9,9 @@ import {
   compilerInputFor,
   compilerLayout,
   paddingImage,
+  shapeOf,
 } from '../../../model/config/index.ts';
-import type { CompilerLayoutInput, Configuration, OccupantKind } from '../../../model/config/index.ts';
+import type { CompilerLayoutInput, Configuration, FunctionShape, OccupantKind } from '../../../model/config/index.ts';
 import { hex } from '../../../model/index.ts';
 
 /**
@@ -108,16 +109,21 @@ function archRules(arch: 'x86' | 'arm64') {
  * (no __cfi_ preamble: hash null) and a patchable_function_entry(0,0) C function on arm64
  * (clang still emits its hash word, real-layouts.md "notrace_fn (=4,2)").
  */
-function inputFor(config: Configuration, padded: boolean, kcfiHash: number): CompilerLayoutInput {
-  const input = compilerInputFor(config, { ...DEFAULT_PADDING_PARAMS, kcfiHash });
+function inputFor(config: Configuration, padded: boolean, kcfiHash: number, shape: FunctionShape): CompilerLayoutInput {
+  const input = compilerInputFor(config, { ...DEFAULT_PADDING_PARAMS, kcfiHash }, shape);
   if (padded) return input;
   const kcfi = input.kcfi !== null && config.arch === 'x86' ? { hash: null } : input.kcfi;
   return { ...input, padded: false, kcfi };
 }
 
-/** Offset of an occupant in the padding, from the model's byte map. */
-function occupantStart(config: Configuration, kind: OccupantKind): number | undefined {
-  return config.occupants.find((o) => o.kind === kind)?.start;
+/** Offset of an occupant in the padding, from the model's byte map of the function's shape. */
+function occupantStart(shape: FunctionShape, kind: OccupantKind): number | undefined {
+  return shape.occupants.find((o) => o.kind === kind)?.start;
+}
+
+/** The model's shape for a function spec's facts (FunctionSpec.cfi / directCallDest default true). */
+function shapeOfSpec(config: Configuration, spec: FunctionSpec): FunctionShape {
+  return shapeOf(config, { cfi: spec.cfi ?? true, directCallDest: spec.directCallDest ?? true });
 }
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -138,6 +144,9 @@ function functionsArbitrary(arch: 'x86' | 'arm64'): fc.Arbitrary<FunctionSpec[]>
       tail: arch === 'x86' ? code(0, 20) : code(0, 4),
       kcfiHash: u32,
       thunkRel32: u32,
+      // clang's __cfi_ preamble (absent on a static whose address is never taken), a direct-call destination
+      cfi: fc.boolean(),
+      directCallDest: fc.boolean(),
     },
     { requiredKeys: ['padded'] },
   );
@@ -157,10 +166,8 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
   expect(kernel.textSize % 64, 'text size').toBe(0);
 
   // The hash a function gets when its spec gives none: read from the kCFI mov, the same for all.
-  const kcfiAt = occupantStart(config, 'kcfi');
   const defaultHashes = new Set<number>();
   // The call-depth thunk ends at ip; its rel32 sits 4 bytes into it.
-  const thunkAt = occupantStart(config, 'thunk');
   const depthTargets = new Set<number>();
   const ops = kernel.staticAddr('ftrace_nop_ops');
   const callOpsLiteral = ops === undefined ? DEFAULT_PADDING_PARAMS.callOpsLiteral : BigInt(ops);
@@ -170,14 +177,17 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
   let prevIp = -Infinity;
   specs.forEach((spec, i) => {
     const f = kernel.functions[i];
-    const name = `${f.name} ${f.padded ? 'padded' : 'unpadded'}`;
+    const shape = shapeOfSpec(config, spec);
+    const name = `${f.name} ${f.padded ? `padded, ${shape.name}` : 'unpadded'}`;
+    const kcfiAt = occupantStart(shape, 'kcfi');
+    const thunkAt = occupantStart(shape, 'thunk');
     expect(f.ip, `${name}: ips increase`).toBeGreaterThan(prevIp);
     let hash = spec.kcfiHash ?? DEFAULT_PADDING_PARAMS.kcfiHash;
     if (spec.kcfiHash === undefined && spec.padded && kcfiAt !== undefined) {
       hash = new DataView(text.buffer, text.byteOffset + f.ip + kcfiAt + 1 - base, 4).getUint32(0, true);
       defaultHashes.add(hash);
     }
-    const layout = compilerLayout(inputFor(config, spec.padded, hash));
+    const layout = compilerLayout(inputFor(config, spec.padded, hash, shape));
     const blockStart = f.ip - layout.window.length;
     const tail = spec.tail ?? rules.defaultTail;
     const tailStart = blockStart - tail.length;
@@ -192,7 +202,8 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
         // 7. RIP-relative: the operand resolves to ip + rel32 (the thunk ends at ip)
         depthTargets.add((f.ip + thunkRel32) % 2 ** 32);
       }
-      const image = [...paddingImage(config, { kcfiHash: hash, thunkRel32, callOpsLiteral })];
+      const image = [...paddingImage(config, { kcfiHash: hash, thunkRel32, callOpsLiteral }, shape)];
+      expect(f.cfi, `${name}: in .cfi_sites`).toBe(shape.facts.cfi);
       expect(hex(at(blockStart, config.paddingBytes)), `${name}: padding`).toBe(hex(image));
     } else {
       expect(hex(at(blockStart, layout.window.length)), `${name}: pre-entry window`).toBe(hex([...layout.window]));

@@ -19,15 +19,26 @@ import { hex } from '../../../model/index.ts';
 const TAIL_X86 = [0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00];
 const TAIL_ARM64 = [0x07, 0x00, 0x00, 0x00, 0xc0, 0x03, 0x5f, 0xd6];
 
-describe('implementation text = model byte map, every configuration', () => {
+describe('implementation text = model byte map, every configuration and every function shape', () => {
   for (const config of allConfigurations()) {
     it(config.name, () => {
       const { kcfiHash, thunkRel32 } = DEFAULT_PADDING_PARAMS;
       const tail = config.arch === 'x86' ? TAIL_X86 : TAIL_ARM64;
+      // one function per shape of the configuration (spec §4.4 X5): with and without a kCFI
+      // preamble, a direct-call destination or not, with the same facts on the implementation side
       const kernel = createKernel({
         options: config.options,
         functions: [
-          ...['a', 'b', 'c'].map((name) => ({ name, padded: true, kcfiHash, thunkRel32 })),
+          ...config.shapes.flatMap((s) =>
+            ['a', 'b'].map((n) => ({
+              name: `${s.name}.${n}`,
+              padded: true,
+              kcfiHash,
+              thunkRel32,
+              cfi: s.facts.cfi,
+              directCallDest: s.facts.directCallDest,
+            })),
+          ),
           { name: 'asm', padded: false, tail },
         ],
       });
@@ -38,15 +49,21 @@ describe('implementation text = model byte map, every configuration', () => {
         thunkRel32,
         callOpsLiteral: ops === undefined ? DEFAULT_PADDING_PARAMS.callOpsLiteral : BigInt(ops),
       };
-      const layout = compilerLayout(compilerInputFor(config, params));
-      for (const f of kernel.functions.filter((x) => x.padded)) {
-        const padding = [...kernel.mem.peekBytes(f.ip - config.paddingBytes, config.paddingBytes)];
-        expect(hex(padding), `${f.name}: ip-${config.paddingBytes}..ip`).toBe(hex([...paddingImage(config, params)]));
-        const entry = [...kernel.mem.peekBytes(f.ip, layout.entryPrefix.length)];
-        expect(hex(entry), `${f.name}: at the entry`).toBe(hex([...layout.entryPrefix]));
-        expect((f.ip - (kernel.textBase % config.alignment)) % config.alignment, `${f.name}: entry phase`).toBe(
-          layout.entryPhase,
-        );
+      for (const shape of config.shapes) {
+        const layout = compilerLayout(compilerInputFor(config, params, shape));
+        for (const f of kernel.functions.filter((x) => x.padded && x.name.startsWith(`${shape.name}.`))) {
+          const padding = [...kernel.mem.peekBytes(f.ip - config.paddingBytes, config.paddingBytes)];
+          expect(hex(padding), `${f.name}: ip-${config.paddingBytes}..ip`).toBe(
+            hex([...paddingImage(config, params, shape)]),
+          );
+          expect(f.blockStart, `${f.name}: the block is the padding`).toBe(f.ip - config.paddingBytes);
+          expect(f.cfi, `${f.name}: in .cfi_sites`).toBe(shape.facts.cfi);
+          const entry = [...kernel.mem.peekBytes(f.ip, layout.entryPrefix.length)];
+          expect(hex(entry), `${f.name}: at the entry`).toBe(hex([...layout.entryPrefix]));
+          expect((f.ip - (kernel.textBase % config.alignment)) % config.alignment, `${f.name}: entry phase`).toBe(
+            layout.entryPhase,
+          );
+        }
       }
       const asm = kernel.fn('asm');
       expect(hex([...kernel.mem.peekBytes(asm.ip - tail.length, tail.length)]), 'bytes before the unpadded entry').toBe(

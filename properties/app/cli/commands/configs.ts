@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { allConfigurations, formatOccupant } from '../../../../model/config/index.ts';
-import type { Configuration, OccupantKind } from '../../../../model/config/index.ts';
+import type { Configuration, FunctionShape, Occupant, OccupantKind } from '../../../../model/config/index.ts';
 import type { CliIo } from '../io.ts';
 import { renderTable } from '../table.ts';
 
@@ -39,30 +39,56 @@ export function configurationJson(c: Configuration): Record<string, unknown> {
     insnOffset: c.insnOffset,
     dataOffset: c.dataOffset,
     insnSize: c.insnSize,
-    occupants: c.occupants.map((o) => ({ kind: o.kind, start: o.start, end: o.end })),
+    occupants: occupantsJson(c.occupants),
     overlaps: c.overlaps,
+    // every function shape of the configuration (spec §4.4 X5), the ordinary function's first
+    shapes: c.shapes.map((s) => ({
+      name: s.name,
+      description: s.description,
+      facts: s.facts,
+      occupants: occupantsJson(s.occupants),
+      overlaps: s.overlaps,
+    })),
   };
 }
 
-function tableRow(c: Configuration): string[] {
+function occupantsJson(list: readonly Occupant[]): { kind: OccupantKind; start: number; end: number }[] {
+  return list.map((o) => ({ kind: o.kind, start: o.start, end: o.end }));
+}
+
+function colouredStrip(list: readonly Occupant[]): string {
+  return list.map((o) => KIND_COLOUR[o.kind](formatOccupant(o))).join(' ');
+}
+
+/** The configuration's row (an ordinary function's byte map), then one row per other function shape. */
+function tableRows(c: Configuration): string[][] {
   const overlapping = c.overlaps.length > 0;
-  const strip = c.occupants.map((o) => KIND_COLOUR[o.kind](formatOccupant(o))).join(' ');
-  return [
+  const head = [
     overlapping ? pc.yellow(`${c.name} ${OVERLAP_MARK}`) : c.name,
     c.arch,
     c.patchableEntry,
     String(c.paddingBytes),
     String(c.alignment),
     `${c.insnOffset}/${c.dataOffset}`,
-    strip,
+    colouredStrip(c.occupants),
   ];
+  const others = c.shapes.slice(1).map((s: FunctionShape) => {
+    const label = `  ${SHAPE_MARK} ${s.name}${s.overlaps.length > 0 ? ` ${OVERLAP_MARK}` : ''}`;
+    return [pc.dim(label), '', '', '', '', '', colouredStrip(s.occupants)];
+  });
+  return [head, ...others];
 }
+
+const SHAPE_MARK = '└';
 
 function renderText(list: readonly Configuration[]): string {
   const header = ['name', 'arch', 'entry', 'pad', 'align', 'insn/data', 'byte map (offsets from entry)'].map((h) =>
     pc.bold(h),
   );
-  let text = renderTable(header, list.map(tableRow));
+  let text = renderTable(header, list.flatMap(tableRows));
+  if (list.some((c) => c.shapes.length > 1)) {
+    text += `\n${SHAPE_MARK} other function shapes (spec §4.4 X5); a configuration's own row is an ordinary function's (kcfi+thunk where they apply). kcfi: a __cfi_ preamble (non-static or address-taken, in .cfi_sites); no-kcfi: none (a static whose address is never taken: all NOPs, FineIBT leaves it alone); thunk: a direct-call destination (call-depth thunk); no-thunk: only called through pointers\n`;
+  }
   if (list.some((c) => c.overlaps.length > 0)) {
     text += `\n${OVERLAP_MARK} occupants overlap (spec §4.3 case C discrepancy): ${list.find((c) => c.overlaps.length > 0)?.overlaps.join('; ')}\n`;
   }
