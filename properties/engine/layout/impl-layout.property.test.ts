@@ -9,6 +9,7 @@ import {
   compilerInputFor,
   compilerLayout,
   paddingImage,
+  ORDINARY_FUNCTION,
   shapeOf,
 } from '../../../model/config/index.ts';
 import type { CompilerLayoutInput, Configuration, FunctionShape, OccupantKind } from '../../../model/config/index.ts';
@@ -261,7 +262,7 @@ describe('implementation text follows the model for any function list', () => {
   it('the default kCFI hash is the int(int,int) hash', () => {
     const le = [0, 8, 16, 24].map((s) => (DEFAULT_PADDING_PARAMS.kcfiHash >>> s) & 0xff);
     for (const config of allConfigurations()) {
-      const kcfiAt = occupantStart(config, 'kcfi');
+      const kcfiAt = occupantStart(shapeOf(config, ORDINARY_FUNCTION), 'kcfi');
       if (kcfiAt === undefined) continue;
       const kernel = createKernel({ options: config.options, functions: [{ name: 'add', padded: true }] });
       expect(hex([...kernel.mem.peekBytes(kernel.fn('add').ip + kcfiAt, 5)]), config.name).toBe(hex([0xb8, ...le]));
