@@ -4,7 +4,8 @@ import type { CliIo } from '../io.ts';
 import { registerCheck } from './check.ts';
 import { registerConfigs } from './configs.ts';
 import { registerReplay } from './replay.ts';
+import { registerScan } from './scan.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerConfigs, registerCheck, registerReplay];
+export const COMMANDS: readonly RegisterCommand[] = [registerConfigs, registerCheck, registerReplay, registerScan];
