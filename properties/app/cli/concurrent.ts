@@ -81,7 +81,7 @@ export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
 function layoutNote(config: Configuration, impl: Implementation): string | null {
   const d = declarationsOf(impl, config.options);
   return config.overlaps.length > 0 && d.index === 'padding-insn' && d.insnOffset === undefined
-    ? `D12 layout: ${config.overlaps.join('; ')} — every get fails with -EBUSY, so nothing concurrent happens`
+    ? `D12 layout: ${config.overlaps.join('; ')} — every get of a function with a kCFI preamble fails with -EBUSY; only the static without one (static0) gets metadata`
     : null;
 }
 

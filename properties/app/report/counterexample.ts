@@ -1,6 +1,7 @@
 import type { Execution } from '../../engine/sequential/executor.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
 import { describeCheck } from '../../engine/core/checks.ts';
+import type { ScenarioFunction } from '../../engine/core/scenario.ts';
 import { againstLine } from './against.ts';
 import type { AgainstNote } from './against.ts';
 
@@ -28,7 +29,7 @@ export function formatCounterexample(
   lines.push(`  ${v.message}`);
   if (meta.against) lines.push(againstLine(meta.against, 'commands'));
   const fns = ex.scenario.functions.map((f) =>
-    f.padded ? f.name : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`,
+    f.padded ? `${f.name}${shapeNote(f)}` : `${f.name} (no padding; bytes before it: ${hexBytes(f.tail ?? [])})`,
   );
   lines.push(`  implementation ${meta.impl}; functions in address order: ${fns.join(', ')}`);
   lines.push(`  ENTRIES_PER_PAGE ${ex.scenario.entriesPerPage}, MAX_PAGE_ORDER ${ex.scenario.maxOrder}`);
@@ -61,4 +62,13 @@ export function summaryLine(r: PropertyResult): string {
 
 function hexBytes(bytes: readonly number[]): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** What makes a function's padding differ from an ordinary one's (spec §4.4 X5). */
+function shapeNote(f: ScenarioFunction): string {
+  const notes = [
+    ...(f.cfi === false ? ['static, no kCFI preamble'] : []),
+    ...(f.directCallDest === false ? ['never called directly, no thunk'] : []),
+  ];
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Configuration } from '../../../model/config/index.ts';
+import { withShapeFunctions } from '../core/function-shapes.ts';
 import type { ConcurrentOperation } from '../core/operations.ts';
 import type { ConcurrentScenario, ScheduleSpec } from '../core/scenario.ts';
 
@@ -40,8 +41,12 @@ export function concScenarioArbitrary(
   g: ConcGenOptions,
   strategy: 'random' | 'pct' | 'none',
 ): fc.Arbitrary<ConcurrentScenario> {
-  const names = Array.from({ length: g.functions }, (_, i) => `f${i}`);
-  const functions = names.map((name) => ({ name, padded: true }));
+  // the ordinary functions, then the configuration's other-shaped ones (core/function-shapes.ts)
+  const functions = withShapeFunctions(
+    g.config,
+    Array.from({ length: g.functions }, (_, i) => ({ name: `f${i}`, padded: true })),
+  );
+  const names = functions.map((f) => f.name);
   const programs = fc.array(fc.array(opArbitrary(g, names), { minLength: 1, maxLength: g.maxOpsPerCpu }), {
     minLength: 1,
     maxLength: g.maxCpus,

@@ -121,6 +121,9 @@ export function asCounterexample(file: string, data: unknown): CounterexampleFil
     if (tail !== undefined && !(Array.isArray(tail) && tail.every((b) => Number.isInteger(b) && b >= 0 && b <= 255))) {
       bad(`function ${String(fr['name'])}: "tail" must be bytes`);
     }
+    for (const fact of ['cfi', 'directCallDest'])
+      if (fr[fact] !== undefined && typeof fr[fact] !== 'boolean')
+        bad(`function ${String(fr['name'])}: "${fact}" must be a boolean`);
     names.add(fr['name'] as string);
   }
   const known = (op: Operation, where: string): void => {

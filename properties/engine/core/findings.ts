@@ -116,7 +116,8 @@ export const FINDINGS: readonly Finding[] = [
   },
   {
     id: 'D12',
-    title: 'case C, Kconfig reading, FineIBT: the md window overlaps the FineIBT preamble, every get fails with -EBUSY',
+    title:
+      'case C, Kconfig reading, FineIBT: the md window overlaps the FineIBT preamble, so get fails with -EBUSY on every function with a kCFI preamble (all but non-address-taken statics, which FineIBT leaves alone)',
     modes: ['sequential'],
     matches: (v) => v.check === 'I7',
   },

@@ -6,6 +6,13 @@ export interface ScenarioFunction {
   readonly padded: boolean;
   /** the previous function's last bytes, directly before an unpadded entry (what a false exist() reads) */
   readonly tail?: readonly number[];
+  /**
+   * x86 CONFIG_CFI_CLANG: clang gave it a `__cfi_` preamble (it is in `.cfi_sites`, FineIBT rewrites
+   * it). Absent = true; false = a static whose address is never taken (all-NOP padding, spec §4.4 X5).
+   */
+  readonly cfi?: boolean;
+  /** the destination of a direct call callthunks patches (a thunk where thunks are active). Absent = true. */
+  readonly directCallDest?: boolean;
 }
 
 /** The kernel a scenario boots, the same for both drivers: replaying the same setup gives the same bytes. */

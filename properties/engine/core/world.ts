@@ -2,11 +2,13 @@ import { declarationsOf, reuseOf } from '../../../impl/contract/index.ts';
 import type { Declarations, Implementation, KfuncMdStore, EntryLayout } from '../../../impl/contract/index.ts';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
 import type { Kernel } from '../../../impl/kernel/kernel.ts';
-import { configurationByName, paddingImage } from '../../../model/config/index.ts';
+import { DEFAULT_PADDING_PARAMS, configurationByName, paddingImage } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import type { Design, ModelInput, SlotPolicy } from '../../../model/index.ts';
 import type { Op } from '../../../impl/kernel/types.ts';
-import type { Setup } from './scenario.ts';
+import type { FunctionSpec } from '../../../impl/kernel/spec.ts';
+import { kernelFacts, shapeOfFunction } from './function-shapes.ts';
+import type { ScenarioFunction, Setup } from './scenario.ts';
 
 /**
  * One booted kernel with an implementation's store on it, and the maps the checks need: the
@@ -55,7 +57,7 @@ export function entryLayoutOf(impl: Implementation, setup: Setup): EntryLayout {
   if (!layout) {
     const probe = createKernel({
       options: configurationByName(setup.config).options,
-      functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
+      functions: setup.functions.map(functionSpecOf),
       pageSize: 4096,
       maxOrder: 0,
     });
@@ -79,12 +81,17 @@ export function entriesPerPageFor(setup: Setup, impl: Implementation): number {
   return Math.floor(pageSizeFor(setup, impl) / entryLayoutOf(impl, setup).size);
 }
 
+/** The kernel's FunctionSpec for a scenario function: its padding, the bytes before it, its shape facts. */
+function functionSpecOf(f: ScenarioFunction): FunctionSpec {
+  return { name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}), ...kernelFacts(f) };
+}
+
 export function bootWorld(setup: Setup, impl: Implementation): World {
   const config = configurationByName(setup.config);
   const layout = entryLayoutOf(impl, setup);
   const kernel = createKernel({
     options: config.options,
-    functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, ...(f.tail ? { tail: f.tail } : {}) })),
+    functions: setup.functions.map(functionSpecOf),
     pageSize: pageSizeFor(setup, impl),
     maxOrder: setup.maxOrder,
     ...(setup.pokeByteOrder ? { pokeByteOrder: setup.pokeByteOrder } : {}),
@@ -144,19 +151,23 @@ export function modelInputOf(setup: Setup, impl: Implementation): ModelInput {
   );
 }
 
-/** The model's input for a setup: every padded window holds the configuration's boot bytes. */
+/**
+ * The model's input for a setup: every padded window holds the boot bytes of its function's shape
+ * (a static without a kCFI preamble has no FineIBT over it, a function never called directly no thunk).
+ */
 export function modelInputFor(setup: Setup, slotPolicy: SlotPolicy, design?: Design, insnOffset?: number): ModelInput {
   const config = configurationByName(setup.config);
-  const image = paddingImage(config);
   const start = config.paddingBytes - (insnOffset ?? config.insnOffset);
-  const bootWindow = [...image.slice(start, start + config.insnSize)];
+  const bootWindow = (f: ScenarioFunction): number[] => [
+    ...paddingImage(config, DEFAULT_PADDING_PARAMS, shapeOfFunction(config, f)).slice(start, start + config.insnSize),
+  ];
   return {
     arch: config.arch,
     entriesPerPage: setup.entriesPerPage,
     maxOrder: setup.maxOrder,
     slotPolicy,
     ...(design ? { design } : {}),
-    functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow : [] })),
+    functions: setup.functions.map((f) => ({ name: f.name, padded: f.padded, window: f.padded ? bootWindow(f) : [] })),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Configuration } from '../../../model/config/index.ts';
 import { encodeInsn, nopPattern } from '../../../model/index.ts';
 import type { Operation } from '../core/operations.ts';
 import { paddingSources, shiftsOf, windowOf } from '../core/padding-bytes.ts';
+import { withShapeFunctions } from '../core/function-shapes.ts';
 import { SUITE_GEOMETRY } from '../core/scenario.ts';
 import type { SequentialScenario, ScenarioFunction } from '../core/scenario.ts';
 import type { Suite } from './suites.ts';
@@ -26,7 +27,16 @@ export function scenarioArbitrary(config: Configuration, suite: Suite): fc.Arbit
   );
 }
 
+/**
+ * f0..f(n-1) are ordinary functions; every scenario also boots the configuration's other-shaped
+ * functions after them (core/function-shapes.ts: `static0` without a kCFI preamble under CFI_CLANG,
+ * `indirect0` without a thunk where thunks are active).
+ */
 function functionsArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<ScenarioFunction[]> {
+  return ordinaryFunctionsArbitrary(config, suite).map((fns) => withShapeFunctions(config, fns));
+}
+
+function ordinaryFunctionsArbitrary(config: Configuration, suite: Suite): fc.Arbitrary<ScenarioFunction[]> {
   const padded = fc.integer({ min: 2, max: 5 });
   if (!suite.unpadded) return padded.map((n) => Array.from({ length: n }, (_, i) => ({ name: `f${i}`, padded: true })));
   const unpadded = fc.array(fc.record({ after: fc.nat(4), tail: tailArbitrary(config) }), {

@@ -9,6 +9,7 @@ import type { Holdings } from '../core/holdings.ts';
 import { modelEvents } from '../core/model-events.ts';
 import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
+import { shapeOfFunction } from '../core/function-shapes.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import { seenOn } from '../core/violation.ts';
 import type { Violation } from '../core/violation.ts';
@@ -141,7 +142,7 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
     const v =
       checkMemorySafety(world, cursor, at) ??
       checkResult(world, cmd, model.outcome, impl.value, warnSites, at) ??
-      (applies('I7') ? checkAvailability(world, model.outcome, at) : null) ??
+      (applies('I7') ? checkAvailability(world, scenario, model.outcome, at) : null) ??
       (applies('window') ? checkWindows(world, at) : null) ??
       (applies('I6') ? checkWrites(world, cursor, windowsBefore, at) : null) ??
       checkInvariants(world, cursor, at, applies('I3'), applies('I11')) ??
@@ -259,14 +260,27 @@ function checkResult(
   };
 }
 
-function checkAvailability(world: SequentialWorld, outcome: Outcome | null, at: number): Violation | null {
+function checkAvailability(
+  world: SequentialWorld,
+  scenario: SequentialScenario,
+  outcome: Outcome | null,
+  at: number,
+): Violation | null {
   if (outcome?.op !== 'get' || outcome.result !== 'ebusy' || outcome.ebusyCause !== 'boot') return null;
-  const overlap = world.config.overlaps.length ? ` (${world.config.overlaps.join('; ')})` : '';
+  // the layout of this function's shape (spec §4.4 X5): D12 hits the functions with a kCFI preamble
+  const f = scenario.functions.find((x) => x.name === outcome.fn);
+  const shape = f ? shapeOfFunction(world.config, f) : null;
+  const overlaps = shape?.overlaps ?? world.config.overlaps;
+  const overlap = overlaps.length ? ` (${overlaps.join('; ')})` : '';
+  const which =
+    shape && world.config.shapes.length > 1
+      ? `get fails on every function of its shape (${shape.name})`
+      : 'every get fails';
   return {
     check: 'I7',
     at,
     fn: outcome.fn,
-    message: `kfunc_md_get(${outcome.fn}) fails with -EBUSY on an untouched function: its md window is not free at boot${overlap}, so every get fails`,
+    message: `kfunc_md_get(${outcome.fn}) fails with -EBUSY on an untouched function: its md window is not free at boot${overlap}, so ${which}`,
   };
 }
 
