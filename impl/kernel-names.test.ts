@@ -89,6 +89,7 @@ const IMPL_NAMES = [
   'ftrace_init_nop',
   'aarch64_insn_write_literal_u64',
   'ftrace_call_adjust',
+  'aarch64_insn_is_bti',
   'patchable_function_entry(0,0)',
   // Kconfig
   'CONFIG_FUNCTION_METADATA',

@@ -24,6 +24,7 @@ const FINDING_IDS = [
   'D10',
   'D10u',
   'D12',
+  'D13',
   'NORCU',
   'D16',
   'M25-poke',

@@ -5,6 +5,7 @@ import { readU32le, u32le } from '../kernel/le.ts';
 import type { Arm64Options } from '../kernel/options.ts';
 import { EFAULT, EINVAL } from '../kernel/types.ts';
 import type { Addr, Op } from '../kernel/types.ts';
+import { ftraceCallAdjustV4 } from './arm64-ftrace.ts';
 import type { ArchHooks } from './hooks.ts';
 
 /** KFUNC_MD_INSN_SIZE on arm64: AARCH64_INSN_SIZE */
@@ -49,6 +50,8 @@ export function arm64Hooks(kernel: Kernel, o: Arm64Options): ArchHooks {
       yield* mem.store32(target, readU32le(bytes));
       return 0;
     },
+    /** ftrace_call_adjust(addr) as v4 4/4 changes it: the metadata words are skipped after the BTI probe (D13) */
+    ftraceCallAdjust: (addr: Addr): Op<Addr> => ftraceCallAdjustV4(kernel, o, addr),
   };
   return hooks;
 }

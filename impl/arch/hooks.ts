@@ -22,4 +22,10 @@ export interface ArchHooks {
   nops(): Uint8Array;
   /** kfunc_md_arch_poke(target, insn): write insnSize bytes of live text at target: 0 or a negative errno */
   poke(target: Addr, bytes: Uint8Array): Op<number>;
+  /**
+   * arm64 only: ftrace_call_adjust(addr) as this kernel builds it (arch/arm64/kernel/ftrace.c):
+   * from the address __patchable_function_entries records to the NOP ftrace patches into
+   * `BL <caller>` (spec §5, D13, I10). x86 has none here: its call site is the fentry call itself.
+   */
+  readonly ftraceCallAdjust?: (addr: Addr) => Op<Addr>;
 }

@@ -64,6 +64,12 @@ export interface Declarations {
    * MAX_PAGE_ORDER, so growth stops there) or kvmalloc_array (may25: vmalloc has no such limit).
    */
   readonly arrayFrom?: 'pages' | 'kvmalloc';
+  /**
+   * The store offers ftraceCallAdjust(addr), the design's arm64 ftrace_call_adjust (an optional
+   * arch hook): the harness checks I10 with it on arm64 configurations with ftrace NOPs at the
+   * entry. Absent or false: I10 does not apply.
+   */
+  readonly ftraceCallAdjust?: boolean;
 }
 
 /** An implementation the harness can check: the built-in designs, mutants, a user's own. */

@@ -29,6 +29,13 @@ export interface KfuncMdStore {
   trampoline(ip: Addr, opts: { readonly rcu: boolean }): Op<TrampolineView>;
   /** The current state, read with peeks: no scheduling point, no use-after-free report. */
   inspect(): StoreView;
+  /**
+   * Optional (arm64; offered when Declarations.ftraceCallAdjust is true): ftrace_call_adjust(addr)
+   * as the design's kernel builds it (arch/arm64/kernel/ftrace.c): from the address
+   * __patchable_function_entries records for a function to the NOP ftrace patches into
+   * `BL <caller>`. Checked at boot against the model's call site (I10, spec §5); 0 when it refuses.
+   */
+  readonly ftraceCallAdjust?: (addr: Addr) => Op<Addr>;
 }
 
 export type StoreFactory = (kernel: Kernel) => KfuncMdStore;

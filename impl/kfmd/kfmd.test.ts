@@ -361,6 +361,7 @@ describe('kfmd: the implementation object', () => {
       slotPolicy: 'any-free',
       locking: { get: 'caller-holds', put: 'takes', put_by_ip: 'takes' },
       readers: { rcu: true, norcu: true },
+      ftraceCallAdjust: true,
     });
     const k = kernelWith(x86(), 2, { functions: padded(2) });
     const s: KfuncMdStore = kfmd.create(k);

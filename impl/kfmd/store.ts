@@ -1,5 +1,6 @@
 import type { ArchHooks } from '../arch/hooks.ts';
 import { hooksFor } from '../arch/select.ts';
+import { kfmdFtraceCallAdjust } from './ftrace.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { hex, toI32 } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
@@ -55,6 +56,8 @@ export class KfmdStore implements KfuncMdStore {
   private readonly text: PaddingText;
   /** functions compiled with padding (the kernel's __patchable_function_entries records): D8 */
   private readonly padded: ReadonlySet<Addr>;
+  /** ftrace_call_adjust(addr) of kfmd's arm64 kernel: the pre-entry words skipped before the BTI probe (D13) */
+  readonly ftraceCallAdjust?: (addr: Addr) => Op<Addr>;
 
   constructor(
     private readonly kernel: Kernel,
@@ -64,6 +67,8 @@ export class KfmdStore implements KfuncMdStore {
     this.slots = new KfmdSlots(kernel);
     this.text = new PaddingText(kernel, hooks);
     this.padded = new Set(kernel.functions.filter((f) => f.padded).map((f) => f.ip));
+    const o = kernel.options;
+    if (o.arch === 'arm64') this.ftraceCallAdjust = (addr) => kfmdFtraceCallAdjust(kernel, o, addr);
   }
 
   /** kfunc_md_lock(): mutex_lock(&kfunc_md_mutex) */
@@ -226,6 +231,12 @@ export const kfmd: Implementation = {
   description:
     "v4's padding design with its defects fixed: grace period before slot reuse, entry before index, O(1) free list, md->func check under a seqcount, retired arrays",
   contract: CONTRACT_VERSION,
-  declares: { index: 'padding-insn', slotPolicy: 'any-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
+  declares: {
+    index: 'padding-insn',
+    slotPolicy: 'any-free',
+    locking: V4_LOCKING,
+    readers: { rcu: true, norcu: true },
+    ftraceCallAdjust: true,
+  },
   create: (kernel) => new KfmdStore(kernel),
 };

@@ -37,6 +37,8 @@ export class V4Store implements KfuncMdStore {
   protected readonly usedAddr: Addr;
   /** &kfunc_mds: struct kfunc_md __rcu *, the array, NULL until the first kfunc_md_get */
   protected readonly mdsAddr: Addr;
+  /** ftrace_call_adjust(addr) of the arch code v4 builds (arm64 only: v4 4/4's, with D13) */
+  readonly ftraceCallAdjust?: (addr: Addr) => Op<Addr>;
 
   constructor(
     protected readonly kernel: Kernel,
@@ -47,6 +49,7 @@ export class V4Store implements KfuncMdStore {
     this.countAddr = kernel.defineStatic('kfunc_md_count', u32le(this.perPage));
     this.usedAddr = kernel.defineStatic('kfunc_md_used', u32le(0));
     this.mdsAddr = kernel.defineStatic('kfunc_mds', new Array<number>(8).fill(0));
+    if (hooks.ftraceCallAdjust) this.ftraceCallAdjust = hooks.ftraceCallAdjust;
   }
 
   // ---- public API --------------------------------------------------------------------------
@@ -341,6 +344,7 @@ export const v4: Implementation = {
     slotPolicy: 'lowest-free',
     locking: V4_LOCKING,
     readers: { rcu: true, norcu: true },
+    ftraceCallAdjust: true,
   },
   create: (kernel) => new V4Store(kernel),
 };

@@ -31,3 +31,4 @@ export type {
   PatchableEntry,
 } from './compiler-layout.ts';
 export { compilerInputFor, compilerLayout, parsePatchableEntry } from './compiler-layout.ts';
+export { configFtraceCallSite, ftraceCallSiteOf } from './ftrace-site.ts';

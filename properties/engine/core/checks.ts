@@ -15,6 +15,11 @@ const textIndex = (d: Declarations): string | null =>
     ? null
     : `it reads an index instruction in the padding; the implementation keeps its index in '${d.index}'`;
 
+const ftraceHook = (d: Declarations): string | null =>
+  d.ftraceCallAdjust === true
+    ? null
+    : 'the implementation offers no ftrace_call_adjust (the optional arm64 arch hook, Declarations.ftraceCallAdjust)';
+
 const capacity = (d: Declarations): string | null =>
   d.index === 'none'
     ? 'a hash table has no array capacity to keep: its bucket count grows and shrinks by design'
@@ -43,6 +48,12 @@ export const CHECKS = [
     modes: ['sequential'],
     says: 'I7: the md window is free at boot (no overlap with kCFI, FineIBT, thunk, CALL_OPS)',
     appliesTo: textIndex,
+  },
+  {
+    name: 'I10',
+    modes: ['sequential'],
+    says: 'I10: arm64 ftrace_call_adjust lands on the second NOP after the entry, after `bti c` when there is one (at boot, contract suite)',
+    appliesTo: ftraceHook,
   },
   {
     name: 'window',

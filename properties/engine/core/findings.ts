@@ -122,6 +122,13 @@ export const FINDINGS: readonly Finding[] = [
     matches: (v) => v.check === 'I7',
   },
   {
+    id: 'D13',
+    title:
+      'arm64 ftrace_call_adjust skips the metadata words after the BTI probe: on BTI kernels the BL site is ip+4 (the first ftrace NOP) instead of ip+8, and with CALL_OPS the probe reads the ops literal (spec §5)',
+    modes: ['sequential'],
+    matches: (v) => v.check === 'I10',
+  },
+  {
     id: 'D3',
     title: 'used-counter leak: __put skips used-- when exist() is false after a foreign write (then needless growth)',
     modes: ['sequential'],

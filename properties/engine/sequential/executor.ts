@@ -6,6 +6,7 @@ import type { ModelEvent, Outcome } from '../../../model/index.ts';
 import { inapplicableChecks } from '../core/checks.ts';
 import type { CheckName } from '../core/checks.ts';
 import type { Holdings } from '../core/holdings.ts';
+import { checkFtraceSites } from '../core/ftrace-sites.ts';
 import { modelEvents } from '../core/model-events.ts';
 import { describeOperation, operationFn } from '../core/operations.ts';
 import type { Operation } from '../core/operations.ts';
@@ -90,7 +91,11 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
     violation: seenOn(violation, impl.name),
   });
 
-  const boot = applies('window') ? checkWindows(world, -1) : null;
+  // I10 is a property of the booted text and the arch code, not of the operations: it is checked
+  // once per configuration, in the suite without faults, so it hides nothing the others find
+  const boot =
+    (applies('I10') && !suite.faulty ? checkFtraceSites(world) : null) ??
+    (applies('window') ? checkWindows(world, -1) : null);
   if (boot) return done(boot);
   for (const cmd of caller.issue(scenario.commands)) {
     const fn = operationFn(cmd);

@@ -538,10 +538,11 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
   },
   'arm64-args8-4,2-bti': {
     contract: {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
+      verdict: 'D13',
+      check: 'I10',
+      message:
+        'ftrace_call_adjust(0xffff81000008) for f0 (rec->ip = ip-8) returns ip+4; the BL site is ip+8, the second NOP after `bti c` at ip+0: ftrace_init_nop would take ip+0 (0xd503245f) for the NOP it patches to `mov x9, x30`',
+      commands: 0,
     },
     'alloc-failure': {
       verdict: 'holds',
