@@ -25,13 +25,12 @@ export {
   KMALLOC_BASE,
   VMALLOC_BASE,
   ZERO_SIZE_PTR,
-  GFP_KERNEL,
-  __GFP_ZERO,
   KMALLOC_REDZONE,
   POISON_FREE,
   NR_CPUS,
 } from './kernel/slab.ts';
 export type { SlabObject } from './kernel/slab.ts';
+export { GFP_KERNEL, __GFP_ZERO, __GFP_NOWARN } from './kernel/gfp.ts';
 export {
   PercpuRefs,
   PERCPU_REF_SIZE,

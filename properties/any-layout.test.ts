@@ -46,7 +46,8 @@ describe('the harness assumes no entry layout', () => {
     });
     expect(r.properties).toBe(CONFIGS.length * 6);
     expect(r.failures.map((f) => `${f.config}/${f.suite}: ${f.check}: ${f.message}`)).toEqual([]);
-    expect(r.notApplicable).toEqual([]);
+    // locked offers no ftrace_call_adjust hook, so the arm64 ftrace-site check cannot run on it
+    expect(r.notApplicable.map((n) => n.split(':')[0])).toEqual(['check I10']);
   });
 
   it('40-byte entries: the concurrent checks hold on simulated CPUs (pct and random)', () => {

@@ -91,7 +91,7 @@ export function checkSequential(impl: Implementation, opts: SequentialCheckOptio
   });
   const notApplicable = [
     ...new Set(campaign.results.flatMap((r) => (r.notApplicable ? [`suite ${r.suite}: ${r.notApplicable}`] : []))),
-    ...inapplicableChecks('sequential', impl.declares).map((c) => `check ${c.check}: ${c.why}`),
+    ...inapplicableChecks('sequential', impl.declares, arches(configs)).map((c) => `check ${c.check}: ${c.why}`),
   ];
   return { impl: impl.name, seed, properties: campaign.results.length, failures, notApplicable };
 }
@@ -115,7 +115,7 @@ export function checkConcurrent(impl: Implementation, opts: ConcurrentCheckOptio
   const { rcu, norcu } = impl.declares.readers;
   const notApplicable: string[] = [
     ...(rcu && norcu ? [] : [`readers ${rcu ? 'without' : 'with'} rcu_read_lock: the implementation offers none`]),
-    ...inapplicableChecks('concurrent', impl.declares).map((c) => `check ${c.check}: ${c.why}`),
+    ...inapplicableChecks('concurrent', impl.declares, arches(configs)).map((c) => `check ${c.check}: ${c.why}`),
   ];
   const failures = configs.flatMap((config): Failure[] => {
     // the search narrows 'both' to the readers the implementation declares
@@ -150,6 +150,11 @@ export function checkConcurrent(impl: Implementation, opts: ConcurrentCheckOptio
     ];
   });
   return { impl: impl.name, seed, properties: configs.length, failures, notApplicable };
+}
+
+/** The architectures of the configurations a run covers. */
+function arches(configs: readonly Configuration[]): ('x86' | 'arm64')[] {
+  return [...new Set(configs.map((c) => c.options.arch))];
 }
 
 function pickConfigs(names: readonly string[] | undefined, arch: 'x86' | 'arm64' | 'all' = 'all'): Configuration[] {

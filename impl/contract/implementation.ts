@@ -70,6 +70,12 @@ export interface Declarations {
    * entry. Absent or false: I10 does not apply.
    */
   readonly ftraceCallAdjust?: boolean;
+  /**
+   * With arrayFrom 'pages', what growth past MAX_PAGE_ORDER does: asks __get_free_pages for the
+   * order anyway (v4, default), which returns NULL with __alloc_pages' WARN_ON_ONCE_GFP, or
+   * refuses before asking (checks the order first, or passes __GFP_NOWARN): NULL, no WARN.
+   */
+  readonly pastMaxOrder?: 'asks-allocator' | 'refuses';
 }
 
 /** An implementation the harness can check: the built-in designs, mutants, a user's own. */

@@ -1,4 +1,4 @@
-import { GFP_KERNEL, __GFP_ZERO } from '../kernel/slab.ts';
+import { GFP_KERNEL, __GFP_ZERO } from '../kernel/gfp.ts';
 import { hlistForEachRcu, hlistHeadInit } from '../kernel/rcu-hlist.ts';
 import { ENOMEM } from '../kernel/types.ts';
 import type { Addr, Op } from '../kernel/types.ts';

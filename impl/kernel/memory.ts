@@ -1,10 +1,14 @@
 import type { AddressSpace, Segment } from './address-space.ts';
 import type { EventLog, ViolationKind } from './events.ts';
+import { GFP_KERNEL, __GFP_NOWARN } from './gfp.ts';
 import { hex } from './le.ts';
 import type { MutexTable } from './mutexes.ts';
 import type { PageAllocator } from './pages.ts';
 import type { RcuState } from './rcu.ts';
 import type { Addr, Op, Step } from './types.ts';
+
+/** The WARN site of __alloc_pages' order check (mm/page_alloc.c) */
+export const ALLOC_PAGES_ORDER_WARN = 'alloc_pages-order';
 
 /**
  * The one door to shared state. Every method that touches something another CPU could see is
@@ -133,10 +137,21 @@ export class Memory {
 
   // ---- pages -----------------------------------------------------------------------------
 
-  /** __get_free_pages(GFP_KERNEL, order): block address, or 0 on failure. Contents are garbage, not zero. */
-  *allocPages(order: number): Op<Addr> {
+  /**
+   * __get_free_pages(gfp, order): block address, or 0 on failure. Contents are garbage, not zero.
+   * An order past MAX_PAGE_ORDER fails and, unless __GFP_NOWARN, hits __alloc_pages'
+   * WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): the kernel does not fail that request silently.
+   */
+  *allocPages(order: number, gfp = GFP_KERNEL): Op<Addr> {
     yield { kind: 'alloc_pages', order, size: this.pages.pageSize * 2 ** order };
     this.tick++;
+    if (order > this.pages.maxOrder && (gfp & __GFP_NOWARN) === 0)
+      this.events.warn(
+        ALLOC_PAGES_ORDER_WARN,
+        `__alloc_pages: order ${order} > MAX_PAGE_ORDER ${this.pages.maxOrder}`,
+        this.currentCpu,
+        this.tick,
+      );
     return this.pages.alloc(order);
   }
 

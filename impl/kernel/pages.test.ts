@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GFP_KERNEL, __GFP_NOWARN } from './gfp.ts';
 import { FREED_PAGE_BYTE, FRESH_PAGE_BYTE } from './pages.ts';
 import { kernelWith, run, x86 } from '../testing/fixtures.ts';
 
@@ -18,10 +19,20 @@ describe('page allocator', () => {
     expect(k.pages.frees).toBe(1);
   });
 
-  it('fails orders above maxOrder', () => {
+  it('fails orders above maxOrder with the WARN_ON_ONCE_GFP of __alloc_pages, unless __GFP_NOWARN', () => {
     const k = kernelWith(x86(), 1, { maxOrder: 2 });
-    expect(run(k, k.mem.allocPages(3))).toBe(0);
     expect(run(k, k.mem.allocPages(2))).not.toBe(0);
+    expect(k.warnings).toEqual([]);
+    expect(run(k, k.mem.allocPages(3), 1)).toBe(0);
+    expect(k.warnings).toMatchObject([
+      { site: 'alloc_pages-order', cpu: 1, once: true, message: '__alloc_pages: order 3 > MAX_PAGE_ORDER 2' },
+    ]);
+    expect(run(k, k.mem.allocPages(4, GFP_KERNEL | __GFP_NOWARN))).toBe(0);
+    expect(k.warnings).toHaveLength(1);
+    // an injected failure is no order problem: no WARN
+    k.failNextAllocations(1);
+    expect(run(k, k.mem.allocPages(0))).toBe(0);
+    expect(k.warnings).toHaveLength(1);
   });
 
   it('injects failures into the next allocations', () => {

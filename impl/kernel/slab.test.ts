@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { GFP_KERNEL, __GFP_ZERO } from './gfp.ts';
 import { bytesAt, kernelWith, run, x86 } from '../testing/fixtures.ts';
 import { Stepper } from '../testing/stepper.ts';
 import type { Kernel } from './kernel.ts';
 import { RCU_HEAD_FUNC } from './rcu-flavours.ts';
-import {
-  GFP_KERNEL,
-  KMALLOC_BASE,
-  KMALLOC_REDZONE,
-  NR_CPUS,
-  POISON_FREE,
-  VMALLOC_BASE,
-  ZERO_SIZE_PTR,
-  __GFP_ZERO,
-} from './slab.ts';
+import { KMALLOC_BASE, KMALLOC_REDZONE, NR_CPUS, POISON_FREE, VMALLOC_BASE, ZERO_SIZE_PTR } from './slab.ts';
 import type { Addr, Op, Step } from './types.ts';
 
 /** 64-byte pages: KMALLOC_MAX_CACHE_SIZE is 128, KMALLOC_MAX_SIZE 64 << 3 = 512 */

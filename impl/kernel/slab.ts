@@ -12,10 +12,7 @@ export const KMALLOC_BASE = 0xffff_a000_0000;
 export const VMALLOC_BASE = 0xffff_c900_0000;
 /** ZERO_SIZE_PTR: what kmalloc(0) returns; kfree() accepts it, any access to it is unmapped. */
 export const ZERO_SIZE_PTR = 16;
-/** GFP_KERNEL */
-export const GFP_KERNEL = 0xcc0;
-/** __GFP_ZERO: the allocation is zeroed (kzalloc, kvzalloc, kvcalloc) */
-export const __GFP_ZERO = 0x100;
+import { GFP_KERNEL, __GFP_ZERO } from './gfp.ts';
 /** Bytes between two kmalloc objects that nothing maps, so an out-of-bounds access is caught (KASAN's redzone). */
 export const KMALLOC_REDZONE = 16;
 /** POISON_FREE (include/linux/poison.h): what a freed object reads as; the page allocator poisons with the same byte. */

@@ -355,12 +355,13 @@ describe('kfmd: each v4 defect fixed', () => {
 });
 
 describe('kfmd: the implementation object', () => {
-  it('declares what the brief asks: padding-insn, any-free, V4 locking, both readers', () => {
+  it('declares what the brief asks: padding-insn, any-free, V4 locking, both readers, growth refused past MAX_PAGE_ORDER', () => {
     expect(kfmd.declares).toEqual({
       index: 'padding-insn',
       slotPolicy: 'any-free',
       locking: { get: 'caller-holds', put: 'takes', put_by_ip: 'takes' },
       readers: { rcu: true, norcu: true },
+      pastMaxOrder: 'refuses',
       ftraceCallAdjust: true,
     });
     const k = kernelWith(x86(), 2, { functions: padded(2) });

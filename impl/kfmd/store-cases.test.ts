@@ -71,7 +71,7 @@ describe('kfmd: the array', () => {
     expect(k.violations).toHaveLength(0);
   });
 
-  it('stops growing at MAX_PAGE_ORDER without asking the page allocator', () => {
+  it('stops growing at MAX_PAGE_ORDER without asking the page allocator, so without its WARN', () => {
     const { k, s, ip, get } = setup(5, { maxOrder: 1 });
     for (let i = 0; i < 4; i++) expect(get(i)).not.toBe(0);
     expect(k.pages.attempts).toBe(2);
@@ -79,6 +79,7 @@ describe('kfmd: the array', () => {
     expect(k.pages.attempts).toBe(2);
     expect(s.inspect()).toMatchObject({ count: 4, used: 4 });
     expect(bytesAt(k, ip(4) - 16, 5)).toEqual(NOPS);
+    expect(k.warnings).toEqual([]);
   });
 
   it('an allocation failure fails the get and leaves everything as it was', () => {

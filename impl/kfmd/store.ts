@@ -236,6 +236,7 @@ export const kfmd: Implementation = {
     slotPolicy: 'any-free',
     locking: V4_LOCKING,
     readers: { rcu: true, norcu: true },
+    pastMaxOrder: 'refuses',
     ftraceCallAdjust: true,
   },
   create: (kernel) => new KfmdStore(kernel),

@@ -35,12 +35,13 @@ function traced<T>(k: Kernel, op: Op<T>, cpu = 0): { value: T; steps: Step[] } {
 }
 
 describe('locked store: declarations', () => {
-  it('declares a padding instruction, any free slot, v4 locking and both readers', () => {
+  it('declares a padding instruction, any free slot, v4 locking, both readers, growth refused past MAX_PAGE_ORDER', () => {
     expect(locked.declares).toEqual({
       index: 'padding-insn',
       slotPolicy: 'any-free',
       locking: V4_LOCKING,
       readers: { rcu: true, norcu: true },
+      pastMaxOrder: 'refuses',
     });
   });
 });

@@ -163,6 +163,12 @@ export const locked: Implementation = {
   description:
     'correct by construction: one mutex around everything, grace period before slot reuse, retired arrays kept',
   contract: CONTRACT_VERSION,
-  declares: { index: 'padding-insn', slotPolicy: 'any-free', locking: V4_LOCKING, readers: { rcu: true, norcu: true } },
+  declares: {
+    index: 'padding-insn',
+    slotPolicy: 'any-free',
+    locking: V4_LOCKING,
+    readers: { rcu: true, norcu: true },
+    pastMaxOrder: 'refuses',
+  },
   create: (kernel) => new LockedStore(kernel),
 };

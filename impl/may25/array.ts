@@ -3,7 +3,7 @@ import { toI32, u64le } from '../kernel/le.ts';
 import type { Memory } from '../kernel/memory.ts';
 import type { PercpuRefRelease } from '../kernel/percpu-ref.ts';
 import type { RcuCallback } from '../kernel/rcu-flavours.ts';
-import { GFP_KERNEL, __GFP_ZERO } from '../kernel/slab.ts';
+import { GFP_KERNEL, __GFP_ZERO } from '../kernel/gfp.ts';
 import type { Addr, Op } from '../kernel/types.ts';
 import {
   ARRAY_COUNT,

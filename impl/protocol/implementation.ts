@@ -99,12 +99,13 @@ export function commandImplementation(
 
 /** The hello's declarations, without the optional ones it left out. */
 function declarationsOf(hello: Hello): Declarations {
-  const { reuse, allocates, insnOffset, arrayFrom, ...d } = hello.declares;
+  const { reuse, allocates, insnOffset, arrayFrom, pastMaxOrder, ...d } = hello.declares;
   return {
     ...d,
     ...(reuse !== undefined ? { reuse } : {}),
     ...(allocates !== undefined ? { allocates } : {}),
     ...(insnOffset !== undefined ? { insnOffset } : {}),
     ...(arrayFrom !== undefined ? { arrayFrom } : {}),
+    ...(pastMaxOrder !== undefined ? { pastMaxOrder } : {}),
   };
 }

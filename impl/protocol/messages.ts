@@ -33,6 +33,7 @@ export const declaresSchema = z.strictObject({
   allocates: z.enum(['array', 'array-and-md']).optional(),
   insnOffset: z.number().int().min(0).max(4096).optional(),
   arrayFrom: z.enum(['pages', 'kvmalloc']).optional(),
+  pastMaxOrder: z.enum(['asks-allocator', 'refuses']).optional(),
 });
 
 /** The first look at a hello: only its version, so another version is named before its shape is judged. */

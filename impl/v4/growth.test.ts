@@ -69,7 +69,7 @@ describe('v4 array growth', () => {
     expect(k.violations).toHaveLength(0);
   });
 
-  it('growth past MAX_PAGE_ORDER fails cleanly: NULL, state and text unchanged', () => {
+  it('growth past MAX_PAGE_ORDER: NULL, state and text unchanged, but the page allocator WARNs (v4 asks for the order)', () => {
     const { k, s, ip } = setup();
     for (let i = 0; i < 32; i++) run(k, lockedGet(s, ip(i)));
     const before = s.inspect();
@@ -80,6 +80,8 @@ describe('v4 array growth', () => {
     expect(k.textWrites.length).toBe(writes);
     expect(k.pages.allocations).toBe(allocs);
     expect(k.pages.attempts).toBe(allocs + 1);
+    // __get_free_pages(GFP_KERNEL, 4) with MAX_PAGE_ORDER 3: WARN_ON_ONCE_GFP in __alloc_pages
+    expect(k.warnings.map((w) => w.site)).toEqual(['alloc_pages-order']);
     // capacity is still usable once a slot frees up
     run(k, s.putByIp(ip(5)));
     expect(run(k, lockedGet(s, ip(32)))).toBe(before.arrayBase + 5 * MD_SIZE);

@@ -14,7 +14,7 @@
  * is the shape of an ordinary function (a kCFI preamble under CFI_CLANG, called directly), the one
  * Configuration.occupants describes.
  */
-import type { Configuration } from './configuration.ts';
+import type { KernelOptions } from './options.ts';
 import { describeOverlaps } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
 
@@ -53,8 +53,15 @@ export function shapeName(facts: ShapeFacts, cfiMatters: boolean, thunkMatters: 
   return tags.length === 0 ? 'plain' : tags.join('+');
 }
 
+/** What shapeOf reads of a Configuration (structural, so this file does not import configuration.ts, which lists shapes). */
+export interface ShapedConfiguration {
+  readonly name: string;
+  readonly options: KernelOptions;
+  readonly shapes: readonly FunctionShape[];
+}
+
 /** The shape a function with these facts has in the configuration. */
-export function shapeOf(config: Configuration, facts: ShapeFacts): FunctionShape {
+export function shapeOf(config: ShapedConfiguration, facts: ShapeFacts): FunctionShape {
   const o = config.options;
   const cfi = o.cfiClang && facts.cfi;
   const thunks = o.arch === 'x86' && o.callThunks && o.thunksActive;

@@ -9,6 +9,7 @@ const HASH: Design = {
   reuse: 'immediate',
   allocates: 'array-and-md',
   growthLimit: 'none',
+  maxOrderWarns: false,
   locking: { get: 'takes', put: 'takes', putByIp: 'takes' },
 };
 const MAY25_LIKE: Design = { ...V4_DESIGN, reuse: 'after-grace', allocates: 'array-and-md' };
@@ -126,6 +127,16 @@ describe('model: where the array comes from', () => {
       get(o, 'a');
       get(o, 'b');
       expect(get(o, 'c')).toMatchObject({ result: last });
+    }
+  });
+
+  it("growth past MAX_PAGE_ORDER that asks the page allocator predicts __alloc_pages' WARN; refused before asking, none", () => {
+    for (const maxOrderWarns of [true, false]) {
+      const o = oracle({ ...V4_DESIGN, maxOrderWarns }, { maxOrder: 0, slotPolicy: 'lowest-free' });
+      o.step({ type: 'LOCK' });
+      expect(get(o, 'a')).toMatchObject({ warn: null });
+      get(o, 'b');
+      expect(get(o, 'c')).toMatchObject({ result: 'max-order', warn: maxOrderWarns ? 'alloc_pages-order' : null });
     }
   });
 });

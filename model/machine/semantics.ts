@@ -1,6 +1,7 @@
 import { decodeWindow, encodeInsn, nopPattern } from '../encoding/window.ts';
 import { decideInstall, decideRestore } from './poke.ts';
 import { chooseSlot, fresh } from './slots.ts';
+import { ALLOC_PAGES_ORDER_WARN } from './types.ts';
 import type { GetResult, ModelContext, Outcome, PutResult, Slot } from './types.ts';
 
 /**
@@ -38,7 +39,12 @@ export function planFind(ctx: ModelContext, fn: string): Plan<FindKind> {
 
 /** kfunc_md_get(ip): existing md, or kfunc_md_get_next + kfunc_md_text_poke */
 export function planGet(ctx: ModelContext, fn: string, observedIndex?: number, observedNull = false): Plan<GetResult> {
-  const done = (c: ModelContext, result: GetResult, md: number | null): Plan<GetResult> => ({
+  const done = (
+    c: ModelContext,
+    result: GetResult,
+    md: number | null,
+    warn: typeof ALLOC_PAGES_ORDER_WARN | null = null,
+  ): Plan<GetResult> => ({
     kind: result,
     next: withOutcome(c, {
       op: 'get',
@@ -46,7 +52,7 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number, o
       md,
       result,
       ebusyCause: result === 'ebusy' ? ebusyCause(ctx, fn) : null,
-      warn: null,
+      warn,
     }),
   });
   if (!ctx.padded[fn] && ctx.design.storage === 'padding') return done(ctx, 'no-padding', null);
@@ -55,7 +61,8 @@ export function planGet(ctx: ModelContext, fn: string, observedIndex?: number, o
     return done(withSlot(ctx, owned, { users: ctx.slots[owned].users + 1, func: fn }), 'existing', owned);
 
   const choice = chooseSlot(ctx, observedIndex);
-  if (choice.kind === 'max-order') return done(ctx, 'max-order', null);
+  if (choice.kind === 'max-order')
+    return done(ctx, 'max-order', null, ctx.design.maxOrderWarns ? ALLOC_PAGES_ORDER_WARN : null);
   const spent = { ...ctx, pendingAllocFailures: ctx.pendingAllocFailures - 1 };
   if (choice.kind === 'fresh') {
     // A hash table also allocates when it resizes, at thresholds of its own: with a failure

@@ -20,6 +20,12 @@ export interface Design {
   readonly allocates: 'array' | 'array-and-md';
   /** 'max-order': the array comes from the page allocator and cannot grow past MAX_PAGE_ORDER; 'none': kvmalloc */
   readonly growthLimit: 'max-order' | 'none';
+  /**
+   * With 'max-order': whether growth past MAX_PAGE_ORDER still asks the page allocator for the
+   * order, which then fails with __alloc_pages' WARN_ON_ONCE_GFP (v4's __get_free_pages(GFP_KERNEL)),
+   * or is refused before asking (no WARN). The kernel does not fail such a request silently.
+   */
+  readonly maxOrderWarns: boolean;
   /** whether each verb needs kfunc_md_mutex held by its caller, or takes it itself */
   readonly locking: {
     readonly get: 'caller-holds' | 'takes';
@@ -28,12 +34,16 @@ export interface Design {
   };
 }
 
+/** The WARN site of __alloc_pages' order check (mm/page_alloc.c), as the kernel's WARN log names it. */
+export const ALLOC_PAGES_ORDER_WARN = 'alloc_pages-order';
+
 /** v4's design: the reference. */
 export const V4_DESIGN: Design = {
   storage: 'padding',
   reuse: 'immediate',
   allocates: 'array',
   growthLimit: 'max-order',
+  maxOrderWarns: true,
   locking: { get: 'caller-holds', put: 'takes', putByIp: 'takes' },
 };
 
@@ -91,7 +101,8 @@ export type Outcome =
       readonly result: GetResult;
       /** -EBUSY because the window was foreign since boot (layout) or because a foreign write reached it */
       readonly ebusyCause: 'boot' | 'foreign-write' | null;
-      readonly warn: null;
+      /** the page allocator's WARN when growth past MAX_PAGE_ORDER asks it anyway (Design.maxOrderWarns) */
+      readonly warn: typeof ALLOC_PAGES_ORDER_WARN | null;
     }
   | { readonly op: 'find'; readonly fn: string; readonly md: number | null; readonly warn: null }
   | {

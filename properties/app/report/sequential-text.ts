@@ -92,7 +92,7 @@ export function textReport(
   for (const why of new Set(inapplicable.map((r) => `${r.suite}: ${r.notApplicable ?? ''}`))) {
     out.push(pc.yellow(`not applicable — ${why}`));
   }
-  for (const { check, why } of inapplicableChecks('sequential', c.declares)) {
+  for (const { check, why } of inapplicableChecks('sequential', c.declares, c.arches)) {
     out.push(pc.yellow(`check ${check} not applicable — ${why}`));
   }
   const known = [...new Set(c.results.flatMap((r) => (r.finding ? [r.finding.id] : [])))].sort();

@@ -2,7 +2,7 @@ import type { Step } from '../../../impl/kernel/types.ts';
 import { KFUNC_MD_MUTEX } from '../../../impl/v4/layout.ts';
 import { TEXT_MUTEX } from '../../../impl/kernel/mutexes.ts';
 import type { TrampolineView } from '../../../impl/contract/index.ts';
-import { decodeWindow } from '../../../model/index.ts';
+import { ALLOC_PAGES_ORDER_WARN, decodeWindow } from '../../../model/index.ts';
 import { hexAddr } from '../core/world.ts';
 import type { Cpu } from './cpu.ts';
 import { inapplicable } from '../core/checks.ts';
@@ -11,7 +11,7 @@ import { describeOperation } from '../core/operations.ts';
 import type { Violation, ViolationDetail } from '../core/violation.ts';
 import { WindowWatch, hexOf } from './windows.ts';
 import type { Observation } from './windows.ts';
-import { readerMaySee, slotOf } from '../core/world.ts';
+import { designOf, readerMaySee, slotOf } from '../core/world.ts';
 import type { World } from '../core/world.ts';
 
 const NONE: readonly string[] = [];
@@ -38,6 +38,8 @@ export class Monitor {
   private readonly overlappedGet = new Set<number>();
   /** I8 reads torn index instructions: only for an implementation that keeps one in the padding */
   private readonly decodesText: boolean;
+  /** the design's growth past MAX_PAGE_ORDER asks the page allocator, whose WARN the model predicts */
+  private readonly maxOrderWarns: boolean;
 
   constructor(
     private readonly world: World,
@@ -45,6 +47,7 @@ export class Monitor {
   ) {
     this.watch = new WindowWatch(world.kernel.mem, world.windows);
     this.decodesText = inapplicable('I8', world.declares) === null;
+    this.maxOrderWarns = designOf(world.declares).maxOrderWarns;
   }
 
   /** A new operation is about to run on `cpu` (I5: the pointer a put passes must be live). */
@@ -97,6 +100,9 @@ export class Monitor {
     if (kernel.warnings.length > this.warnings) {
       const w = kernel.warnings[this.warnings];
       this.warnings = kernel.warnings.length;
+      // the page allocator's WARN the model predicts for this design's growth past MAX_PAGE_ORDER;
+      // whether that get had to fail is linearizability's to judge
+      if (w.site === ALLOC_PAGES_ORDER_WARN && this.maxOrderWarns) return { violation: null, touched };
       const t = this.torn.get(cpu.id);
       const rr = this.reread.get(cpu.id);
       const after = t?.midPoke

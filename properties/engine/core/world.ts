@@ -136,6 +136,7 @@ export function designOf(d: Declarations): Design {
     reuse: reuseOf(d),
     allocates: d.allocates ?? 'array',
     growthLimit: d.arrayFrom === 'kvmalloc' ? 'none' : 'max-order',
+    maxOrderWarns: d.arrayFrom !== 'kvmalloc' && (d.pastMaxOrder ?? 'asks-allocator') === 'asks-allocator',
     locking: { get: d.locking.get, put: d.locking.put, putByIp: d.locking.put_by_ip },
   };
 }

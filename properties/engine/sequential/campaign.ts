@@ -1,4 +1,5 @@
 import type { Configuration } from '../../../model/config/index.ts';
+import type { Arch } from '../../../model/encoding/window.ts';
 import { declarationsOf } from '../../../impl/contract/index.ts';
 import { allEdgeIds, edgeIdsFor } from '../../../model/index.ts';
 import { designOf } from '../core/world.ts';
@@ -20,6 +21,8 @@ export interface Campaign {
   readonly impl: string;
   /** what the implementation declares: the report names the checks and suites that do not apply */
   readonly declares: Declarations;
+  /** the architectures of the configurations run (a check of one arch is reported only where it ran) */
+  readonly arches: readonly Arch[];
   readonly seed: number;
   readonly numRuns: number;
   readonly results: readonly PropertyResult[];
@@ -51,5 +54,14 @@ export function runCampaign(
       opts.onProgress?.(results.length, total, r);
     }
   }
-  return { impl: impl.name, declares: impl.declares, seed: opts.seed, numRuns: opts.numRuns, results, coverage };
+  const arches = [...new Set(configs.map((c) => c.options.arch))];
+  return {
+    impl: impl.name,
+    declares: impl.declares,
+    arches,
+    seed: opts.seed,
+    numRuns: opts.numRuns,
+    results,
+    coverage,
+  };
 }

@@ -78,7 +78,9 @@ export function execute(scenario: SequentialScenario, impl: Implementation, opts
   }
   const world: SequentialWorld = { ...booted, oracle };
   // checks that do not apply to what the implementation declares are not made (and reported as not applicable)
-  const skipped = new Set<CheckName>(inapplicableChecks('sequential', world.declares).map((c) => c.check));
+  const skipped = new Set<CheckName>(
+    inapplicableChecks('sequential', world.declares, [world.config.options.arch]).map((c) => c.check),
+  );
   const applies = (check: CheckName): boolean => !skipped.has(check);
   const caller = new SequentialCaller(suite, world.declares.locking);
   const executed: Operation[] = [];
