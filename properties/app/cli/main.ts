@@ -11,9 +11,10 @@ import type { CliIo } from './io.ts';
 const EXIT_HELP = `
 Exit status:
   0  success; for check and replay: every property holds
-  1  check/replay: a property is violated (counterexamples saved / reproduced)
+  1  check/replay: a property is violated (counterexamples saved / reproduced);
+     scan: the attached windows or the text outside them did not verify
   2  usage error: unknown command or option, bad value, unknown configuration,
-     malformed counterexample or plugin
+     malformed counterexample, plugin or kernel image
   3  internal error (a bug in kfmd)
 Errors are one line on stderr, starting with "kfmd: ".`;
 
