@@ -23,74 +23,15 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       commands: null,
     },
     'foreign-bytes': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
+      verdict: 'D3',
+      check: 'I2',
+      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
+      commands: 5,
     },
     'forged-insn': {
       verdict: 'D8b',
-      check: 'result',
-      message: 'md_f0 = kfunc_md_get(f0); returned md #0 (entry func f1, users 2); the model expects NULL (ebusy)',
-      commands: 4,
-    },
-    unpadded: {
-      verdict: 'D8',
-      check: 'result',
-      message:
-        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
-      commands: 2,
-    },
-    'put-under-lock': {
-      verdict: 'D10',
-      check: 'contract',
-      message:
-        'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
-      commands: 3,
-    },
-    'lock-misuse': {
-      verdict: 'D10u',
-      check: 'contract',
-      message:
-        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
-      commands: 1,
-    },
-    'stale-md': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-  },
-  'x86-A16-thunks': {
-    contract: {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'alloc-failure': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'double-put': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'foreign-bytes': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'forged-insn': {
-      verdict: 'D8b',
-      check: 'result',
-      message: 'md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      check: 'window',
+      message: 'md window of f1 at ip-16: implementation 90 90 90 90 90, model expects b8 04 00 00 00',
       commands: 6,
     },
     unpadded: {
@@ -118,7 +59,66 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       verdict: 'D6',
       check: 'I5',
       message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
-      commands: 8,
+      commands: 10,
+    },
+  },
+  'x86-A16-thunks': {
+    contract: {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'alloc-failure': {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'double-put': {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'foreign-bytes': {
+      verdict: 'D3',
+      check: 'I2',
+      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
+      commands: 5,
+    },
+    'forged-insn': {
+      verdict: 'D8b',
+      check: 'result',
+      message:
+        'md_indirect0 = kfunc_md_get(indirect0); returned md #0 (entry func f0, users 2); the model expects NULL (ebusy)',
+      commands: 10,
+    },
+    unpadded: {
+      verdict: 'D8',
+      check: 'result',
+      message:
+        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
+      commands: 2,
+    },
+    'put-under-lock': {
+      verdict: 'D10',
+      check: 'contract',
+      message:
+        'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
+      commands: 3,
+    },
+    'lock-misuse': {
+      verdict: 'D10u',
+      check: 'contract',
+      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
+      commands: 1,
+    },
+    'stale-md': {
+      verdict: 'D6',
+      check: 'I5',
+      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
+      commands: 12,
     },
   },
   'x86-A64': {
@@ -144,19 +144,19 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       verdict: 'D3',
       check: 'I2',
       message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
-      commands: 5,
+      commands: 6,
     },
     'forged-insn': {
       verdict: 'D8b',
-      check: 'result',
-      message: 'md_f1 = kfunc_md_get(f1); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
-      commands: 3,
+      check: 'I2',
+      message: 'kfunc_md_used is 1 but 2 slot(s) have users > 0',
+      commands: 7,
     },
     unpadded: {
       verdict: 'D8',
       check: 'state',
       message: 'capacity 4; the model expects 2',
-      commands: 8,
+      commands: 6,
     },
     'put-under-lock': {
       verdict: 'D10',
@@ -166,17 +166,17 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       commands: 3,
     },
     'lock-misuse': {
-      verdict: 'D10',
+      verdict: 'D10u',
       check: 'contract',
       message:
-        'kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock; the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
-      commands: 2,
+        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
+      commands: 1,
     },
     'stale-md': {
       verdict: 'D6',
       check: 'I5',
-      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
-      commands: 10,
+      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
+      commands: 8,
     },
   },
   'x86-B-kcfi': {
@@ -199,10 +199,10 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       commands: null,
     },
     'foreign-bytes': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
+      verdict: 'D3',
+      check: 'I2',
+      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
+      commands: 5,
     },
     'forged-insn': {
       verdict: 'D8b',
@@ -212,10 +212,9 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     },
     unpadded: {
       verdict: 'D8',
-      check: 'result',
-      message:
-        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
-      commands: 2,
+      check: 'I5',
+      message: 'read-unmapped at 0x10: load32 from unmapped 0x10',
+      commands: 1,
     },
     'put-under-lock': {
       verdict: 'D10',
@@ -227,15 +226,14 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'lock-misuse': {
       verdict: 'D10u',
       check: 'contract',
-      message:
-        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
+      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
       commands: 1,
     },
     'stale-md': {
       verdict: 'D6',
       check: 'I5',
-      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
-      commands: 6,
+      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
+      commands: 8,
     },
   },
   'x86-C-kcfi-kconfig-thunks': {
@@ -258,147 +256,22 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       commands: null,
     },
     'foreign-bytes': {
-      verdict: 'D3',
-      check: 'I2',
-      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
-      commands: 5,
-    },
-    'forged-insn': {
-      verdict: 'D8b',
-      check: 'result',
-      message: 'kfunc_md_find(f0); returned a pointer 0x10 while no array exists; the model expects NULL',
-      commands: 2,
-    },
-    unpadded: {
-      verdict: 'D8',
-      check: 'result',
-      message:
-        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
-      commands: 2,
-    },
-    'put-under-lock': {
-      verdict: 'D10',
-      check: 'contract',
-      message:
-        'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
-      commands: 3,
-    },
-    'lock-misuse': {
-      verdict: 'D10',
-      check: 'contract',
-      message:
-        'kfunc_md_lock while already holding kfunc_md_mutex: self-deadlock; the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
-      commands: 2,
-    },
-    'stale-md': {
-      verdict: 'D6',
-      check: 'I5',
-      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
-      commands: 8,
-    },
-  },
-  'x86-C-fineibt-kconfig': {
-    contract: {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'alloc-failure': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'double-put': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'foreign-bytes': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'forged-insn': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    unpadded: {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'put-under-lock': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'lock-misuse': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-    'stale-md': {
-      verdict: 'D12',
-      check: 'I7',
-      message:
-        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so every get fails',
-      commands: 2,
-    },
-  },
-  'x86-C-fineibt-intent': {
-    contract: {
       verdict: 'holds',
       check: null,
       message: null,
       commands: null,
-    },
-    'alloc-failure': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'double-put': {
-      verdict: 'holds',
-      check: null,
-      message: null,
-      commands: null,
-    },
-    'foreign-bytes': {
-      verdict: 'D3',
-      check: 'I2',
-      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
-      commands: 5,
     },
     'forged-insn': {
       verdict: 'D8b',
       check: 'result',
       message: 'md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
-      commands: 6,
+      commands: 3,
     },
     unpadded: {
       verdict: 'D8',
-      check: 'result',
-      message:
-        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
-      commands: 2,
+      check: 'window',
+      message: 'md window of f0 at ip-19: implementation 90 90 90 90 90, model expects b8 00 00 00 00',
+      commands: 4,
     },
     'put-under-lock': {
       verdict: 'D10',
@@ -421,7 +294,71 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
       commands: 8,
     },
   },
-  'x86-C-fineibt-pre2025-intent': {
+  'x86-C-fineibt-kconfig': {
+    contract: {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'alloc-failure': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'double-put': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'foreign-bytes': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'forged-insn': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    unpadded: {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'put-under-lock': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+    'lock-misuse': {
+      verdict: 'D10u',
+      check: 'contract',
+      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
+      commands: 1,
+    },
+    'stale-md': {
+      verdict: 'D12',
+      check: 'I7',
+      message:
+        'kfunc_md_get(f0) fails with -EBUSY on an untouched function: its md window is not free at boot (md [-19,-14) overlaps fineibt [-16,0)), so get fails on every function of its shape (kcfi)',
+      commands: 2,
+    },
+  },
+  'x86-C-fineibt-intent': {
     contract: {
       verdict: 'holds',
       check: null,
@@ -475,8 +412,67 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'stale-md': {
       verdict: 'D6',
       check: 'I5',
-      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
-      commands: 6,
+      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
+      commands: 8,
+    },
+  },
+  'x86-C-fineibt-pre2025-intent': {
+    contract: {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'alloc-failure': {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'double-put': {
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
+    },
+    'foreign-bytes': {
+      verdict: 'D3',
+      check: 'I2',
+      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
+      commands: 5,
+    },
+    'forged-insn': {
+      verdict: 'D8b',
+      check: 'result',
+      message: 'md_f0 = kfunc_md_get(f0); returned md #0 (entry func static0, users 2); the model expects NULL (ebusy)',
+      commands: 4,
+    },
+    unpadded: {
+      verdict: 'D8',
+      check: 'result',
+      message:
+        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
+      commands: 2,
+    },
+    'put-under-lock': {
+      verdict: 'D10',
+      check: 'contract',
+      message:
+        'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
+      commands: 3,
+    },
+    'lock-misuse': {
+      verdict: 'D10u',
+      check: 'contract',
+      message:
+        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
+      commands: 1,
+    },
+    'stale-md': {
+      verdict: 'D6',
+      check: 'I5',
+      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
+      commands: 9,
     },
   },
   'arm64-md-1,1': {
@@ -526,14 +522,15 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'lock-misuse': {
       verdict: 'D10u',
       check: 'contract',
-      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
+      message:
+        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
       commands: 1,
     },
     'stale-md': {
       verdict: 'D6',
       check: 'I5',
-      message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
-      commands: 10,
+      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
+      commands: 8,
     },
   },
   'arm64-args8-4,2-bti': {
@@ -559,14 +556,14 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'foreign-bytes': {
       verdict: 'D8b',
       check: 'result',
-      message: 'md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      message: 'md_f1 = kfunc_md_get(f1); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
       commands: 3,
     },
     'forged-insn': {
       verdict: 'D8b',
       check: 'result',
-      message: 'md_f0 = kfunc_md_get(f0); returned md #0 (entry func f1, users 2); the model expects NULL (ebusy)',
-      commands: 7,
+      message: 'md_f1 = kfunc_md_get(f1); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      commands: 6,
     },
     unpadded: {
       verdict: 'D8',
@@ -584,14 +581,15 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'lock-misuse': {
       verdict: 'D10u',
       check: 'contract',
-      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
+      message:
+        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
       commands: 1,
     },
     'stale-md': {
       verdict: 'D6',
       check: 'I5',
       message: 'read-freed at 0xffff88800000: load32 from freed pages@order0 at 0xffff88800000',
-      commands: 8,
+      commands: 7,
     },
   },
   'arm64-callops-6,4': {
@@ -616,40 +614,40 @@ export const BASELINE: Readonly<Record<string, Readonly<Record<string, Outcome>>
     'foreign-bytes': {
       verdict: 'D8b',
       check: 'result',
-      message: 'kfunc_md_put_by_ip(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      message: 'kfunc_md_find(f3); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
       commands: 5,
     },
     'forged-insn': {
       verdict: 'D8b',
-      check: 'I2',
-      message: 'kfunc_md_used is 1 but 2 slot(s) have users > 0',
-      commands: 6,
+      check: 'result',
+      message: 'md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      commands: 3,
     },
     unpadded: {
       verdict: 'D8',
-      check: 'result',
-      message:
-        'md_nopad0 = kfunc_md_get(nopad0); returned md #0 (entry func nopad0, users 1); the model expects NULL (no-padding)',
-      commands: 2,
+      check: 'I5',
+      message: 'read-unmapped at 0x10: load32 from unmapped 0x10',
+      commands: 1,
     },
     'put-under-lock': {
       verdict: 'D10',
       check: 'contract',
       message:
-        'kfunc_md_put takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
+        'kfunc_md_put_by_ip takes kfunc_md_mutex itself: called with it held, it self-deadlocks (D10); the implementation: self-deadlock: cpu0 takes kfunc_md_mutex while holding it',
       commands: 3,
     },
     'lock-misuse': {
       verdict: 'D10u',
       check: 'contract',
-      message: 'kfunc_md_unlock without holding kfunc_md_mutex; the implementation returned normally',
+      message:
+        'kfunc_md_get requires the caller to hold kfunc_md_mutex (D10: data race on used/count/users); the implementation returned normally',
       commands: 1,
     },
     'stale-md': {
-      verdict: 'D6',
-      check: 'I5',
-      message: 'read-freed at 0xffff88800010: load32 from freed pages@order0 at 0xffff88800010',
-      commands: 8,
+      verdict: 'holds',
+      check: null,
+      message: null,
+      commands: null,
     },
   },
 };
@@ -682,8 +680,8 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     outcome: {
       verdict: 'result',
       check: 'result',
-      message: 'md_f0 = kfunc_md_get(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
-      commands: 2,
+      message: 'kfunc_md_find(f0); hit WARN_ON_ONCE (find-bound); the model expects no WARN',
+      commands: 1,
     },
   },
   'mutant:six-byte-write': {
@@ -697,17 +695,17 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     },
   },
   'mutant:find-no-bound-check': {
-    config: 'x86-A16-thunks',
+    config: 'x86-B-kcfi',
     suite: 'forged-insn',
     outcome: {
       verdict: 'D8b',
       check: 'I5',
-      message: 'read-unmapped at 0x10007887ffff0: load32 from unmapped 0x10007887ffff0',
-      commands: 6,
+      message: 'read-unmapped at 0x40: load32 from unmapped 0x40',
+      commands: 3,
     },
   },
   'mutant:no-already-equal': {
-    config: 'x86-A16',
+    config: 'x86-C-fineibt-pre2025-intent',
     suite: 'forged-insn',
     outcome: {
       verdict: 'D8b',
@@ -717,7 +715,7 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     },
   },
   'mutant:repoke-equal': {
-    config: 'x86-A16',
+    config: 'x86-C-fineibt-pre2025-intent',
     suite: 'forged-insn',
     outcome: {
       verdict: 'D8b',
@@ -738,13 +736,13 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     },
   },
   'mutant:ebusy-no-rollback': {
-    config: 'x86-A16',
+    config: 'x86-A16-thunks',
     suite: 'foreign-bytes',
     outcome: {
       verdict: 'D3',
       check: 'state',
-      message: 'kfunc_md_used is 2; the model expects 1',
-      commands: 6,
+      message: 'kfunc_md_used is 1; the model expects 0',
+      commands: 3,
     },
   },
   'mutant:func-not-set': {
@@ -834,7 +832,7 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
       verdict: 'window',
       check: 'window',
       message: 'md window of f0 at ip-16: implementation b8 00 00 00 00, model expects 90 90 90 90 90',
-      commands: 5,
+      commands: 4,
     },
   },
   'mutant:used-not-decremented': {
@@ -843,8 +841,8 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     outcome: {
       verdict: 'I2',
       check: 'I2',
-      message: 'kfunc_md_used is 2 but 1 slot(s) have users > 0',
-      commands: 5,
+      message: 'kfunc_md_used is 1 but 0 slot(s) have users > 0',
+      commands: 4,
     },
   },
   'mutant:put-by-ip-twice': {
@@ -869,13 +867,13 @@ export const MUTANT_BASELINE: Readonly<Record<string, MutantCatch>> = {
     },
   },
   'mutant:shrink-when-sparse': {
-    config: 'arm64-md-1,1',
+    config: 'x86-B-kcfi',
     suite: 'contract',
     outcome: {
       verdict: 'I3',
       check: 'I3',
-      message: "f3's window holds index 2 but the capacity is 2",
-      commands: 9,
+      message: "f1's window holds index 2 but the capacity is 2",
+      commands: 11,
     },
   },
   'mutant:trampoline-reads-pad0': {
