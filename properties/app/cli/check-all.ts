@@ -3,9 +3,12 @@
  * modes — the sequential suites and every concurrent finding (find-all.ts) — on each
  * configuration, as one table.
  */
+import { declarationsOf } from '../../../impl/contract/index.ts';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import { labelOf } from '../../engine/concurrent/classify.ts';
+import { inapplicableChecks } from '../../engine/core/checks.ts';
+import type { Mode } from '../../engine/core/checks.ts';
 import type { Suite } from '../../engine/sequential/suites.ts';
 import { summaryLine } from '../report/counterexample.ts';
 import { matrixJson, matrixText } from '../report/matrix.ts';
@@ -36,6 +39,18 @@ export interface AllCheck {
   readonly out: string;
 }
 
+/** The checks (of both modes) that do not judge `impl` on `config`, one line per reason. */
+function checksNotApplicable(impl: Implementation, config: Configuration): string[] {
+  const declares = declarationsOf(impl, config.options);
+  const byWhy = new Map<string, Set<string>>();
+  for (const mode of ['sequential', 'concurrent'] as const satisfies readonly Mode[]) {
+    for (const { check, why } of inapplicableChecks(mode, declares, [config.options.arch])) {
+      byWhy.set(why, (byWhy.get(why) ?? new Set()).add(check));
+    }
+  }
+  return [...byWhy].map(([why, checks]) => `check${checks.size > 1 ? 's' : ''} ${[...checks].join(', ')}: ${why}`);
+}
+
 export function runAllCheck(a: AllCheck, io: CliIo): number {
   const started = performance.now();
   const cells: MatrixCell[] = [];
@@ -59,6 +74,7 @@ export function runAllCheck(a: AllCheck, io: CliIo): number {
         notApplicable: [
           ...na.map((r) => `suite ${r.suite}: ${r.notApplicable ?? ''}`),
           ...(conc.notApplicable !== null ? [`concurrent: ${conc.notApplicable}`] : []),
+          ...checksNotApplicable(impl, config),
         ],
         allNotApplicable: na.length === results.length && conc.notApplicable !== null,
         errors: conc.error === null ? [] : [`concurrent: ${conc.error}`],

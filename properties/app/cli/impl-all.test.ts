@@ -37,6 +37,12 @@ describe('kfmd check --impl all', () => {
     expect(cells[designs.indexOf('locked') + 1]).toBe('holds');
     // a design without an index in the text cannot take a foreign write: n/a, the reason below
     expect(lines.some((l) => /^\[\d+\] n\/a: suite foreign-bytes: /.test(l))).toBe(true);
+    // and its checks of the text index do not judge it: said once, every such check named
+    expect(
+      lines.some((l) =>
+        /^\[\d+\] n\/a: checks I7, window, I6, pokes, I3, I8: it reads an index instruction in the padding/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('--json: every cell, each mode apart, and the findings of both in order', async () => {
