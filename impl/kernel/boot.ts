@@ -3,7 +3,15 @@ import { u64le } from './le.ts';
 import type { Arm64Options, X86Options } from './options.ts';
 import type { FunctionSpec, PlacedFunction } from './spec.ts';
 import { callThunksActive, fineibtActive } from './x86-config.ts';
-import { CALL_DEPTH_THUNK_SIZE, DEFAULT_KCFI_HASH, X86_NOP, callDepthThunk, fineibtPreamble } from './x86-encodings.ts';
+import {
+  CALL_DEPTH_THUNK_SIZE,
+  DEFAULT_KCFI_HASH,
+  X86_ENDBR64,
+  X86_NOP,
+  X86_POISONED_ENDBR,
+  callDepthThunk,
+  fineibtPreamble,
+} from './x86-encodings.ts';
 
 /**
  * Boot-time text rewrites that happen before kfunc_md ever runs: FineIBT preambles and
@@ -19,7 +27,8 @@ const CALL_DEPTH_VAR = 0x32c40;
 
 /**
  * apply_fineibt() writes fineibt_preamble_start's 16 bytes at ip - FINEIBT_INSN_OFFSET (16 with
- * CONFIG_CALL_PADDING) of every function listed in `.cfi_sites` (those with a kCFI preamble);
+ * CONFIG_CALL_PADDING) of every function listed in `.cfi_sites` (those with a kCFI preamble), and
+ * poisons the ENDBR at ip+0..ip+3 of each to `nopl -42(%rax)` (spec §4.1);
  * callthunks' patch_dest() copies INCREMENT_CALL_DEPTH into the last SKL_TMPL_SIZE bytes of every
  * destination of a direct call it patches, when X86_FEATURE_CALL_DEPTH is set.
  */
@@ -35,8 +44,12 @@ export function bootX86(
     if (!f.padded) return;
     const spec = specs[i];
     // apply_fineibt: the 16-byte preamble always lands at ip-16 with CALL_PADDING (v4 1/4)
-    if (fineibtActive(o) && f.cfi)
+    if (fineibtActive(o) && f.cfi) {
       text.set(fineibtPreamble(o.fineibtEncoding, spec.kcfiHash ?? DEFAULT_KCFI_HASH), at(f.ip - 16));
+      // poison_endbr: the function's own ENDBR stops being an IBT target (callers now enter at ip-16)
+      const entry = at(f.ip);
+      if (X86_ENDBR64.every((b, i) => text[entry + i] === b)) text.set(X86_POISONED_ENDBR, entry);
+    }
     if (callThunksActive(o) && spec.directCallDest !== false) {
       // callthunks patch_dest(): the last 9 padding bytes must all still be 0x90
       const pad = at(f.ip - CALL_DEPTH_THUNK_SIZE);

@@ -46,8 +46,7 @@ export function kcfiPreamble(hash: number): number[] {
  * alternative.c's fineibt_preamble_start template, copied by apply_fineibt().
  */
 export function fineibtPreamble(encoding: FineIbtEncoding, hash: number): number[] {
-  // ENDBR64, what is_endbr() recognises
-  const endbr = [0xf3, 0x0f, 0x1e, 0xfa];
+  const endbr = X86_ENDBR64;
   const h = u32le(hash);
   if (encoding === 'pre2025') return [...endbr, 0x41, 0x81, 0xea, ...h, 0x74, 0x03, 0x0f, 0x0b, 0x90];
   if (encoding === 'feb2025') return [...endbr, 0x41, 0x81, 0xea, ...h, 0x75, 0xf9, 0x0f, 0x1f, 0x00];
@@ -63,6 +62,11 @@ export function callDepthThunk(rel32: number): number[] {
 }
 /** SKL_TMPL_SIZE */
 export const CALL_DEPTH_THUNK_SIZE = 9;
+
+/** ENDBR64, what is_endbr() recognises: -fcf-protection=branch (X86_KERNEL_IBT) starts every indirectly callable function with it. */
+export const X86_ENDBR64: readonly number[] = [0xf3, 0x0f, 0x1e, 0xfa];
+/** What FineIBT boot (poison_endbr) writes over a function's own ENDBR: `nopl -42(%rax)`, so a direct jump to ip is no IBT target. */
+export const X86_POISONED_ENDBR: readonly number[] = [0x0f, 0x1f, 0x40, 0xd6];
 
 /** Default function body: `lea (%rdi,%rsi),%eax; ret`. */
 export const X86_DEFAULT_BODY: readonly number[] = [0x8d, 0x04, 0x37, 0xc3];

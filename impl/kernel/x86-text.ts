@@ -1,7 +1,7 @@
 import type { X86Options } from './options.ts';
 import type { FunctionSpec, PlacedFunction, TextLayout } from './spec.ts';
 import { functionPaddingBytes } from './x86-config.ts';
-import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_NOP, kcfiPreamble, x86Filler } from './x86-encodings.ts';
+import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_ENDBR64, X86_NOP, kcfiPreamble, x86Filler } from './x86-encodings.ts';
 
 /**
  * Lay x86 functions out as gcc/clang + gas would with -fpatchable-function-entry=PB,PB and
@@ -36,7 +36,10 @@ export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase:
       out.push(...new Array<number>(pb).fill(X86_NOP));
     }
     placed.push({ name: f.name, ip: textBase + out.length, padded: f.padded, blockStart, cfi });
-    out.push(...(f.body ?? X86_DEFAULT_BODY));
+    // X86_KERNEL_IBT (which FINEIBT needs) compiles with -fcf-protection=branch: an indirectly
+    // callable function (the same ones that get a __cfi_ preamble) starts with ENDBR64
+    const endbr = o.fineibt && f.cfi !== false ? X86_ENDBR64 : [];
+    out.push(...(f.body ?? [...endbr, ...X86_DEFAULT_BODY]));
   }
   out.push(...x86Filler(mod(-out.length, 64)));
   return { bytes: Uint8Array.from(out), functions: placed };

@@ -13,6 +13,8 @@ export const ARM64_NOP: readonly number[] = [0x1f, 0x20, 0x03, 0xd5];
 export const ARM64_BTI_C: readonly number[] = [0x5f, 0x24, 0x03, 0xd5];
 /** ENDBR64, what is_endbr() recognises */
 export const X86_ENDBR64: readonly number[] = [0xf3, 0x0f, 0x1e, 0xfa];
+/** poison_endbr's `nopl -42(%rax)`: what FineIBT boot writes over a function's own ENDBR (spec §4.1) */
+export const X86_POISONED_ENDBR: readonly number[] = [0x0f, 0x1f, 0x40, 0xd6];
 
 /** Four bytes LE; accepts u32 or i32 (rel32 displacements are signed). */
 export function le32(value: number): number[] {

@@ -3,7 +3,7 @@ export type { Arm64Options, CaseCReading, FineIbtEncoding, KernelOptions, X86Cfi
 export type { Occupant, OccupantKind } from './occupant.ts';
 export { formatOccupant, formatStrip } from './occupant.ts';
 export type { Configuration } from './configuration.ts';
-export type { FunctionShape, ShapeFacts } from './shape.ts';
+export type { EntryAtBoot, FunctionShape, ShapeFacts } from './shape.ts';
 export { ORDINARY_FUNCTION, shapeOf } from './shape.ts';
 export { ConfigError } from './configuration.ts';
 // the padding's byte encodings, for whoever needs the real bytes (the harness's foreign writes)
@@ -11,6 +11,7 @@ export {
   ARM64_BTI_C,
   ARM64_NOP,
   X86_ENDBR64,
+  X86_POISONED_ENDBR,
   X86_NOP,
   callDepthThunk,
   fineibtPreamble,

@@ -39,6 +39,18 @@ export interface FunctionShape {
   readonly occupants: readonly Occupant[];
   /** Every overlapping pair, spelled out. */
   readonly overlaps: readonly string[];
+  /**
+   * The bytes at ip+0..ip+3 once booted, where the configuration fixes them (no kfunc_md design may
+   * write there): with X86_KERNEL_IBT (FINEIBT built) an indirectly callable function starts with
+   * ENDBR64, and FineIBT mode poisons it to `nopl -42(%rax)`; null where the entry is the body's own.
+   */
+  readonly entryAtBoot: EntryAtBoot | null;
+}
+
+export interface EntryAtBoot {
+  /** 'endbr64' or 'poisoned endbr (nopl -42(%rax))' */
+  readonly what: string;
+  readonly bytes: readonly number[];
 }
 
 /** The facts of an ordinary function: a kCFI preamble (where there is kCFI), called directly. */
@@ -79,5 +91,6 @@ export function plainShape(occupants: readonly Occupant[]): FunctionShape {
     facts: Object.freeze({ cfi: false, directCallDest: true }),
     occupants,
     overlaps: Object.freeze(describeOverlaps(occupants)),
+    entryAtBoot: null,
   });
 }

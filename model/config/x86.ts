@@ -10,8 +10,9 @@ import type { X86Options } from './options.ts';
 import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
+import { X86_ENDBR64, X86_POISONED_ENDBR } from './bytes.ts';
 import { ORDINARY_FUNCTION, plainShape, shapeName } from './shape.ts';
-import type { FunctionShape, ShapeFacts } from './shape.ts';
+import type { EntryAtBoot, FunctionShape, ShapeFacts } from './shape.ts';
 
 /** KFUNC_MD_INSN_SIZE */
 const INSN_SIZE = 5;
@@ -157,6 +158,18 @@ const SHAPE_TEXT = {
   'no-thunk': 'never called directly (no thunk)',
 } as const;
 
+/**
+ * ip+0..ip+3 after boot: FINEIBT needs X86_KERNEL_IBT, whose -fcf-protection=branch starts every
+ * indirectly callable function (those with a __cfi_ preamble) with ENDBR64; in FineIBT mode
+ * apply_fineibt poisons it, so only the preamble at ip-16 is an IBT target (spec §4.1).
+ */
+function entryAtBoot(o: X86Options, f: ShapeFacts): EntryAtBoot | null {
+  if (!o.fineibt || !f.cfi) return null;
+  return o.cfiMode === 'fineibt'
+    ? Object.freeze({ what: 'poisoned endbr (nopl -42(%rax))', bytes: X86_POISONED_ENDBR })
+    : Object.freeze({ what: 'endbr64', bytes: X86_ENDBR64 });
+}
+
 /** Every combination of the facts that matter in o, the ordinary function's first. */
 function shapesOf(o: X86Options, paddingBytes: number): FunctionShape[] {
   const cfiMatters = o.cfiClang;
@@ -176,7 +189,14 @@ function shapesOf(o: X86Options, paddingBytes: number): FunctionShape[] {
         .map((t) => SHAPE_TEXT[t as keyof typeof SHAPE_TEXT])
         .join('; ');
       shapes.push(
-        Object.freeze({ name, description, facts, occupants, overlaps: Object.freeze(describeOverlaps(occupants)) }),
+        Object.freeze({
+          name,
+          description,
+          facts,
+          occupants,
+          overlaps: Object.freeze(describeOverlaps(occupants)),
+          entryAtBoot: entryAtBoot(o, facts),
+        }),
       );
     }
   return shapes;

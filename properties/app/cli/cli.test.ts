@@ -102,6 +102,11 @@ describe('kfmd CLI', () => {
       /^x86-C-fineibt-kconfig ! .*\n {2}└ no-kcfi +nop\[-32,-19\) md\[-19,-14\) nop\[-14,0\)$/m,
     );
     expect(table.stdout).toMatch(/^x86-A16-thunks .*\n {2}└ no-thunk +md\[-16,-11\) nop\[-11,0\)$/m);
+    // ip+0..ip+3 where the configuration fixes them (spec §4.1): poisoned in FineIBT mode, ENDBR64 with FineIBT built
+    expect(table.stdout).toMatch(
+      /^x86-C-fineibt-kconfig ! .*fineibt\[-16,0\) entry\[0,4\) poisoned endbr \(nopl -42\(%rax\)\)$/m,
+    );
+    expect(table.stdout).toMatch(/^x86-C-kcfi-kconfig-fineibt-built .*nop\[-14,0\) entry\[0,4\) endbr64$/m);
     const json = JSON.parse(kfmd('configs', '--json', '--arch', 'x86').stdout) as (JsonConfig & {
       shapes: { name: string; facts: { cfi: boolean; directCallDest: boolean }; occupants: JsonOccupant[] }[];
     })[];

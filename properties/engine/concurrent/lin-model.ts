@@ -118,10 +118,18 @@ function earliest(history: readonly HistoryOp[], stuck: readonly number[]): Hist
   return first;
 }
 
-/** A put through a pointer held across growth, on a function of an operation no order could place. */
+/**
+ * A put through a pointer held across growth that explains an operation no order could place: one
+ * on the same function, or one that returned before a stuck get was called (a get takes the lowest
+ * free slot, so a slot the stale put left counted in the current array moves every later get).
+ */
 function stalePutOn(history: readonly HistoryOp[], stuck: readonly number[]): boolean {
-  const fns = new Set(stuck.map((i) => history[i]?.op.fn));
-  return history.some((h) => h.staleMd === true && fns.has(h.op.fn));
+  const ops = stuck.flatMap((i) => (history[i] ? [history[i]] : []));
+  return history.some(
+    (h) =>
+      h.staleMd === true &&
+      ops.some((s) => s.op.fn === h.op.fn || (s.op.op === 'locked_get' && h.ret !== null && h.ret < s.call)),
+  );
 }
 
 export function linViolation(

@@ -7,8 +7,13 @@ import { before, entryOf, textOf } from '../../../impl/fixtures/layout.ts';
 import type { TextView } from '../../../impl/fixtures/layout.ts';
 import { createKernel } from '../../../impl/kernel/kernel.ts';
 import { callThunksActive, fineibtActive } from '../../../impl/kernel/x86-config.ts';
-import { callDepthThunk, fineibtPreamble } from '../../../impl/kernel/x86-encodings.ts';
-import { allConfigurations } from '../../../model/config/index.ts';
+import {
+  X86_ENDBR64,
+  X86_POISONED_ENDBR,
+  callDepthThunk,
+  fineibtPreamble,
+} from '../../../impl/kernel/x86-encodings.ts';
+import { allConfigurations, shapeOf } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
 import { hex } from '../../../model/index.ts';
 
@@ -20,6 +25,8 @@ import { hex } from '../../../model/index.ts';
 // of .cfi_sites only, a call-depth thunk at direct-call destinations only.
 
 const THUNK_REL32 = 0x00123456;
+/** how much of each function's entry is compared: its first instruction (ENDBR64 or the fentry call) */
+const ENTRY_BYTES = 5;
 
 interface Facts {
   readonly name: string;
@@ -109,6 +116,18 @@ describe('what the objects say about each function, in kernel terms', () => {
     }
   });
 
+  it('-fcf-protection=branch: ENDBR64 at the entry of exactly the indirectly callable functions (gcc and clang)', () => {
+    for (const o of FIXTURES.filter((x) => x.arch === 'x86')) {
+      const elf = parseElf(objectBytes(o.name));
+      const text = textOf(elf);
+      const endbr = FUNCTIONS.filter((f) => {
+        const e = entryOf(elf, f.name);
+        return X86_ENDBR64.every((b, i) => text.bytes[e + i] === b);
+      }).map((f) => f.name);
+      expect(endbr, o.name).toEqual(FUNCTIONS.filter((f) => !f.isStatic || f.addressTaken).map((f) => f.name));
+    }
+  });
+
   it('every x86 kfmd configuration has its object', () => {
     const covered = new Set(X86_OBJECTS.flatMap((o) => configurationsOf(o).map((c) => c.name)));
     expect(allConfigurations().filter((c) => c.arch === 'x86' && !covered.has(c.name))).toEqual([]);
@@ -130,6 +149,8 @@ describe('simulated text = real object bytes + the kernel boot rewrites, per fun
             ...(f.hash === null ? { cfi: false } : { kcfiHash: f.hash }),
             directCallDest: f.directCallDest,
             thunkRel32: THUNK_REL32,
+            // the object's first instruction bytes at the entry (ENDBR64 where there is one)
+            body: [...text.bytes.subarray(f.entry, f.entry + ENTRY_BYTES)],
           })),
         });
         const opts = config.options;
@@ -138,13 +159,19 @@ describe('simulated text = real object bytes + the kernel boot rewrites, per fun
         for (const f of facts) {
           const placed = kernel.fn(f.name);
           const length = placed.ip - placed.blockStart;
-          const expected = before(text, f.entry, length);
+          const expected = [...before(text, f.entry, length), ...text.bytes.subarray(f.entry, f.entry + ENTRY_BYTES)];
           // what the kernel's boot code writes over the compiler's bytes
           if (fineibtActive(opts) && f.hash !== null)
             expected.splice(length - 16, 16, ...fineibtPreamble(opts.fineibtEncoding, f.hash));
           if (callThunksActive(opts) && f.directCallDest)
             expected.splice(length - 9, 9, ...callDepthThunk(THUNK_REL32));
-          const simulated = [...kernel.mem.peekBytes(placed.blockStart, length)];
+          // poison_endbr over the function's own ENDBR, in FineIBT mode, for .cfi_sites entries
+          if (fineibtActive(opts) && f.hash !== null) expected.splice(length, 4, ...X86_POISONED_ENDBR);
+          const simulated = [...kernel.mem.peekBytes(placed.blockStart, length + ENTRY_BYTES)];
+          // and the model's byte map of ip+0..ip+3 says the same, where it fixes them
+          const atBoot = shapeOf(config, { cfi: f.hash !== null, directCallDest: f.directCallDest }).entryAtBoot;
+          if (atBoot && hex([...atBoot.bytes]) !== hex(simulated.slice(length, length + 4)))
+            mismatches.push(`${f.name}: model's ip+0..3 ${atBoot.what} ${hex([...atBoot.bytes])}`);
           if (hex(simulated) !== hex(expected))
             mismatches.push(`${f.name}: simulated ${hex(simulated)}\n  object+boot ${hex(expected)}`);
           if ((f.entry - length) % o.align !== 0) mismatches.push(`${f.name}: real block not ${o.align}-aligned`);

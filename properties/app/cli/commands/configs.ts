@@ -48,6 +48,8 @@ export function configurationJson(c: Configuration): Record<string, unknown> {
       facts: s.facts,
       occupants: occupantsJson(s.occupants),
       overlaps: s.overlaps,
+      // ip+0..ip+3 where the configuration fixes them, else null
+      entryAtBoot: s.entryAtBoot ? { what: s.entryAtBoot.what, bytes: [...s.entryAtBoot.bytes] } : null,
     })),
   };
 }
@@ -60,6 +62,11 @@ function colouredStrip(list: readonly Occupant[]): string {
   return list.map((o) => KIND_COLOUR[o.kind](formatOccupant(o))).join(' ');
 }
 
+/** ip+0..ip+3 where the configuration fixes them (ENDBR64 under IBT, poisoned in FineIBT mode). */
+function entryNote(s: FunctionShape | undefined): string {
+  return s?.entryAtBoot ? ` ${pc.cyan(`entry[0,4) ${s.entryAtBoot.what}`)}` : '';
+}
+
 /** The configuration's row (an ordinary function's byte map), then one row per other function shape. */
 function tableRows(c: Configuration): string[][] {
   const overlapping = c.overlaps.length > 0;
@@ -70,11 +77,11 @@ function tableRows(c: Configuration): string[][] {
     String(c.paddingBytes),
     String(c.alignment),
     `${c.insnOffset}/${c.dataOffset}`,
-    colouredStrip(c.occupants),
+    colouredStrip(c.occupants) + entryNote(c.shapes[0]),
   ];
   const others = c.shapes.slice(1).map((s: FunctionShape) => {
     const label = `  ${SHAPE_MARK} ${s.name}${s.overlaps.length > 0 ? ` ${OVERLAP_MARK}` : ''}`;
-    return [pc.dim(label), '', '', '', '', '', colouredStrip(s.occupants)];
+    return [pc.dim(label), '', '', '', '', '', colouredStrip(s.occupants) + entryNote(s)];
   });
   return [head, ...others];
 }
