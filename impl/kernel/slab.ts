@@ -1,5 +1,6 @@
 import type { AddressSpace, Segment } from './address-space.ts';
 import { AllocFaults } from './alloc-faults.ts';
+import { GFP_KERNEL, __GFP_ZERO } from './gfp.ts';
 import { hex } from './le.ts';
 import type { Memory } from './memory.ts';
 import { FREED_PAGE_BYTE, FRESH_PAGE_BYTE } from './pages.ts';
@@ -12,7 +13,6 @@ export const KMALLOC_BASE = 0xffff_a000_0000;
 export const VMALLOC_BASE = 0xffff_c900_0000;
 /** ZERO_SIZE_PTR: what kmalloc(0) returns; kfree() accepts it, any access to it is unmapped. */
 export const ZERO_SIZE_PTR = 16;
-import { GFP_KERNEL, __GFP_ZERO } from './gfp.ts';
 /** Bytes between two kmalloc objects that nothing maps, so an out-of-bounds access is caught (KASAN's redzone). */
 export const KMALLOC_REDZONE = 16;
 /** POISON_FREE (include/linux/poison.h): what a freed object reads as; the page allocator poisons with the same byte. */
