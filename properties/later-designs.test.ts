@@ -94,7 +94,7 @@ describe('rht (spec §8.3)', () => {
   for (const strategy of ['random', 'pct', 'exhaustive'] as const) {
     it(`holds concurrently on every configuration under ${strategy} schedules at the default budget`, () => {
       const configs = allConfigurations().map((c) => c.name);
-      expect(configs).toHaveLength(42);
+      expect(configs).toHaveLength(46);
       expect(checkConcurrent(rht, { configs, strategy }).failures).toEqual([]);
       // the control: the same search catches v4, so "holds" is not a blind search
       expect(checkConcurrent(v4, { configs: ['x86-A16'], strategy }).failures).not.toEqual([]);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { arm64, bytesAt, kernelWith, staticAddrOf, x86, x86CaseC } from '../testing/fixtures.ts';
 import { arm64PatchableEntry } from './arm64-config.ts';
+import { createKernel } from './kernel.ts';
+import type { Kernel } from './kernel.ts';
 import { A64_ADD, A64_NOP } from './arm64-encodings.ts';
 import { layoutArm64 } from './arm64-text.ts';
 import { hex, readU32le, toI32, u32le, u64le } from './le.ts';
@@ -49,6 +51,11 @@ describe('arm64 text layout', () => {
   });
 });
 
+const bytes = (k: Kernel, addr: number, n: number): string =>
+  bytesAt(k, addr, n)
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join(' ');
+
 describe('boot', () => {
   it('x86 thunks over a FineIBT preamble: callthunks finds the padding taken, writes no thunk, says so', () => {
     const k = kernelWith(x86CaseC({ cfiMode: 'fineibt', thunksActive: true }), 2);
@@ -60,6 +67,39 @@ describe('boot', () => {
     expect(bytesAt(k, f0 - CALL_DEPTH_THUNK_SIZE, CALL_DEPTH_THUNK_SIZE)).not.toEqual(
       new Array<number>(CALL_DEPTH_THUNK_SIZE).fill(0x90),
     );
+  });
+
+  it('FINEIBT_BHI: the preamble tail by arity (none, inline, __bhi_args call), the kept kCFI mov names the arity register', () => {
+    const options = x86CaseC({ callThunks: false, cfiMode: 'fineibt', fineibtEncoding: 'later', fineibtBhi: true });
+    const k = createKernel({
+      options,
+      functions: [0, 1, 2, 7].map((arity) => ({ name: `a${arity}`, padded: true, arity, kcfiHash: 0x12345678 })),
+    });
+    // spec §4.1, written out: ip-32 the kCFI mov, ip-16..ip+4 the FineIBT preamble and the entry
+    const seen = (name: string): string => {
+      const ip = k.fn(name).ip;
+      return `${bytes(k, ip - 32, 1)} | ${bytes(k, ip - 16, 20)}`;
+    };
+    const head = 'f3 0f 1e fa 2d 78 56 34 12';
+    const entry = '0f 1f 40 d6'; // poison_endbr; the arity-1 sequence runs on through these same bytes
+    expect(seen('a0')).toBe(`b8 | ${head} 67 0f 1f 40 d6 75 fd ${entry}`);
+    expect(seen('a1')).toBe(`b9 | ${head} 2e 49 0f 45 fa 75 03 ${entry}`);
+    // cs cs call rel32, rel32 from the end of the call (ip) to __bhi_args[arity], 32-byte thunks
+    const callTarget = (name: string): number => {
+      const ip = k.fn(name).ip;
+      expect(bytes(k, ip - 7, 3)).toBe('2e 2e e8');
+      return (readU32le(bytesAt(k, ip - 4, 4)) + ip) % 2 ** 32;
+    };
+    expect(callTarget('a7') - callTarget('a2')).toBe(32 * 5);
+    expect(bytes(k, k.fn('a2').ip - 32, 1)).toBe('ba');
+    expect(bytes(k, k.fn('a7').ip - 32, 1)).toBe('bf');
+    // without the bhi rewrite the later preamble keeps its own tail
+    const plain = createKernel({
+      options: { ...options, fineibtBhi: false },
+      functions: [{ name: 'a1', padded: true, arity: 1 }],
+    });
+    expect(bytes(plain, plain.fn('a1').ip - 7, 7)).toBe('67 0f 1f 40 d6 75 fd');
+    expect(bytes(plain, plain.fn('a1').ip - 32, 1)).toBe('b8');
   });
 
   it('x86 thunks over NOPs are written, without a note', () => {

@@ -2,14 +2,17 @@ import { arm64PatchableEntry } from './arm64-config.ts';
 import { u64le } from './le.ts';
 import type { Arm64Options, X86Options } from './options.ts';
 import type { FunctionSpec, PlacedFunction } from './spec.ts';
-import { callThunksActive, fineibtActive } from './x86-config.ts';
+import { callThunksActive, fineibtActive, fineibtBhiActive } from './x86-config.ts';
 import {
   CALL_DEPTH_THUNK_SIZE,
+  DEFAULT_ARITY,
   DEFAULT_KCFI_HASH,
+  FINEIBT_BHI_OFFSET,
   X86_ENDBR64,
   X86_NOP,
   X86_POISONED_ENDBR,
   callDepthThunk,
+  fineibtBhiTail,
   fineibtPreamble,
 } from './x86-encodings.ts';
 
@@ -24,6 +27,8 @@ type At = (addr: number) => number;
 
 /** Stand-in for the percpu __x86_call_depth the thunk's RIP-relative operand points at. */
 const CALL_DEPTH_VAR = 0x32c40;
+/** Stand-in for the __bhi_args thunk table (one 32-byte thunk per arity) the BHI call points at. */
+const BHI_ARGS = 0x1000;
 
 /**
  * apply_fineibt() writes fineibt_preamble_start's 16 bytes at ip - FINEIBT_INSN_OFFSET (16 with
@@ -49,6 +54,12 @@ export function bootX86(
       // poison_endbr: the function's own ENDBR stops being an IBT target (callers now enter at ip-16)
       const entry = at(f.ip);
       if (X86_ENDBR64.every((b, i) => text[entry + i] === b)) text.set(X86_POISONED_ENDBR, entry);
+      // cfi_fineibt_bhi_preamble: nothing for no arguments, else the per-arity tail
+      const arity = spec.arity ?? DEFAULT_ARITY;
+      if (fineibtBhiActive(o) && arity > 0) {
+        const rel32 = spec.bhiCallRel32 ?? (BHI_ARGS + 32 * arity - f.ip) >>> 0;
+        text.set(fineibtBhiTail(arity, rel32), at(f.ip - 16 + FINEIBT_BHI_OFFSET));
+      }
     }
     if (callThunksActive(o) && spec.directCallDest !== false) {
       // callthunks patch_dest(): the last 9 padding bytes must all still be 0x90

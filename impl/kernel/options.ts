@@ -29,6 +29,13 @@ export interface X86Options {
   readonly caseCReading: CaseCReading;
   /** which fineibt_preamble_start layout apply_fineibt() copies */
   readonly fineibtEncoding: FineIbtEncoding;
+  /**
+   * CONFIG_FINEIBT_BHI built and booted with cfi=fineibt,bhi: clang's kCFI-arity puts each
+   * function's argument count in its preamble mov (B8+reg), and apply_fineibt rewrites the
+   * preamble tail per arity, the arity-1 sequence across the entry (spec §4.1). Needs the later
+   * preamble encoding.
+   */
+  readonly fineibtBhi: boolean;
 }
 
 export interface Arm64Options {

@@ -31,6 +31,14 @@ export interface FunctionSpec {
   /** rel32 of the call-depth thunk's %gs-relative __x86_call_depth operand (default derived from the ip) */
   readonly thunkRel32?: number;
   /**
+   * x86 FINEIBT_BHI: the argument count (0..7) clang's kCFI-arity puts in the preamble mov's
+   * register and apply_fineibt rewrites the preamble tail by. Default 2, the default body's
+   * int add(int, int). Ignored elsewhere (plain kCFI always uses %eax).
+   */
+  readonly arity?: number;
+  /** x86 FINEIBT_BHI, arity 2..7: rel32 of the `call __bhi_args[arity]`, from the entry (default derived from the ip) */
+  readonly bhiCallRel32?: number;
+  /**
    * bytes at the entry (after `bti c` / ftrace NOPs on arm64). Default: x86 `lea (%rdi,%rsi),%eax;
    * ret`; arm64 one `add` word, whose `ret` is the next function's default tail (or the image's last word)
    */

@@ -18,6 +18,11 @@ export function fineibtActive(o: X86Options): boolean {
   return o.cfiClang && o.fineibt && o.cfiMode === 'fineibt';
 }
 
+/** cfi=fineibt,bhi on a FINEIBT_BHI kernel: apply_fineibt also rewrites each preamble's tail by arity. */
+export function fineibtBhiActive(o: X86Options): boolean {
+  return fineibtActive(o) && o.fineibtBhi;
+}
+
 /**
  * Thunks are written into the padding only if built (CONFIG_CALL_THUNKS) and enabled at boot
  * (retbleed=stuff, X86_FEATURE_CALL_DEPTH).

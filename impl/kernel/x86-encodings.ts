@@ -36,9 +36,28 @@ export function x86Filler(n: number): number[] {
   return out;
 }
 
-/** The kCFI preamble clang emits at the __cfi_<name> symbol: `mov $hash, %eax` (CONFIG_CFI_CLANG). */
-export function kcfiPreamble(hash: number): number[] {
-  return [X86_MOV_EAX, ...u32le(hash)];
+/**
+ * The kCFI preamble clang emits at the __cfi_<name> symbol: `mov $hash, %eax` (CONFIG_CFI_CLANG);
+ * clang's kCFI-arity (what FINEIBT_BHI builds with) names the argument count's register instead,
+ * %eax for 0 up to %edi for 7, opcodes B8..BF.
+ */
+export function kcfiPreamble(hash: number, arity = 0): number[] {
+  if (!Number.isInteger(arity) || arity < 0 || arity > 7) throw new RangeError(`kCFI arity must be 0..7, got ${arity}`);
+  return [X86_MOV_EAX + arity, ...u32le(hash)];
+}
+
+/** fineibt_preamble_bhi: the offset in the preamble where FINEIBT_BHI's per-arity tail starts. */
+export const FINEIBT_BHI_OFFSET = 9;
+
+/**
+ * What cfi_fineibt_bhi_preamble() writes from preamble offset 9 for a function with arguments:
+ * for one, the inline `cs cmovne; jne ip+3` (the sequence runs on through ip+3 with the
+ * `nopl -42(%rax)` whose D6 byte that jne lands in, the bytes poison_endbr already put there,
+ * spec §4.1); for two to seven, `cs cs call __bhi_args[arity]`.
+ */
+export function fineibtBhiTail(arity: number, callRel32: number): number[] {
+  if (arity === 1) return [0x2e, 0x49, 0x0f, 0x45, 0xfa, 0x75, 0x03];
+  return [0x2e, 0x2e, 0xe8, ...u32le(callRel32)];
 }
 
 /**
@@ -72,3 +91,5 @@ export const X86_POISONED_ENDBR: readonly number[] = [0x0f, 0x1f, 0x40, 0xd6];
 export const X86_DEFAULT_BODY: readonly number[] = [0x8d, 0x04, 0x37, 0xc3];
 /** Default kCFI type hash: clang's hash for int(int,int). */
 export const DEFAULT_KCFI_HASH = 0x56e5b5a5;
+/** The default body is int add(int, int): two arguments (what kCFI-arity encodes, %edx). */
+export const DEFAULT_ARITY = 2;

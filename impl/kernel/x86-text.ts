@@ -1,7 +1,15 @@
 import type { X86Options } from './options.ts';
 import type { FunctionSpec, PlacedFunction, TextLayout } from './spec.ts';
 import { functionPaddingBytes } from './x86-config.ts';
-import { DEFAULT_KCFI_HASH, X86_DEFAULT_BODY, X86_ENDBR64, X86_NOP, kcfiPreamble, x86Filler } from './x86-encodings.ts';
+import {
+  DEFAULT_ARITY,
+  DEFAULT_KCFI_HASH,
+  X86_DEFAULT_BODY,
+  X86_ENDBR64,
+  X86_NOP,
+  kcfiPreamble,
+  x86Filler,
+} from './x86-encodings.ts';
 
 /**
  * Lay x86 functions out as gcc/clang + gas would with -fpatchable-function-entry=PB,PB and
@@ -29,7 +37,8 @@ export function layoutX86(o: X86Options, fns: readonly FunctionSpec[], textBase:
     if (f.padded) {
       // clang pads in front of the mov until NOPs + 5 + PB fill whole 16-byte units; the kernel's
       // FUNCTION_PADDING_CFI is alignment - 5, so that is never a byte (the model keeps the general rule)
-      if (cfi) out.push(...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH));
+      if (cfi)
+        out.push(...kcfiPreamble(f.kcfiHash ?? DEFAULT_KCFI_HASH, o.fineibtBhi ? (f.arity ?? DEFAULT_ARITY) : 0));
       // no preamble under kCFI: only enough NOPs before the PB that the block starts 16-aligned
       // (real-layouts.md rule 10: 16 NOPs for PB 11, 32 for PB 27)
       else if (o.cfiClang) out.push(...new Array<number>(mod(-pb, 16)).fill(X86_NOP));

@@ -31,6 +31,7 @@ export function bootInfo(kernel: Kernel): BootInfo {
           thunksActive: o.thunksActive,
           caseCReading: o.caseCReading,
           fineibtEncoding: o.fineibtEncoding,
+          CONFIG_FINEIBT_BHI: o.fineibtBhi,
         }
       : {
           CONFIG_CFI_CLANG: o.cfiClang,

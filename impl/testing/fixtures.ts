@@ -18,6 +18,7 @@ export function x86(over: Partial<Omit<X86Options, 'arch'>> = {}): X86Options {
     functionAlignment: 16,
     caseCReading: 'kconfig',
     fineibtEncoding: 'feb2025',
+    fineibtBhi: false,
     ...over,
   };
 }

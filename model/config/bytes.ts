@@ -43,6 +43,22 @@ export function kcfiMov(hash: number, arity = 0): number[] {
   return [0xb8 + arity, ...le32(hash)];
 }
 
+/**
+ * The FINEIBT_BHI arity-1 sequence over preamble offsets 9..15, `cs cmovne; jne ip+3` (spec §4.1;
+ * llvm-mc reads the cmovne as `cmovneq %r10, %rdi`: REX.WB names %r10, though the spec's prose says %rax).
+ */
+export const X86_BHI1_TAIL: readonly number[] = [0x2e, 0x49, 0x0f, 0x45, 0xfa, 0x75, 0x03];
+
+/**
+ * The FINEIBT_BHI tail over preamble offsets 9..15: for one argument the inline arity-1 sequence,
+ * for two or more `cs cs call __bhi_args[arity]` (rel32 from the end of the call, i.e. from ip).
+ */
+export function fineibtBhiTail(arity: number, callRel32: number): number[] {
+  if (!Number.isInteger(arity) || arity < 1 || arity > 7)
+    throw new ConfigError(`BHI tail arity must be 1..7: ${arity}`);
+  return arity === 1 ? [...X86_BHI1_TAIL] : [0x2e, 0x2e, 0xe8, ...le32(callRel32)];
+}
+
 /** Call-depth thunk INCREMENT_CALL_DEPTH, `sarq $5, %gs:__x86_call_depth(%rip)`, RIP-relative form, 9 bytes. */
 export function callDepthThunk(rel32: number): number[] {
   return [0x65, 0x48, 0xc1, 0x3d, ...le32(rel32), 0x05];

@@ -29,9 +29,11 @@ export interface CompilerLayoutInput {
   readonly alignment: number;
   /**
    * null: no -fsanitize=kcfi. Otherwise the function's type hash, or hash null when clang
-   * emits no preamble for it (a static function whose address is never taken).
+   * emits no preamble for it (a static function whose address is never taken); `arity` with
+   * clang's kCFI-arity (what FINEIBT_BHI builds with): the argument count, which names the mov's
+   * register (absent: %eax).
    */
-  readonly kcfi: { readonly hash: number | null } | null;
+  readonly kcfi: { readonly hash: number | null; readonly arity?: number } | null;
   /** arm64 -mbranch-protection with bti, for a function that gets `bti c`. */
   readonly bti: boolean;
 }
@@ -89,7 +91,11 @@ function x86Pieces(m: number, kcfi: CompilerLayoutInput['kcfi']): Piece[] {
     return m === 0 ? [patch] : [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], (16 - (m % 16)) % 16) }, patch];
   }
   const leading = (16 - ((5 + m) % 16)) % 16;
-  return [{ kind: 'cfi-fill', bytes: repeat([X86_NOP], leading) }, { kind: 'kcfi', bytes: kcfiMov(kcfi.hash) }, patch];
+  return [
+    { kind: 'cfi-fill', bytes: repeat([X86_NOP], leading) },
+    { kind: 'kcfi', bytes: kcfiMov(kcfi.hash, kcfi.arity ?? 0) },
+    patch,
+  ];
 }
 
 /** arm64 (rules 11-13): M NOP words; with kCFI the raw hash word sits right before them. */
@@ -137,7 +143,12 @@ export function compilerInputFor(
     patchable: parsePatchableEntry(config.patchableEntry),
     padded: true,
     alignment: config.alignment,
-    kcfi: o.cfiClang ? { hash: shape.facts.cfi ? params.kcfiHash : null } : null,
+    kcfi: o.cfiClang
+      ? {
+          hash: shape.facts.cfi ? params.kcfiHash : null,
+          ...(o.arch === 'x86' && o.fineibtBhi ? { arity: params.arity ?? shape.facts.arity } : {}),
+        }
+      : null,
     bti: o.arch === 'arm64' && o.bti,
   };
 }

@@ -20,17 +20,19 @@ export function allX86Options(): X86Options[] {
             for (const functionAlignment of ALIGNMENTS)
               for (const caseCReading of READINGS)
                 for (const fineibtEncoding of ENCODINGS)
-                  out.push({
-                    arch: 'x86',
-                    cfiClang,
-                    callThunks,
-                    fineibt,
-                    cfiMode,
-                    thunksActive,
-                    functionAlignment,
-                    caseCReading,
-                    fineibtEncoding,
-                  });
+                  for (const fineibtBhi of BOOLS)
+                    out.push({
+                      arch: 'x86',
+                      cfiClang,
+                      callThunks,
+                      fineibt,
+                      cfiMode,
+                      thunksActive,
+                      functionAlignment,
+                      caseCReading,
+                      fineibtEncoding,
+                      fineibtBhi,
+                    });
   return out;
 }
 
@@ -44,7 +46,7 @@ export function allArm64Options(): Arm64Options[] {
   return out;
 }
 
-/** 432 x86 + 32 arm64 combinations. */
+/** 864 x86 + 32 arm64 combinations. */
 export function allOptions(): KernelOptions[] {
   return [...allX86Options(), ...allArm64Options()];
 }

@@ -3,8 +3,8 @@ export type { Arm64Options, CaseCReading, FineIbtEncoding, KernelOptions, X86Cfi
 export type { Occupant, OccupantKind } from './occupant.ts';
 export { formatOccupant, formatStrip } from './occupant.ts';
 export type { Configuration } from './configuration.ts';
-export type { EntryAtBoot, FunctionShape, ShapeFacts } from './shape.ts';
-export { ORDINARY_FUNCTION, shapeOf } from './shape.ts';
+export type { ArityClass, EntryAtBoot, FunctionFacts, FunctionShape, ShapeFacts } from './shape.ts';
+export { ORDINARY_FUNCTION, arityClass, shapeOf } from './shape.ts';
 export { ConfigError } from './configuration.ts';
 // the padding's byte encodings, for whoever needs the real bytes (the harness's foreign writes)
 export {
@@ -14,6 +14,7 @@ export {
   X86_POISONED_ENDBR,
   X86_NOP,
   callDepthThunk,
+  fineibtBhiTail,
   fineibtPreamble,
   kcfiMov,
   le32,

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ORDINARY_FUNCTION, allConfigurations, configurationByName, formatStrip, shapeOf } from './index.ts';
+import {
+  DEFAULT_PADDING_PARAMS,
+  ORDINARY_FUNCTION,
+  allConfigurations,
+  configurationByName,
+  formatStrip,
+  paddingImage,
+  shapeOf,
+} from './index.ts';
+
+const hexOf = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
 /** Byte maps from spec §4.4 (X1-X5) and §5, written out by hand. */
 const EXPECTED: Record<string, string> = {
@@ -9,6 +19,8 @@ const EXPECTED: Record<string, string> = {
   'x86-A32': 'md[-32,-27) nop[-27,0)',
   'x86-A64-thunks': 'md[-64,-59) nop[-59,-9) thunk[-9,0)',
   'x86-B-kcfi': 'kcfi[-16,-11) nop[-11,-5) md[-5,0)',
+  // FINEIBT_BHI, an ordinary function (two arguments): the preamble's tail is the __bhi_args call
+  'x86-C-fineibt-bhi-intent': 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,-16) fineibt[-16,-7) bhi[-7,0)',
   'x86-C-kcfi-kconfig-thunks': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,-9) thunk[-9,0)',
   'x86-C-kcfi-kconfig-thunks-idle': 'kcfi[-32,-27) nop[-27,-19) md[-19,-14) nop[-14,0)',
   'x86-C-kcfi-intent-thunks': 'kcfi[-32,-27) nop[-27,-24) md[-24,-19) nop[-19,-9) thunk[-9,0)',
@@ -63,7 +75,7 @@ describe('function shapes', () => {
     expect(c.shapes[0]?.overlaps).toEqual(c.overlaps);
   });
 
-  it('every CFI_CLANG configuration has a no-preamble shape, every one with active thunks a no-thunk shape', () => {
+  it('every CFI_CLANG configuration has a no-preamble shape, every one with active thunks a no-thunk shape, every FINEIBT_BHI one three arity shapes', () => {
     for (const c of allConfigurations()) {
       const o = c.options;
       const names = c.shapes.map((s) => s.name);
@@ -77,8 +89,34 @@ describe('function shapes', () => {
         names.some((n) => n.endsWith('no-thunk')),
         c.name,
       ).toBe(thunks);
-      expect(c.shapes, c.name).toHaveLength((kcfi ? 2 : 1) * (thunks ? 2 : 1));
+      const bhi = o.arch === 'x86' && o.fineibtBhi;
+      expect(names.filter((n) => n.includes('+arity')).length, c.name).toBe(bhi ? 3 : 0);
+      // the arity classes split only the functions with a preamble
+      expect(c.shapes, c.name).toHaveLength(((kcfi ? 1 : 0) * (bhi ? 3 : 1) + 1) * (thunks ? 2 : 1));
     }
+  });
+
+  it('FINEIBT_BHI: the arity picks the preamble tail; the kept kCFI mov names the arity register', () => {
+    const c = configurationByName('x86-C-fineibt-bhi-intent');
+    const bytesOf = (arity: number): string =>
+      hexOf(
+        paddingImage(c, { ...DEFAULT_PADDING_PARAMS, arity }, shapeOf(c, { cfi: true, directCallDest: true, arity })),
+      );
+    // offsets -32 (kCFI mov) and -7..-1 (preamble tail from offset 9)
+    expect(bytesOf(0).slice(0, 2)).toBe('b8');
+    expect(bytesOf(0).split(' ').slice(25).join(' ')).toBe('67 0f 1f 40 d6 75 fd'); // the later preamble's own tail
+    expect(bytesOf(1).slice(0, 2)).toBe('b9');
+    expect(bytesOf(1).split(' ').slice(25).join(' ')).toBe('2e 49 0f 45 fa 75 03');
+    expect(bytesOf(3).slice(0, 2)).toBe('bb');
+    expect(bytesOf(3).split(' ').slice(25).join(' ')).toBe('2e 2e e8 21 43 65 00');
+    expect(shapeOf(c, { cfi: true, directCallDest: true, arity: 1 }).entryAtBoot?.what).toMatch(/BHI arity-1/);
+    // the arity must be of the shape's class
+    expect(() => paddingImage(c, { ...DEFAULT_PADDING_PARAMS, arity: 1 }, shapeOf(c, ORDINARY_FUNCTION))).toThrow(
+      /arity 1 is not of shape kcfi\+arity2\+/,
+    );
+    // elsewhere the arity changes nothing
+    const plain = configurationByName('x86-C-fineibt-later-intent');
+    expect(shapeOf(plain, { cfi: true, directCallDest: true, arity: 1 })).toBe(shapeOf(plain, ORDINARY_FUNCTION));
   });
 
   it('shapeOf picks the shape by the facts, ignoring those that do not matter', () => {

@@ -2,7 +2,7 @@
  * What sits in the padding before a function entry, as half-open byte ranges relative to
  * the entry (so all offsets are negative or zero).
  */
-export type OccupantKind = 'md' | 'kcfi' | 'fineibt' | 'thunk' | 'callops' | 'nop';
+export type OccupantKind = 'md' | 'kcfi' | 'fineibt' | 'bhi' | 'thunk' | 'callops' | 'nop';
 
 /** [start, end) relative to the entry; start inclusive, end exclusive, both <= 0. */
 export interface Occupant {

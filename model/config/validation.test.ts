@@ -12,6 +12,7 @@ const X86_BASE: X86Options = {
   functionAlignment: 16,
   caseCReading: 'kconfig',
   fineibtEncoding: 'feb2025',
+  fineibtBhi: false,
 };
 const CASE_C: X86Options = { ...X86_BASE, cfiClang: true, callThunks: true, cfiMode: 'kcfi', functionAlignment: 32 };
 const ARM_BASE: Arm64Options = {
@@ -67,6 +68,12 @@ describe('rejections (one line each, Kconfig reason or "not modelled")', () => {
       'encoding outside FineIBT mode',
       { ...CASE_C, fineibtEncoding: 'later' },
       /^fineibtEncoding only matters with cfiMode 'fineibt'/,
+    ],
+    ['FINEIBT_BHI booted kcfi', { ...CASE_C, fineibt: true, fineibtBhi: true }, /^fineibtBhi needs cfiMode 'fineibt'/],
+    [
+      'FINEIBT_BHI with the feb2025 preamble',
+      { ...CASE_C, fineibt: true, cfiMode: 'fineibt', callThunks: false, fineibtBhi: true },
+      /^fineibtBhi needs fineibtEncoding 'later'/,
     ],
     ['arm64 CFI_CLANG', { ...ARM_BASE, cfiClang: true }, 'FUNCTION_METADATA depends on !CFI_CLANG'],
     [

@@ -11,8 +11,8 @@ import type { Configuration } from './configuration.ts';
 import { describeOverlaps, fillWithNops, occupant } from './occupant.ts';
 import type { Occupant } from './occupant.ts';
 import { X86_ENDBR64, X86_POISONED_ENDBR } from './bytes.ts';
-import { ORDINARY_FUNCTION, plainShape, shapeName } from './shape.ts';
-import type { EntryAtBoot, FunctionShape, ShapeFacts } from './shape.ts';
+import { ORDINARY_FUNCTION, factsThatMatter, plainShape, shapeName } from './shape.ts';
+import type { ArityClass, EntryAtBoot, FunctionShape, ShapeFacts } from './shape.ts';
 
 /** KFUNC_MD_INSN_SIZE */
 const INSN_SIZE = 5;
@@ -22,6 +22,8 @@ const THUNK_SIZE = 9;
 const FINEIBT_SIZE = 16;
 /** the kCFI `mov $hash,%eax` at __cfi_<name> */
 const KCFI_SIZE = 5;
+/** fineibt_preamble_bhi: where FINEIBT_BHI's per-arity tail starts in the preamble */
+const BHI_TAIL_OFFSET = 9;
 const SELECT_32B = 'FUNCTION_METADATA selects FUNCTION_ALIGNMENT_32B if (CFI_CLANG && CALL_THUNKS) || FINEIBT';
 
 /**
@@ -66,6 +68,12 @@ export function rejectX86(o: X86Options): string | null {
   }
   if (o.cfiMode !== 'fineibt' && o.fineibtEncoding !== 'feb2025') {
     return "fineibtEncoding only matters with cfiMode 'fineibt'; leave it 'feb2025'";
+  }
+  if (o.fineibtBhi && o.cfiMode !== 'fineibt') {
+    return "fineibtBhi needs cfiMode 'fineibt' (cfi=fineibt,bhi); a FINEIBT_BHI build booted otherwise is not modelled";
+  }
+  if (o.fineibtBhi && o.fineibtEncoding !== 'later') {
+    return "fineibtBhi needs fineibtEncoding 'later': FINEIBT_BHI rewrites the tail of that preamble only";
   }
   return null;
 }
@@ -122,12 +130,18 @@ function shapeC(o: X86Options, f: ShapeFacts): Layout {
   const assumedPb = o.caseCReading === 'kconfig' ? 27 : 32;
   const insnOffset = assumedPb - 8;
   const fine = o.cfiMode === 'fineibt';
-  const mode = fine ? (o.fineibtEncoding === 'feb2025' ? 'fineibt' : `fineibt-${o.fineibtEncoding}`) : 'kcfi';
+  const mode = !fine
+    ? 'kcfi'
+    : o.fineibtBhi
+      ? 'fineibt-bhi'
+      : o.fineibtEncoding === 'feb2025'
+        ? 'fineibt'
+        : `fineibt-${o.fineibtEncoding}`;
   const built = !fine && o.fineibt ? '-fineibt-built' : '';
   const t = thunkSuffix(o);
   const reading = o.caseCReading === 'kconfig' ? 'Kconfig reading, PB 27' : "author's intent, PB taken as 32";
   const modeText = fine
-    ? `FineIBT (${o.fineibtEncoding}) at [-16,0), old kCFI mov kept`
+    ? `FineIBT (${o.fineibtEncoding}${o.fineibtBhi ? ', BHI tail per arity at [-7,0)' : ''}) at [-16,0), old kCFI mov kept`
     : `kCFI mode${o.fineibt ? ' (FineIBT built, booted kcfi)' : ''}`;
   return {
     name: `x86-C-${mode}-${o.caseCReading}${built}${t.name}`,
@@ -141,9 +155,16 @@ function shapeC(o: X86Options, f: ShapeFacts): Layout {
       ...(f.cfi ? [occupant('kcfi', -32, -32 + KCFI_SIZE)] : []),
       occupant('md', -insnOffset, -insnOffset + INSN_SIZE),
       ...thunk(o, f),
-      ...(fine && f.cfi ? [occupant('fineibt', -FINEIBT_SIZE, 0)] : []),
+      ...(fine && f.cfi ? fineibtOccupants(o, f.arity) : []),
     ],
   };
+}
+
+/** The FineIBT preamble at [-16,0); under FINEIBT_BHI with arguments its tail is the BHI sequence. */
+function fineibtOccupants(o: X86Options, arity: ArityClass): Occupant[] {
+  if (!o.fineibtBhi || arity === 0) return [occupant('fineibt', -FINEIBT_SIZE, 0)];
+  const tail = -FINEIBT_SIZE + BHI_TAIL_OFFSET;
+  return [occupant('fineibt', -FINEIBT_SIZE, tail), occupant('bhi', tail, 0)];
 }
 
 function layoutOf(o: X86Options, f: ShapeFacts): Layout {
@@ -156,6 +177,9 @@ const SHAPE_TEXT = {
   'no-kcfi': 'no __cfi_ preamble (a static whose address is never taken): all NOPs, not in .cfi_sites',
   thunk: 'a direct-call destination (call-depth thunk)',
   'no-thunk': 'never called directly (no thunk)',
+  arity0: 'no arguments (kCFI-arity %eax; FINEIBT_BHI leaves the preamble)',
+  arity1: 'one argument (%ecx; the inline BHI sequence cs cmovne; jne ip+3 at [-7,0), written on through ip+3)',
+  'arity2+': 'two to seven arguments (%edx..%edi; cs cs call __bhi_args[arity] at [-7,0))',
 } as const;
 
 /**
@@ -165,40 +189,42 @@ const SHAPE_TEXT = {
  */
 function entryAtBoot(o: X86Options, f: ShapeFacts): EntryAtBoot | null {
   if (!o.fineibt || !f.cfi) return null;
-  return o.cfiMode === 'fineibt'
-    ? Object.freeze({ what: 'poisoned endbr (nopl -42(%rax))', bytes: X86_POISONED_ENDBR })
-    : Object.freeze({ what: 'endbr64', bytes: X86_ENDBR64 });
+  if (o.cfiMode !== 'fineibt') return Object.freeze({ what: 'endbr64', bytes: X86_ENDBR64 });
+  // the arity-1 sequence ends with the nopl itself, so FINEIBT_BHI writes these bytes a second time
+  const what =
+    o.fineibtBhi && f.arity === 1 ? 'poisoned endbr, rewritten by the BHI arity-1 sequence' : 'poisoned endbr';
+  return Object.freeze({ what: `${what} (nopl -42(%rax))`, bytes: X86_POISONED_ENDBR });
 }
 
 /** Every combination of the facts that matter in o, the ordinary function's first. */
 function shapesOf(o: X86Options, paddingBytes: number): FunctionShape[] {
-  const cfiMatters = o.cfiClang;
-  const thunkMatters = o.callThunks && o.thunksActive;
+  const matters = factsThatMatter(o);
   const shapes: FunctionShape[] = [];
-  for (const cfi of cfiMatters ? [true, false] : [false])
-    for (const directCallDest of thunkMatters ? [true, false] : [true]) {
-      const facts: ShapeFacts = Object.freeze({ cfi, directCallDest });
-      const occupants = Object.freeze(fillWithNops(paddingBytes, layoutOf(o, facts).placed));
-      const name = shapeName(facts, cfiMatters, thunkMatters);
-      if (name === 'plain') {
-        shapes.push(plainShape(occupants));
-        continue;
+  for (const cfi of matters.cfi ? [true, false] : [false])
+    for (const directCallDest of matters.thunk ? [true, false] : [true])
+      for (const arity of matters.arity && cfi ? ([2, 0, 1] as const) : ([2] as const)) {
+        const facts: ShapeFacts = Object.freeze({ cfi, directCallDest, arity });
+        const occupants = Object.freeze(fillWithNops(paddingBytes, layoutOf(o, facts).placed));
+        const name = shapeName(facts, matters);
+        if (name === 'plain') {
+          shapes.push(plainShape(occupants));
+          continue;
+        }
+        const description = name
+          .split('+')
+          .map((t) => SHAPE_TEXT[t as keyof typeof SHAPE_TEXT])
+          .join('; ');
+        shapes.push(
+          Object.freeze({
+            name,
+            description,
+            facts,
+            occupants,
+            overlaps: Object.freeze(describeOverlaps(occupants)),
+            entryAtBoot: entryAtBoot(o, facts),
+          }),
+        );
       }
-      const description = name
-        .split('+')
-        .map((t) => SHAPE_TEXT[t as keyof typeof SHAPE_TEXT])
-        .join('; ');
-      shapes.push(
-        Object.freeze({
-          name,
-          description,
-          facts,
-          occupants,
-          overlaps: Object.freeze(describeOverlaps(occupants)),
-          entryAtBoot: entryAtBoot(o, facts),
-        }),
-      );
-    }
   return shapes;
 }
 

@@ -21,7 +21,7 @@ import { SUITES } from '../engine/sequential/suites.ts';
  * the v4 races are hunted under.
  *
  * Two kinds of result are not the implementation's, and are asserted as exactly what they are:
- * - D12: on the six `x86-C-fineibt-*-kconfig*` configurations the md window [-19,-14) overlaps
+ * - D12: on the eight `x86-C-fineibt-*-kconfig*` configurations the md window [-19,-14) overlaps
  *   the FineIBT preamble at boot, so every get fails with -EBUSY. I7 reports that as a layout
  *   finding for ANY padding design (locked too); it must be the only finding there.
  * - D10 / D10u on put-under-lock and lock-misuse: those suites make the caller break the lock
@@ -46,10 +46,12 @@ describe('kfmd design: sequential, every suite × every configuration (default s
     results = runCampaign(kfmd, allConfigurations(), SUITES, { seed: DEFAULT_SEED, numRuns: DEFAULT_RUNS }).results;
   }, 600_000);
 
-  it('covers 42 configurations × 9 suites, none reported not applicable', () => {
-    expect(results).toHaveLength(42 * 9);
+  it('covers 46 configurations × 9 suites, none reported not applicable', () => {
+    expect(results).toHaveLength(46 * 9);
     expect(results.filter((r) => r.status === 'not-applicable').map(describeResult)).toEqual([]);
     expect([...D12].sort()).toEqual([
+      'x86-C-fineibt-bhi-kconfig',
+      'x86-C-fineibt-bhi-kconfig-thunks-idle',
       'x86-C-fineibt-kconfig',
       'x86-C-fineibt-kconfig-thunks-idle',
       'x86-C-fineibt-later-kconfig',
@@ -59,10 +61,10 @@ describe('kfmd design: sequential, every suite × every configuration (default s
     ]);
   });
 
-  it('holds on every suite about the implementation, on all 36 configurations with a free md window', () => {
+  it('holds on every suite about the implementation, on all 38 configurations with a free md window', () => {
     const bad = results.filter((r) => !D12.has(r.config) && !MISUSE_SUITES.has(r.suite) && r.status !== 'holds');
     expect(bad.map(describeResult)).toEqual([]);
-    expect(results.filter((r) => !D12.has(r.config) && !MISUSE_SUITES.has(r.suite))).toHaveLength(36 * 7);
+    expect(results.filter((r) => !D12.has(r.config) && !MISUSE_SUITES.has(r.suite))).toHaveLength(38 * 7);
   });
 
   it('put-under-lock and lock-misuse: the only failures are the caller misuse the model names (contract: D10, D10u)', () => {
@@ -73,9 +75,9 @@ describe('kfmd design: sequential, every suite × every configuration (default s
     expect(notContract.map(describeResult)).toEqual([]);
   });
 
-  it('D12: on the six FineIBT kconfig layouts every suite reports I7 and nothing else (a layout finding for any padding design)', () => {
+  it('D12: on the eight FineIBT kconfig layouts every suite reports I7 and nothing else (a layout finding for any padding design)', () => {
     const there = results.filter((r) => D12.has(r.config));
-    expect(there).toHaveLength(6 * 9);
+    expect(there).toHaveLength(8 * 9);
     // ... except that a misuse suite may name the caller's misuse (an unlock without the lock) before any get
     const misuseFirst = (r: (typeof there)[number]): boolean =>
       MISUSE_SUITES.has(r.suite) && r.counterexample?.violation?.check === 'contract';

@@ -112,7 +112,7 @@ describe('kfmd CLI', () => {
     })[];
     const c = json.find((x) => x.name === 'x86-C-kcfi-kconfig-thunks');
     expect(c?.shapes.map((s) => s.name)).toEqual(['kcfi+thunk', 'kcfi+no-thunk', 'no-kcfi+thunk', 'no-kcfi+no-thunk']);
-    expect(c?.shapes[3]?.facts).toEqual({ cfi: false, directCallDest: false });
+    expect(c?.shapes[3]?.facts).toEqual({ cfi: false, directCallDest: false, arity: 2 });
   });
 
   it('usage errors: one stderr line, exit 2, no stack', () => {

@@ -69,6 +69,7 @@ function shapeNote(f: ScenarioFunction): string {
   const notes = [
     ...(f.cfi === false ? ['static, no kCFI preamble'] : []),
     ...(f.directCallDest === false ? ['never called directly, no thunk'] : []),
+    ...(f.arity !== undefined ? [`${f.arity} argument${f.arity === 1 ? '' : 's'}`] : []),
   ];
   return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }

@@ -124,6 +124,9 @@ export function asCounterexample(file: string, data: unknown): CounterexampleFil
     for (const fact of ['cfi', 'directCallDest'])
       if (fr[fact] !== undefined && typeof fr[fact] !== 'boolean')
         bad(`function ${String(fr['name'])}: "${fact}" must be a boolean`);
+    const arity = fr['arity'];
+    if (arity !== undefined && !(Number.isInteger(arity) && (arity as number) >= 0 && (arity as number) <= 7))
+      bad(`function ${String(fr['name'])}: "arity" must be an integer 0..7`);
     names.add(fr['name'] as string);
   }
   const known = (op: Operation, where: string): void => {

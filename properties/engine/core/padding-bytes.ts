@@ -10,6 +10,7 @@ import {
   X86_ENDBR64,
   X86_NOP,
   callDepthThunk,
+  fineibtBhiTail,
   fineibtPreamble,
   kcfiMov,
   le32,
@@ -29,11 +30,11 @@ export interface PaddingSource {
   readonly bytes: readonly number[];
 }
 
-const { kcfiHash, thunkRel32, callOpsLiteral } = DEFAULT_PADDING_PARAMS;
+const { kcfiHash, thunkRel32, callOpsLiteral, bhiCallRel32 } = DEFAULT_PADDING_PARAMS;
 /** clang 16's kCFI hash of int(int) (real-layouts.md rule 8): top byte zero, so it reads like a small word */
 const INT_INT_HASH = 0x00050794;
 /** example operands that differ per function or per build: call __bhi_args rel32, %gs offset of __x86_call_depth */
-const BHI_REL32 = 0x00345678;
+const BHI_REL32 = bhiCallRel32 ?? 0;
 const CALL_DEPTH_ABS = 0x0002_1f40;
 const ARITY_REGS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const FINEIBT: readonly FineIbtEncoding[] = ['pre2025', 'feb2025', 'later'];
@@ -67,16 +68,10 @@ const X86_SOURCES: readonly PaddingSource[] = [
   ),
   x86('kCFI preamble of int(int), hash 0x00050794', 'real-layouts.md rule 8', kcfiMov(INT_INT_HASH)),
   ...FINEIBT.map((e) => x86(`FineIBT ${e} preamble`, 'spec §4.1', fineibtPreamble(e, kcfiHash))),
-  x86('FineIBT-BHI preamble, arity 1 (cs cmovne; jne)', 'spec §4.1', [
-    ...BHI_HEAD,
-    ...[0x2e, 0x49, 0x0f, 0x45, 0xfa, 0x75, 0x03],
-  ]),
+  x86('FineIBT-BHI preamble, arity 1 (cs cmovne; jne)', 'spec §4.1', [...BHI_HEAD, ...fineibtBhiTail(1, 0)]),
   x86('FineIBT-BHI preamble, arity >= 2 (cs cs call __bhi_args)', 'spec §4.1', [
     ...BHI_HEAD,
-    0x2e,
-    0x2e,
-    0xe8,
-    ...le32(BHI_REL32),
+    ...fineibtBhiTail(2, BHI_REL32),
   ]),
   x86('ENDBR64 (entry of an IBT function or JIT image)', 'spec §4.1, real-layouts.md rule 6', X86_ENDBR64),
   x86('poisoned ENDBR, nopl -42(%rax) (FineIBT entry)', 'spec §4.1', [0x0f, 0x1f, 0x40, 0xd6]),

@@ -13,6 +13,11 @@ export interface ScenarioFunction {
   readonly cfi?: boolean;
   /** the destination of a direct call callthunks patches (a thunk where thunks are active). Absent = true. */
   readonly directCallDest?: boolean;
+  /**
+   * x86 FINEIBT_BHI: its argument count, 0..7 (kCFI-arity's register; the preamble tail FineIBT
+   * writes by it). Absent = 2, as int add(int, int).
+   */
+  readonly arity?: number;
 }
 
 /** The kernel a scenario boots, the same for both drivers: replaying the same setup gives the same bytes. */

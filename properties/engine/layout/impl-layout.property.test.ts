@@ -124,7 +124,11 @@ function occupantStart(shape: FunctionShape, kind: OccupantKind): number | undef
 
 /** The model's shape for a function spec's facts (FunctionSpec.cfi / directCallDest default true). */
 function shapeOfSpec(config: Configuration, spec: FunctionSpec): FunctionShape {
-  return shapeOf(config, { cfi: spec.cfi ?? true, directCallDest: spec.directCallDest ?? true });
+  return shapeOf(config, {
+    cfi: spec.cfi ?? true,
+    directCallDest: spec.directCallDest ?? true,
+    arity: spec.arity ?? 2,
+  });
 }
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -148,6 +152,9 @@ function functionsArbitrary(arch: 'x86' | 'arm64'): fc.Arbitrary<FunctionSpec[]>
       // clang's __cfi_ preamble (absent on a static whose address is never taken), a direct-call destination
       cfi: fc.boolean(),
       directCallDest: fc.boolean(),
+      // FINEIBT_BHI: kCFI-arity's argument count, and the __bhi_args call's rel32
+      arity: fc.integer({ min: 0, max: 7 }),
+      bhiCallRel32: u32,
     },
     { requiredKeys: ['padded'] },
   );
@@ -182,6 +189,7 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
     const name = `${f.name} ${f.padded ? `padded, ${shape.name}` : 'unpadded'}`;
     const kcfiAt = occupantStart(shape, 'kcfi');
     const thunkAt = occupantStart(shape, 'thunk');
+    const bhiAt = occupantStart(shape, 'bhi');
     expect(f.ip, `${name}: ips increase`).toBeGreaterThan(prevIp);
     let hash = spec.kcfiHash ?? DEFAULT_PADDING_PARAMS.kcfiHash;
     if (spec.kcfiHash === undefined && spec.padded && kcfiAt !== undefined) {
@@ -203,7 +211,14 @@ function checkText(config: Configuration, specs: readonly FunctionSpec[], kernel
         // 7. RIP-relative: the operand resolves to ip + rel32 (the thunk ends at ip)
         depthTargets.add((f.ip + thunkRel32) % 2 ** 32);
       }
-      const image = [...paddingImage(config, { kcfiHash: hash, thunkRel32, callOpsLiteral }, shape)];
+      let bhiCallRel32 = spec.bhiCallRel32 ?? DEFAULT_PADDING_PARAMS.bhiCallRel32 ?? 0;
+      if (spec.bhiCallRel32 === undefined && bhiAt !== undefined && (spec.arity ?? 2) >= 2) {
+        bhiCallRel32 = new DataView(text.buffer, text.byteOffset + f.ip + bhiAt + 3 - base, 4).getUint32(0, true);
+      }
+      const arity = shape.name.includes('arity') ? { arity: spec.arity ?? 2 } : {};
+      const image = [
+        ...paddingImage(config, { kcfiHash: hash, thunkRel32, callOpsLiteral, bhiCallRel32, ...arity }, shape),
+      ];
       expect(f.cfi, `${name}: in .cfi_sites`).toBe(shape.facts.cfi);
       expect(hex(at(blockStart, config.paddingBytes)), `${name}: padding`).toBe(hex(image));
     } else {
@@ -265,7 +280,9 @@ describe('implementation text follows the model for any function list', () => {
       const kcfiAt = occupantStart(shapeOf(config, ORDINARY_FUNCTION), 'kcfi');
       if (kcfiAt === undefined) continue;
       const kernel = createKernel({ options: config.options, functions: [{ name: 'add', padded: true }] });
-      expect(hex([...kernel.mem.peekBytes(kernel.fn('add').ip + kcfiAt, 5)]), config.name).toBe(hex([0xb8, ...le]));
+      // kCFI-arity (FINEIBT_BHI builds) names int add(int, int)'s two arguments: %edx
+      const mov = config.options.arch === 'x86' && config.options.fineibtBhi ? 0xba : 0xb8;
+      expect(hex([...kernel.mem.peekBytes(kernel.fn('add').ip + kcfiAt, 5)]), config.name).toBe(hex([mov, ...le]));
     }
   });
 });

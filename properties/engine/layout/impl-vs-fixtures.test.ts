@@ -88,11 +88,20 @@ function factsOf(o: FixtureObject): Facts[] {
   });
 }
 
+/**
+ * FINEIBT_BHI builds with clang's kCFI-arity (-fsanitize-kcfi-arity, clang 21 on), which puts the
+ * argument count in the preamble mov's register; clang-16 rejects the flag, so no fixture object
+ * can show those bytes. Their layout is checked against the spec's bytes (maps.test.ts,
+ * disassembler.test.ts) and the simulation against the model (impl-vs-model.test.ts) instead.
+ */
+const needsKcfiArity = (c: Configuration): boolean => c.options.arch === 'x86' && c.options.fineibtBhi;
+
 /** The kfmd configurations a fixture object is compiled for (same PB, alignment and CFI_CLANG). */
 function configurationsOf(o: FixtureObject): Configuration[] {
   return allConfigurations().filter(
     (c) =>
       c.arch === 'x86' &&
+      !needsKcfiArity(c) &&
       c.patchableEntry === `${o.entry[0]},${o.entry[1]}` &&
       c.alignment === o.align &&
       c.options.cfiClang === o.kcfi,
@@ -130,7 +139,9 @@ describe('what the objects say about each function, in kernel terms', () => {
 
   it('every x86 kfmd configuration has its object', () => {
     const covered = new Set(X86_OBJECTS.flatMap((o) => configurationsOf(o).map((c) => c.name)));
-    expect(allConfigurations().filter((c) => c.arch === 'x86' && !covered.has(c.name))).toEqual([]);
+    const uncovered = allConfigurations().filter((c) => c.arch === 'x86' && !covered.has(c.name));
+    expect(uncovered.filter((c) => !needsKcfiArity(c))).toEqual([]);
+    expect(uncovered.length, 'the FINEIBT_BHI configurations').toBe(4);
   });
 });
 

@@ -23,6 +23,7 @@ describe('implementation text = model byte map, every configuration and every fu
   for (const config of allConfigurations()) {
     it(config.name, () => {
       const { kcfiHash, thunkRel32 } = DEFAULT_PADDING_PARAMS;
+      const bhiCallRel32 = 0x00654321;
       const tail = config.arch === 'x86' ? TAIL_X86 : TAIL_ARM64;
       // one function per shape of the configuration (spec §4.4 X5): with and without a kCFI
       // preamble, a direct-call destination or not, with the same facts on the implementation side
@@ -37,6 +38,8 @@ describe('implementation text = model byte map, every configuration and every fu
               thunkRel32,
               cfi: s.facts.cfi,
               directCallDest: s.facts.directCallDest,
+              arity: s.facts.arity,
+              bhiCallRel32,
             })),
           ),
           { name: 'asm', padded: false, tail },
@@ -47,6 +50,7 @@ describe('implementation text = model byte map, every configuration and every fu
       const params = {
         kcfiHash,
         thunkRel32,
+        bhiCallRel32,
         callOpsLiteral: ops === undefined ? DEFAULT_PADDING_PARAMS.callOpsLiteral : BigInt(ops),
       };
       for (const shape of config.shapes) {

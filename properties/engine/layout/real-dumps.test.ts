@@ -74,7 +74,7 @@ describe('kernel configurations agree with the compiler rules', () => {
       const linked = linkTimeImage(c, P);
       const bootWritten = (off: number): boolean =>
         c.occupants.some(
-          (o) => (o.kind === 'thunk' || o.kind === 'fineibt' || o.kind === 'callops') && o.start <= off && off < o.end,
+          (o) => ['thunk', 'fineibt', 'bhi', 'callops'].includes(o.kind) && o.start <= off && off < o.end,
         );
       for (let off = -c.paddingBytes; off < 0; off++) {
         if (!bootWritten(off)) expect(boot[off + c.paddingBytes]).toBe(linked[off + c.paddingBytes]);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { v4 } from '../../../impl/v4/store.ts';
 import { allConfigurations, configurationByName } from '../../../model/config/index.ts';
-import { INDIRECT_FUNCTION, STATIC_FUNCTION } from '../core/function-shapes.ts';
+import { INDIRECT_FUNCTION, NO_ARGS_FUNCTION, ONE_ARG_FUNCTION, STATIC_FUNCTION } from '../core/function-shapes.ts';
 import { SUITE_GEOMETRY } from '../core/scenario.ts';
 import type { SequentialScenario } from '../core/scenario.ts';
 import { classify } from '../core/findings.ts';
@@ -43,6 +43,8 @@ describe('function shapes in the sequential suites', () => {
         expect(names.includes(INDIRECT_FUNCTION), `${config.name} ${suite.name}`).toBe(
           o.arch === 'x86' && o.thunksActive,
         );
+        const bhi = o.arch === 'x86' && o.fineibtBhi;
+        expect(names.includes(NO_ARGS_FUNCTION) && names.includes(ONE_ARG_FUNCTION), config.name).toBe(bhi);
       }
     }
   });
@@ -60,7 +62,7 @@ describe('function shapes in the sequential suites', () => {
       expect(ex.violation?.check).toBe('I7');
       expect(ex.violation?.at).toBe(2);
       expect(ex.violation?.message).toMatch(
-        /overlaps fineibt \[-16,0\)\), so get fails on every function of its shape \(kcfi\)/,
+        /overlaps fineibt \[-16,(0|-7)\)\), so get fails on every function of its shape \(kcfi(\+arity2\+)?\)/,
       );
       const finding = classify(ex.violation, {
         mode: 'sequential',
@@ -87,6 +89,26 @@ describe('function shapes in the sequential suites', () => {
       v4,
     );
     expect(ex.violation).toBeNull();
+  });
+
+  it('FINEIBT_BHI: the booted preamble tails of noargs0, onearg0 and f0 differ by arity, as the model says', () => {
+    const config = configurationByName('x86-C-fineibt-bhi-intent');
+    const w = bootWorld(
+      {
+        config: config.name,
+        ...SUITE_GEOMETRY,
+        functions: [
+          { name: 'f0', padded: true },
+          { name: NO_ARGS_FUNCTION, padded: true, arity: 0 },
+          { name: ONE_ARG_FUNCTION, padded: true, arity: 1 },
+        ],
+      },
+      v4,
+    );
+    const tail = (fn: string): number[] => [...w.kernel.mem.peekBytes((w.ip.get(fn) ?? 0) - 7, 3)];
+    expect(tail('f0')).toEqual([0x2e, 0x2e, 0xe8]);
+    expect(tail(NO_ARGS_FUNCTION)).toEqual([0x67, 0x0f, 0x1f]);
+    expect(tail(ONE_ARG_FUNCTION)).toEqual([0x2e, 0x49, 0x0f]);
   });
 
   it('the booted windows: the static has NOPs where FineIBT sits on f0; indirect0 has no thunk', () => {

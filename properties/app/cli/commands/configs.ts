@@ -21,6 +21,7 @@ const KIND_COLOUR: Record<OccupantKind, (s: string) => string> = {
   md: pc.green,
   kcfi: pc.magenta,
   fineibt: pc.magenta,
+  bhi: pc.magenta,
   thunk: pc.cyan,
   callops: pc.blue,
   nop: pc.dim,
