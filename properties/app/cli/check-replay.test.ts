@@ -53,7 +53,7 @@ describe('kfmd check and replay', () => {
 
   it.each([
     [['check', '--impl', 'nope'], /unknown implementation "nope"/],
-    [['check', '--runs', 'many'], /--runs must be a positive integer/],
+    [['check', '--runs', 'many'], /--runs must be a decimal integer from 1 to 1000000/],
     [['check', '--config', 'x86-Z'], /unknown configuration "x86-Z"/],
     [['check', '--suite', 'weird'], /unknown property suite "weird"/],
     [['replay', 'missing.json'], /cannot read missing.json/],

@@ -5,7 +5,10 @@ import type { Implementation } from '../../../impl/contract/index.ts';
 import { propertySeed } from '../../engine/core/defaults.ts';
 import { renderTable } from './table.ts';
 import type { CliIo } from './io.ts';
-import { EXIT_VIOLATION } from './errors.ts';
+import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
+import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
+import { concurrentVerdicts, renderCheckHtml } from '../report/html/index.ts';
+import { writeFileAtomic } from './safe-write.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import type { ConcGenOptions } from '../../engine/concurrent/arbitraries.ts';
 import { DEFAULT_MAX_EXECUTIONS, DEFAULT_PREEMPTION_BOUND } from '../../engine/concurrent/explore.ts';
@@ -26,6 +29,8 @@ export interface ConcurrentCheck extends ConcurrentSettings {
   readonly configs: readonly Configuration[];
   readonly json: boolean;
   readonly out: string;
+  /** --html FILE, already checked writable */
+  readonly html?: string;
   /** --against: only the failures this implementation does not share on the same run */
   readonly reference: Implementation | null;
 }
@@ -34,43 +39,73 @@ export interface ConcurrentCheck extends ConcurrentSettings {
 export { DEFAULT_CONCURRENT_RUNS } from '../../engine/core/defaults.ts';
 export { DEFAULT_MAX_EXECUTIONS as DEFAULT_MAX_EXECUTIONS_CLI, DEFAULT_PREEMPTION_BOUND };
 
-/** Named x86 poke byte orders (or a comma list). */
-export function parseByteOrder(s: string): readonly number[] | null {
-  const named: Record<string, number[]> = {
-    ascending: [0, 1, 2, 3, 4],
-    descending: [4, 3, 2, 1, 0],
-    'low-first': [1, 2, 3, 4, 0],
-  };
-  const order = named[s] ?? s.split(',').map((x) => Number(x.trim()));
-  return order.length === 5 && [...order].sort().join() === '0,1,2,3,4' ? order : null;
-}
-
-export function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): number {
-  const results: { config: Configuration; r: ConcSearchResult; file: string | null }[] = [];
-  for (const config of c.configs) {
-    const gen: ConcGenOptions = {
-      ...DEFAULT_GEN,
-      config,
-      pokeByteOrder: c.pokeByteOrder,
-      entriesPerPage: c.entriesPerPage,
-      readers: c.readers,
-    };
-    // each configuration its own stream, derived from the run's seed as the sequential suites do
-    const seed = propertySeed(c.seed, config.name, `concurrent-${c.strategy}`);
-    const r = searchConcurrent(c.impl, {
-      gen,
-      strategy: c.strategy,
-      seed,
-      numRuns: c.runs,
-      preemptionBound: c.preemptionBound,
-      maxExecutions: c.maxExecutions,
-      ...(c.reference ? { reference: c.reference } : {}),
-    });
-    results.push({ config, r, file: saveConcurrentResult(c.out, c.impl.name, r) });
+/**
+ * One search per configuration, each counterexample saved as soon as its search ends; a
+ * SIGINT/SIGTERM stops before the next configuration, prints what was searched, exits 130/143.
+ */
+export async function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): Promise<number> {
+  const stop = watchInterrupts();
+  try {
+    const results: { config: Configuration; r: ConcSearchResult; file: string | null }[] = [];
+    const unsaved: string[] = [];
+    for (const config of c.configs) {
+      if (stop.signal) break;
+      const gen: ConcGenOptions = {
+        ...DEFAULT_GEN,
+        config,
+        pokeByteOrder: c.pokeByteOrder,
+        entriesPerPage: c.entriesPerPage,
+        readers: c.readers,
+      };
+      // each configuration its own stream, derived from the run's seed as the sequential suites do
+      const seed = propertySeed(c.seed, config.name, `concurrent-${c.strategy}`);
+      const r = searchConcurrent(c.impl, {
+        gen,
+        strategy: c.strategy,
+        seed,
+        numRuns: c.runs,
+        preemptionBound: c.preemptionBound,
+        maxExecutions: c.maxExecutions,
+        ...(c.reference ? { reference: c.reference } : {}),
+      });
+      let file: string | null = null;
+      try {
+        file = saveConcurrentResult(c.out, c.impl.name, r);
+      } catch (err) {
+        unsaved.push(`${config.name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      results.push({ config, r, file });
+      await yieldToSignals();
+    }
+    const signal = stop.signal;
+    if (c.json)
+      io.out(`${JSON.stringify({ ...jsonReport(c, results), ...(signal ? { interrupted: signal } : {}) }, null, 2)}\n`);
+    else io.out(textReport(c, results));
+    const saved = results.filter((x) => x.file !== null).length;
+    if (signal) io.out(`${interruptedLine(signal, results.length, c.configs.length, 'configurations', saved)}\n`);
+    if (c.html !== undefined) {
+      writeFileAtomic(
+        c.html,
+        renderCheckHtml({
+          title: `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}`,
+          table: concurrentVerdicts(c.impl.name, c.strategy, results),
+          files: results.flatMap((x) => (x.file ? [x.file] : [])),
+          implementations: [c.impl, ...(c.reference ? [c.reference] : [])],
+        }),
+      );
+      if (!c.json) io.out(`HTML report: ${c.html}\n`);
+    }
+    if (unsaved.length > 0) {
+      io.err(
+        `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${c.out} (${unsaved.join('; ')}); their reports are printed above\n`,
+      );
+      return EXIT_USAGE;
+    }
+    if (signal) return SIGNAL_EXIT[signal];
+    return results.some((x) => failedRun(x.r) !== null) ? EXIT_VIOLATION : 0;
+  } finally {
+    stop.dispose();
   }
-  if (c.json) io.out(`${JSON.stringify(jsonReport(c, results), null, 2)}\n`);
-  else io.out(textReport(c, results));
-  return results.some((x) => failedRun(x.r) !== null) ? EXIT_VIOLATION : 0;
 }
 
 /**
@@ -175,7 +210,7 @@ function textReport(
 function jsonReport(
   c: ConcurrentCheck,
   results: readonly { config: Configuration; r: ConcSearchResult; file: string | null }[],
-): unknown {
+): Record<string, unknown> {
   return {
     impl: c.impl.name,
     against: c.reference?.name ?? null,

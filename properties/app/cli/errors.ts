@@ -22,11 +22,18 @@ export class UsageError extends Error {
   }
 }
 
+/** An error line is at most this long: a value the user pasted by mistake cannot flood the terminal. */
+const LINE_MAX = 500;
+
+/** One line: newlines folded, other control characters escaped (an echoed value may hold any), shortened. */
 function oneLine(text: string): string {
-  return text
+  const line = text
     .replace(/^error:\s*/, '')
     .replace(/\s*\n\s*/g, ' ')
-    .trim();
+    .trim()
+    // eslint-disable-next-line no-control-regex -- escaping them is the point
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}…` : line;
 }
 
 /** Thrown by a command that finished normally but wants a non-zero exit status (no message). */

@@ -1,5 +1,9 @@
 import pc from 'picocolors';
-import { EXIT_VIOLATION } from './errors.ts';
+import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
+import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
+import { filesVerdicts, renderCheckHtml } from '../report/html/index.ts';
+import { loadCounterexample } from '../../engine/core/counterexample.ts';
+import { writeFileAtomic } from './safe-write.ts';
 import type { CliIo } from './io.ts';
 import { renderTable } from './table.ts';
 import { differentialNote, againstOf } from './concurrent.ts';
@@ -33,6 +37,8 @@ export interface HuntSettings {
   readonly timeLimitMs: number;
   readonly json: boolean;
   readonly out: string;
+  /** --html FILE, already checked writable */
+  readonly html?: string;
   /** the configurations --config/--arch chose; null: the default hunt, each race once (FINDING_TARGETS) */
   readonly configs: readonly Configuration[] | null;
   readonly reference: Implementation | null;
@@ -52,36 +58,74 @@ export function huntTargets(h: Pick<HuntSettings, 'configs' | 'reference'>): Fin
   return configs.flatMap((c) => [...named.filter((t) => t.gen.config === c), otherTarget(c)]);
 }
 
-export function runHunt(h: HuntSettings, io: CliIo): number {
-  const hunted: Hunted[] = huntTargets(h).map((target) => {
-    // the default hunt keeps the seeds it always had; a configuration's own hunt gets its own stream
-    const stream = h.configs === null ? target.id : `${target.gen.config.name}/${target.id}`;
-    const r = searchConcurrent(h.impl, {
-      gen: target.gen,
-      strategy: h.strategy,
-      seed: propertySeed(h.seed, stream, `hunt-${h.strategy}`),
-      numRuns: h.runs ?? (h.strategy === 'exhaustive' ? 500 : 100_000),
-      maxExecutions: 500,
-      timeLimitMs: h.timeLimitMs,
-      accept: target.accept,
-      ...(h.reference ? { reference: h.reference } : {}),
-    });
-    return {
-      target,
-      r,
-      file: saveConcurrentResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`),
-    };
-  });
-  if (h.json)
-    io.out(
-      `${JSON.stringify(
-        hunted.map((x) => json(x, h)),
-        null,
-        2,
-      )}\n`,
-    );
-  else io.out(text(h, hunted));
-  return hunted.some((x) => x.r.run?.violation) ? EXIT_VIOLATION : 0;
+/** One search per race; each counterexample saved when its search ends; SIGINT/SIGTERM stops before the next race. */
+export async function runHunt(h: HuntSettings, io: CliIo): Promise<number> {
+  const stop = watchInterrupts();
+  try {
+    const targets = huntTargets(h);
+    const hunted: Hunted[] = [];
+    const unsaved: string[] = [];
+    for (const target of targets) {
+      if (stop.signal) break;
+      // the default hunt keeps the seeds it always had; a configuration's own hunt gets its own stream
+      const stream = h.configs === null ? target.id : `${target.gen.config.name}/${target.id}`;
+      const r = searchConcurrent(h.impl, {
+        gen: target.gen,
+        strategy: h.strategy,
+        seed: propertySeed(h.seed, stream, `hunt-${h.strategy}`),
+        numRuns: h.runs ?? (h.strategy === 'exhaustive' ? 500 : 100_000),
+        maxExecutions: 500,
+        timeLimitMs: h.timeLimitMs,
+        accept: target.accept,
+        ...(h.reference ? { reference: h.reference } : {}),
+      });
+      let file: string | null = null;
+      try {
+        file = saveConcurrentResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`);
+      } catch (err) {
+        unsaved.push(`${target.id}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      hunted.push({ target, r, file });
+      await yieldToSignals();
+    }
+    if (h.json)
+      io.out(
+        `${JSON.stringify(
+          hunted.map((x) => json(x, h)),
+          null,
+          2,
+        )}\n`,
+      );
+    else io.out(text(h, hunted));
+    const signal = stop.signal;
+    const saved = hunted.filter((x) => x.file !== null).length;
+    if (signal) io.out(`${interruptedLine(signal, hunted.length, targets.length, 'races', saved)}\n`);
+    if (h.html !== undefined) {
+      const files = hunted.flatMap((x) => (x.file ? [x.file] : []));
+      const impls = [h.impl, ...(h.reference ? [h.reference] : [])];
+      const loaded = files.map((path) => ({ path, saved: loadCounterexample(path) }));
+      writeFileAtomic(
+        h.html,
+        renderCheckHtml({
+          title: `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}`,
+          table: filesVerdicts(loaded),
+          files,
+          implementations: impls,
+        }),
+      );
+      if (!h.json) io.out(`HTML report: ${h.html}\n`);
+    }
+    if (unsaved.length > 0) {
+      io.err(
+        `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${h.out} (${unsaved.join('; ')}); their reports are printed above\n`,
+      );
+      return EXIT_USAGE;
+    }
+    if (signal) return SIGNAL_EXIT[signal];
+    return hunted.some((x) => x.r.run?.violation) ? EXIT_VIOLATION : 0;
+  } finally {
+    stop.dispose();
+  }
 }
 
 function parameters(t: FindingTarget): string {

@@ -61,7 +61,7 @@ describe('kfmd check --impl-cmd', () => {
     [
       'a step budget of 0',
       () => ['--impl-cmd', 'true', '--step-budget', '0'],
-      /--step-budget must be a positive integer, got "0"/,
+      /--step-budget must be a decimal integer from 1 to 100000000 \(.*\), got "0"/,
     ],
   ];
   it.each(refused)('refused before any work, one line, exit 2: %s', (_what, args, message) => {

@@ -13,9 +13,13 @@ Exit status:
   0  success; for check and replay: every property holds
   1  check/replay: a property is violated (counterexamples saved / reproduced);
      scan: the attached windows or the text outside them did not verify
-  2  usage error: unknown command or option, bad value, unknown configuration,
-     malformed counterexample, plugin or kernel image
+  2  usage error: unknown command or option, bad value, an option the mode does not
+     read, unknown configuration, malformed counterexample, plugin or kernel image,
+     an unusable --out or --html path (all refused before any work), or a
+     counterexample that could not be saved (its report is printed all the same)
   3  internal error (a bug in kfmd)
+  130, 143  check stopped by SIGINT / SIGTERM: the summary so far is printed and
+     every counterexample found so far is saved
 Errors are one line on stderr, starting with "kfmd: ".`;
 
 export function createProgram(io: CliIo): Command {

@@ -19,6 +19,9 @@ export interface CheckOptions {
   readonly against?: string;
   /** --step-budget (impl-cmd.ts adds it): also the budget of an --against plugin */
   readonly stepBudget: string;
+  /** --impl-cmd and --wall-budget (impl-cmd.ts adds them) */
+  readonly implCmd?: string;
+  readonly wallBudget: string;
   readonly arch: 'x86' | 'arm64' | 'all';
   readonly config: string;
   readonly suite: string;
@@ -27,6 +30,8 @@ export interface CheckOptions {
   readonly faults: boolean;
   readonly json?: boolean;
   readonly out: string;
+  /** --html FILE: the verdict table and every counterexample as one page */
+  readonly html?: string;
 }
 
 export function selectConfigs(opts: Pick<CheckOptions, 'arch' | 'config'>): Configuration[] {

@@ -50,7 +50,7 @@ describe('kfmd check --schedule and kfmd replay', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(
       // one loader for both kinds (engine/core/counterexample.ts): the envelope is checked first
-      /^kfmd: error: .*bad\.json is not a kfmd counterexample: "check" must be a string\n$/,
+      /^kfmd: error: .*bad\.json is not a kfmd counterexample: "seed" is missing \(number\)\n$/,
     );
   });
 

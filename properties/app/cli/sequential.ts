@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import { configurationByName } from '../../../model/config/index.ts';
 import type { Configuration } from '../../../model/config/index.ts';
-import { runCampaign } from '../../engine/sequential/campaign.ts';
+import { campaignRunner, runCampaign } from '../../engine/sequential/campaign.ts';
 import type { Campaign } from '../../engine/sequential/campaign.ts';
 import type { PropertyResult } from '../../engine/sequential/property.ts';
 import { suiteByName } from '../../engine/sequential/suites.ts';
@@ -13,7 +13,11 @@ import { campaignJson } from '../report/campaign.ts';
 import { saveSequentialResult } from '../report/save.ts';
 import { textReport } from '../report/sequential-text.ts';
 import { differsFrom, referenceInapplicable, referenceNote } from './differential.ts';
-import { EXIT_VIOLATION } from './errors.ts';
+import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
+import { renderCheckHtml, sequentialVerdicts } from '../report/html/index.ts';
+import { writeFileAtomic } from './safe-write.ts';
+import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
+import type { Interruption } from './interrupt.ts';
 import type { CliIo } from './io.ts';
 
 export interface SequentialCheck {
@@ -26,6 +30,8 @@ export interface SequentialCheck {
   readonly runs: number;
   readonly json: boolean;
   readonly out: string;
+  /** --html FILE, already checked writable */
+  readonly html?: string;
 }
 
 /** A campaign and, when differential, what the reference did on each counterexample (by "config/suite"). */
@@ -71,7 +77,22 @@ function comparable(r: PropertyResult, reference: Implementation): PropertyResul
   };
 }
 
-export function runSequentialCheck(s: SequentialCheck, io: CliIo): number {
+/**
+ * The command: properties one by one, each counterexample saved as soon as it is found, the report
+ * printed when the last property ran or a SIGINT/SIGTERM stopped the run (then exit 130/143).
+ * A counterexample that cannot be saved is still in the printed report; the run ends with exit 2.
+ */
+export async function runSequentialCheck(s: SequentialCheck, io: CliIo): Promise<number> {
+  const stop = watchInterrupts();
+  try {
+    return await checkUntilStopped(s, io, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function checkUntilStopped(s: SequentialCheck, io: CliIo, stop: Interruption): Promise<number> {
+  const ref = s.reference;
   // a progress bar only for a person at a terminal; it draws on stderr so stdout stays clean
   const bar =
     !s.json && process.stdout.isTTY && process.stderr.isTTY
@@ -80,16 +101,62 @@ export function runSequentialCheck(s: SequentialCheck, io: CliIo): number {
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(s.configs.length * s.suites.length, 0, { last: '' });
-  const { campaign, notes } = runSequential(s, (done, last) =>
-    bar?.update(done, { last: `${last.config}/${last.suite}` }),
-  );
+  const runner = campaignRunner(s.impl, s.configs, s.suites, {
+    seed: s.seed,
+    numRuns: s.runs,
+    ...(ref ? { accept: differsFrom(ref) } : {}),
+  });
+  bar?.start(runner.total, 0, { last: '' });
+  const results: PropertyResult[] = [];
+  const notes = new Map<string, AgainstNote>();
+  const files = new Map<string, string>();
+  const unsaved: string[] = [];
+  for (let raw = runner.next(); raw !== null; raw = stop.signal ? null : runner.next()) {
+    const r = ref ? comparable(raw, ref) : raw;
+    const key = `${r.config}/${r.suite}`;
+    if (ref && r.status === 'violated' && r.counterexample) notes.set(key, referenceNote(r.counterexample, ref));
+    results.push(r);
+    try {
+      const file = saveSequentialResult(s.out, s.impl.name, r, notes.get(key));
+      if (file) files.set(key, file);
+    } catch (err) {
+      unsaved.push(`${key}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    bar?.update(results.length, { last: key });
+    await yieldToSignals();
+  }
   bar?.stop();
-  const files = saveAll(campaign, notes, s.out);
-  const reference = s.reference?.name ?? null;
-  if (s.json) io.out(`${JSON.stringify(campaignJson(campaign, files, { reference, notes }), null, 2)}\n`);
+  const campaign = { ...runner.campaign(), results };
+  const reference = ref?.name ?? null;
+  const signal = stop.signal;
+  if (s.json)
+    io.out(
+      `${JSON.stringify({ ...campaignJson(campaign, files, { reference, notes }), ...(signal ? { interrupted: signal } : {}) }, null, 2)}\n`,
+    );
   else io.out(textReport(campaign, s.configs, s.suites, files, notes, reference));
-  return campaign.results.some((r) => r.status === 'violated') ? EXIT_VIOLATION : 0;
+  if (signal) io.out(`${interruptedLine(signal, results.length, runner.total, 'properties', files.size)}\n`);
+  if (s.html !== undefined) {
+    const impls = [s.impl, ...(ref ? [ref] : [])];
+    const title = `kfmd check — implementation ${s.impl.name}${reference ? ` against ${reference}` : ''}`;
+    writeFileAtomic(
+      s.html,
+      renderCheckHtml({
+        title,
+        table: sequentialVerdicts(campaign, files),
+        files: [...files.values()],
+        implementations: impls,
+      }),
+    );
+    if (!s.json) io.out(`HTML report: ${s.html}\n`);
+  }
+  if (unsaved.length > 0) {
+    io.err(
+      `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${s.out} (${unsaved.join('; ')}); their reports are printed above\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (signal) return SIGNAL_EXIT[signal];
+  return results.some((r) => r.status === 'violated') ? EXIT_VIOLATION : 0;
 }
 
 export function saveAll(c: Campaign, notes: ReadonlyMap<string, AgainstNote>, dir: string): Map<string, string> {

@@ -23,7 +23,7 @@ export function campaignJson(
   c: Campaign,
   files: ReadonlyMap<string, string>,
   d: Differential = { reference: null, notes: new Map() },
-): unknown {
+): Record<string, unknown> {
   return {
     impl: c.impl,
     against: d.reference,

@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isConcurrentOperation, isOperation } from './operations.ts';
-import type { Operation } from './operations.ts';
-import { SUITE_NAMES, isSchedule } from './scenario.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { counterexampleProblem } from './counterexample-schema.ts';
+import { COUNTEREXAMPLE_FILE_MAX } from './limits.ts';
 import type { ConcurrentScenario, SequentialScenario, StrategyName } from './scenario.ts';
 
 /**
@@ -48,9 +48,16 @@ export function counterexamplePath(dir: string, impl: string, config: string, la
   return join(dir, `${safe(impl)}.${safe(config)}.${safe(label)}.json`);
 }
 
+/**
+ * Writes the file through a temporary file in the same directory and a rename, so that a reader
+ * never sees half a file and a symlink at the name is replaced, not followed. The data is checked
+ * against the schema first: kfmd never writes a file it would refuse to replay.
+ */
 export function saveCounterexample(data: CounterexampleFile): void {
+  const problem = counterexampleProblem(data);
+  if (problem !== null) throw new Error(`kfmd built an invalid counterexample for ${data.file}: ${problem}`);
   mkdirSync(dirname(data.file), { recursive: true });
-  writeFileSync(data.file, `${JSON.stringify(data, null, 2)}\n`);
+  writeFileAtomic(data.file, `${JSON.stringify(data, null, 2)}\n`);
 }
 
 export function encodeDecisions(decisions: readonly number[]): string {
@@ -70,8 +77,16 @@ export class CounterexampleFileError extends Error {}
 export function loadCounterexample(file: string): CounterexampleFile {
   let text: string;
   try {
+    // only a regular file of sane size: a FIFO would block, /dev/zero never ends
+    const st = statSync(file);
+    if (!st.isFile()) throw new CounterexampleFileError(`${file} is not a regular file`);
+    if (st.size > COUNTEREXAMPLE_FILE_MAX)
+      throw new CounterexampleFileError(
+        `${file} is ${st.size} bytes, more than the ${COUNTEREXAMPLE_FILE_MAX} a counterexample may have`,
+      );
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof CounterexampleFileError) throw err;
     throw new CounterexampleFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   let data: unknown;
@@ -83,101 +98,38 @@ export function loadCounterexample(file: string): CounterexampleFile {
   return asCounterexample(file, data);
 }
 
-export function asCounterexample(file: string, data: unknown): CounterexampleFile {
-  const bad = (what: string): never => {
-    throw new CounterexampleFileError(`${file} is not a kfmd counterexample: ${what}`);
-  };
-  if (typeof data !== 'object' || data === null) return bad('not an object');
+/** Version 1 files had no `kind` (all sequential) and called a CPU program's locked get "get". */
+function fromVersion1(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
   const d = data as Record<string, unknown>;
-  if (d['kfmd'] !== 'counterexample') bad('missing "kfmd": "counterexample"');
-  const version = d['version'];
-  if (version !== 1 && version !== COUNTEREXAMPLE_VERSION) bad(`unsupported version ${JSON.stringify(version)}`);
-  const kind = d['kind'] ?? (version === 1 ? 'sequential' : undefined);
-  if (kind !== 'sequential' && kind !== 'concurrent') bad('"kind" must be "sequential" or "concurrent"');
-  for (const key of ['impl', 'check', 'message', 'report', 'file'] as const) {
-    if (typeof d[key] !== 'string') bad(`"${key}" must be a string`);
-  }
-  if (typeof d['seed'] !== 'number') bad('"seed" must be a number');
-  if (typeof d['scenario'] !== 'object' || d['scenario'] === null) bad('"scenario" missing');
-  const sc = { ...(d['scenario'] as Record<string, unknown>) };
-  if (typeof sc['config'] !== 'string') bad('"scenario.config" must be a string');
-  for (const key of ['entriesPerPage', 'maxOrder'] as const) {
-    if (!Number.isInteger(sc[key]) || (sc[key] as number) < 0) bad(`"scenario.${key}" must be a non-negative integer`);
-  }
-  if ((sc['entriesPerPage'] as number) < 1) bad('"scenario.entriesPerPage" must be at least 1');
-  const order = sc['pokeByteOrder'];
-  if (order !== undefined && (!isArray(order) || [...order].sort().join() !== '0,1,2,3,4')) {
-    bad('"scenario.pokeByteOrder" must be a permutation of 0..4');
-  }
-  const fns = sc['functions'];
-  if (!Array.isArray(fns) || fns.length === 0) bad('"scenario.functions" must be a non-empty array');
-  const names = new Set<string>();
-  for (const f of fns as unknown[]) {
-    const fr = f as Record<string, unknown>;
-    if (typeof f !== 'object' || f === null || typeof fr['name'] !== 'string' || typeof fr['padded'] !== 'boolean') {
-      bad('a function needs "name" and "padded"');
-    }
-    const tail = fr['tail'];
-    if (tail !== undefined && !(Array.isArray(tail) && tail.every((b) => Number.isInteger(b) && b >= 0 && b <= 255))) {
-      bad(`function ${String(fr['name'])}: "tail" must be bytes`);
-    }
-    for (const fact of ['cfi', 'directCallDest'])
-      if (fr[fact] !== undefined && typeof fr[fact] !== 'boolean')
-        bad(`function ${String(fr['name'])}: "${fact}" must be a boolean`);
-    const arity = fr['arity'];
-    if (arity !== undefined && !(Number.isInteger(arity) && (arity as number) >= 0 && (arity as number) <= 7))
-      bad(`function ${String(fr['name'])}: "arity" must be an integer 0..7`);
-    names.add(fr['name'] as string);
-  }
-  const known = (op: Operation, where: string): void => {
-    if ('fn' in op && !names.has(op.fn)) bad(`${where} names unknown function "${op.fn}"`);
-  };
-  if (kind === 'sequential') {
-    if (!(SUITE_NAMES as readonly unknown[]).includes(sc['suite'])) bad(`unknown suite ${JSON.stringify(sc['suite'])}`);
-    if (!Array.isArray(sc['commands'])) bad('"scenario.commands" must be an array');
-    (sc['commands'] as unknown[]).forEach((c, i) => {
-      if (!isOperation(c)) bad(`command ${i + 1} is malformed: ${JSON.stringify(c)}`);
-      known(c as Operation, `command ${i + 1}`);
-    });
-    return {
-      ...(d as object),
-      kind,
-      version: COUNTEREXAMPLE_VERSION,
-      scenario: sc,
-    } as unknown as SequentialCounterexample;
-  }
-  if (typeof d['strategy'] !== 'string' || !['random', 'pct', 'exhaustive'].includes(d['strategy'])) {
-    bad('"strategy" must be random, pct or exhaustive');
-  }
-  if (typeof d['decisions'] !== 'string') bad('"decisions" must be a string');
-  if (order === undefined) bad('"scenario.pokeByteOrder" must be a permutation of 0..4');
-  const programs = sc['programs'];
-  if (!Array.isArray(programs) || !programs.every((p) => Array.isArray(p)))
-    bad('"scenario.programs" must be lists of operations');
-  // version 1 called the locked get of a CPU program "get"
-  sc['programs'] = (programs as unknown[][]).map((p) =>
-    p.map((op) =>
-      version === 1 && (op as { op?: unknown }).op === 'get' ? { ...(op as object), op: 'locked_get' } : op,
-    ),
+  if (d['version'] !== 1) return data;
+  const kind = d['kind'] ?? 'sequential';
+  const sc = d['scenario'];
+  if (kind !== 'concurrent' || typeof sc !== 'object' || sc === null) return { ...d, kind };
+  const programs = (sc as Record<string, unknown>)['programs'];
+  if (!Array.isArray(programs)) return { ...d, kind };
+  const renamed = programs.map((p: unknown) =>
+    Array.isArray(p)
+      ? p.map((op: unknown) =>
+          typeof op === 'object' && op !== null && (op as { op?: unknown }).op === 'get'
+            ? { ...op, op: 'locked_get' }
+            : op,
+        )
+      : p,
   );
-  (sc['programs'] as unknown[][]).forEach((p, cpu) =>
-    p.forEach((op, i) => {
-      if (!isConcurrentOperation(op)) bad(`cpu${cpu} operation ${i + 1} is not one a CPU runs: ${JSON.stringify(op)}`);
-      known(op as Operation, `cpu${cpu} operation ${i + 1}`);
-    }),
-  );
-  if (!isSchedule(sc['schedule'])) bad('"scenario.schedule" is malformed');
-  return {
-    ...(d as object),
-    kind,
-    version: COUNTEREXAMPLE_VERSION,
-    scenario: sc,
-  } as unknown as ConcurrentCounterexample;
+  return { ...d, kind, scenario: { ...sc, programs: renamed } };
 }
 
-/** Array.isArray, narrowing to unknown[] rather than any[]. */
-function isArray(v: unknown): v is readonly unknown[] {
-  return Array.isArray(v);
+/** A parsed JSON value as a counterexample (read as version 2), or a CounterexampleFileError naming the field. */
+export function asCounterexample(file: string, data: unknown): CounterexampleFile {
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new CounterexampleFileError(`${file} is not a kfmd counterexample: not an object`);
+  if ((data as Record<string, unknown>)['kfmd'] !== 'counterexample')
+    throw new CounterexampleFileError(`${file} is not a kfmd counterexample: missing "kfmd": "counterexample"`);
+  const migrated = fromVersion1(data);
+  const problem = counterexampleProblem(migrated);
+  if (problem !== null) throw new CounterexampleFileError(`${file} is not a kfmd counterexample: ${problem}`);
+  return { ...(migrated as object), version: COUNTEREXAMPLE_VERSION } as CounterexampleFile;
 }
 
 function safe(s: string): string {

@@ -30,13 +30,23 @@ export interface Campaign {
   readonly coverage: ReadonlyMap<string, number>;
 }
 
-/** Every suite on every configuration, one shared coverage map. */
-export function runCampaign(
+/** A campaign one property at a time: a caller may stop between two (an interrupted check) and still report. */
+export interface CampaignRunner {
+  /** How many properties the whole campaign has. */
+  readonly total: number;
+  /** Runs the next property and returns its result, or null when every one has run. */
+  next(): PropertyResult | null;
+  /** The campaign of the properties run so far. */
+  campaign(): Campaign;
+}
+
+/** Every suite on every configuration, in that order, one shared coverage map. */
+export function campaignRunner(
   impl: Implementation,
   configs: readonly Configuration[],
   suites: readonly Suite[],
   opts: CampaignOptions,
-): Campaign {
+): CampaignRunner {
   // the transitions this design can take on these configurations (a hash design has no window to restore)
   const possible = configs.flatMap((c) => edgeIdsFor(designOf(declarationsOf(impl, c.options))));
   const coverage = new Map<string, number>(
@@ -44,24 +54,45 @@ export function runCampaign(
       .filter((e) => possible.includes(e))
       .map((e) => [e, 0]),
   );
+  const pairs = configs.flatMap((config) => suites.map((suite) => ({ config, suite })));
   const results: PropertyResult[] = [];
-  const total = configs.length * suites.length;
-  for (const config of configs) {
-    for (const suite of suites) {
-      const accept = opts.accept ? { accept: opts.accept } : {};
-      const r = checkProperty(config, suite, impl, { seed: opts.seed, numRuns: opts.numRuns, coverage, ...accept });
-      results.push(r);
-      opts.onProgress?.(results.length, total, r);
-    }
-  }
+  const accept = opts.accept ? { accept: opts.accept } : {};
   const arches = [...new Set(configs.map((c) => c.options.arch))];
   return {
-    impl: impl.name,
-    declares: impl.declares,
-    arches,
-    seed: opts.seed,
-    numRuns: opts.numRuns,
-    results,
-    coverage,
+    total: pairs.length,
+    next() {
+      const pair = pairs[results.length];
+      if (!pair) return null;
+      const r = checkProperty(pair.config, pair.suite, impl, {
+        seed: opts.seed,
+        numRuns: opts.numRuns,
+        coverage,
+        ...accept,
+      });
+      results.push(r);
+      opts.onProgress?.(results.length, pairs.length, r);
+      return r;
+    },
+    campaign: () => ({
+      impl: impl.name,
+      declares: impl.declares,
+      arches,
+      seed: opts.seed,
+      numRuns: opts.numRuns,
+      results: [...results],
+      coverage,
+    }),
   };
+}
+
+/** Every suite on every configuration, one shared coverage map. */
+export function runCampaign(
+  impl: Implementation,
+  configs: readonly Configuration[],
+  suites: readonly Suite[],
+  opts: CampaignOptions,
+): Campaign {
+  const runner = campaignRunner(impl, configs, suites, opts);
+  while (runner.next() !== null);
+  return runner.campaign();
 }

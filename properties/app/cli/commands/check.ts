@@ -16,11 +16,14 @@ import {
   DEFAULT_CONCURRENT_RUNS,
   DEFAULT_MAX_EXECUTIONS_CLI,
   DEFAULT_PREEMPTION_BOUND,
-  parseByteOrder,
   runConcurrentCheck,
 } from '../concurrent.ts';
+import { validateCheckOptions } from '../check-options.ts';
+import { prepareOutDir } from '../out-dir.ts';
+import { checkWritableFile } from '../safe-write.ts';
+import type { CheckValues } from '../check-options.ts';
 import type { StrategyName } from '../../../engine/core/scenario.ts';
-import { integer, nonNegativeInt, positiveInt, selectConfigs, selectSuites } from '../options.ts';
+import { selectConfigs, selectSuites } from '../options.ts';
 import type { CheckOptions } from '../options.ts';
 import { runSequentialCheck } from '../sequential.ts';
 import { ALL_CONCURRENT_FACTOR, runAllCheck } from '../check-all.ts';
@@ -58,7 +61,11 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed: the same seed gives the same run, byte for byte', String(DEFAULT_SEED))
     .option('--no-faults', 'only the contract suite: no fault commands, no lock misuse')
     .option('--json', 'machine-readable output for CI')
-    .option('--out <dir>', 'where counterexamples are saved', COUNTEREXAMPLE_DIR)
+    .option('--out <dir>', 'where counterexamples are saved (created before the run)', COUNTEREXAMPLE_DIR)
+    .option(
+      '--html <file>',
+      'also write the report as one self-contained HTML page: the verdict table, every counterexample as C calls, windows as hex and disassembly, concurrent ones as a timeline to step through',
+    )
     .addOption(
       new Option(
         '--schedule <strategy>',
@@ -94,73 +101,84 @@ export function registerCheck(program: Command, io: CliIo): void {
 }
 
 async function dispatch(opts: CheckOptions, cmd: Command, io: CliIo): Promise<number> {
-  const given = (option: string): boolean => cmd.getOptionValueSource(option) !== 'default';
-  if (opts.impl === ALL && opts.hunt)
-    throw new UsageError('--impl all cannot be combined with --hunt: hunt one implementation at a time');
-  const impl = opts.impl === ALL ? null : await implementationOf(cmd);
-  const reference = await resolveReference(opts.against, positiveInt(opts.stepBudget, '--step-budget'));
+  // every option checked before any work (and before a --impl-cmd process is started)
+  const v = validateCheckOptions(opts, (option) => cmd.getOptionValueSource(option) !== 'default');
+  const configs = selectConfigs(opts);
+  const suites = selectSuites(opts);
+  prepareOutDir(opts.out);
+  if (opts.html !== undefined) {
+    if (v.mode === 'all') throw new UsageError('--html is not offered for --impl all yet: check one design at a time');
+    checkWritableFile(opts.html, '--html');
+  }
+  const html = opts.html !== undefined ? { html: opts.html } : {};
+  const reference = await resolveReference(opts.against, v.stepBudget);
+  const impl = v.mode === 'all' ? null : await implementationOf(cmd);
+  const json = opts.json === true;
   if (impl === null) {
     return runAllCheck(
       {
         designs: DESIGNS,
         reference,
-        configs: selectConfigs(opts),
-        suites: selectSuites(opts),
-        seed: integer(opts.seed, '--seed'),
-        runs: positiveInt(opts.runs, '--runs'),
+        configs,
+        suites,
+        seed: v.seed,
+        runs: v.runs ?? DEFAULT_RUNS,
         // the concurrent half: --schedule's strategy (default pct); --runs, if given, sets both halves
-        concurrent: given('runs')
-          ? concurrentSettings(opts, opts.schedule ?? 'pct', false)
-          : scaled(concurrentSettings(opts, opts.schedule ?? 'pct', true)),
-        json: opts.json === true,
+        concurrent: concurrentSettings(v, v.strategy ?? 'pct', opts.readers, v.runs === null),
+        json,
         out: opts.out,
       },
       io,
     );
   }
-  if (!opts.schedule) {
+  if (v.strategy === null) {
     return runSequentialCheck(
-      {
-        impl,
-        reference,
-        configs: selectConfigs(opts),
-        suites: selectSuites(opts),
-        seed: integer(opts.seed, '--seed'),
-        runs: positiveInt(opts.runs, '--runs'),
-        json: opts.json === true,
-        out: opts.out,
-      },
+      { impl, reference, configs, suites, seed: v.seed, runs: v.runs ?? DEFAULT_RUNS, json, out: opts.out, ...html },
       io,
     );
   }
-  const strategy = opts.schedule;
-  if (opts.hunt) {
+  if (v.mode === 'hunt') {
+    const chosen = cmd.getOptionValueSource('config') !== 'default' || cmd.getOptionValueSource('arch') !== 'default';
     return runHunt(
       {
         impl,
         reference,
-        strategy,
-        seed: integer(opts.seed, '--seed'),
-        runs: given('runs') ? positiveInt(opts.runs, '--runs') : null,
-        timeLimitMs: positiveInt(opts.timeLimit, '--time-limit') * 1000,
+        strategy: v.strategy,
+        seed: v.seed,
+        runs: v.runs,
+        timeLimitMs: v.timeLimitMs,
         // without --config or --arch: the default hunt, each race once on its arch's first configuration
-        configs: given('config') || given('arch') ? selectConfigs(opts) : null,
-        json: opts.json === true,
+        configs: chosen ? configs : null,
+        json,
         out: opts.out,
+        ...html,
       },
       io,
     );
   }
-  const settings = concurrentSettings(opts, strategy, !given('runs'));
+  const settings = concurrentSettings(v, v.strategy, opts.readers, false);
   for (const i of [impl, ...(reference ? [reference] : [])]) offersReaders(i, opts.readers);
-  return runConcurrentCheck(
-    { ...settings, impl, reference, configs: selectConfigs(opts), json: opts.json === true, out: opts.out },
-    io,
-  );
+  return runConcurrentCheck({ ...settings, impl, reference, configs, json, out: opts.out, ...html }, io);
 }
 
-function scaled(s: ConcurrentSettings): ConcurrentSettings {
-  return { ...s, runs: s.runs * ALL_CONCURRENT_FACTOR };
+/** --impl all scales the default concurrent runs of the pct half; a plain concurrent run does not. */
+function concurrentSettings(
+  v: CheckValues,
+  strategy: StrategyName,
+  readers: CheckOptions['readers'],
+  scaledDefault: boolean,
+): ConcurrentSettings {
+  const runs = v.runs ?? DEFAULT_CONCURRENT_RUNS[strategy] * (scaledDefault ? ALL_CONCURRENT_FACTOR : 1);
+  return {
+    strategy,
+    runs,
+    seed: v.seed,
+    pokeByteOrder: v.pokeByteOrder,
+    entriesPerPage: v.entriesPerPage,
+    readers,
+    preemptionBound: v.preemptionBound,
+    maxExecutions: v.maxExecutions,
+  };
 }
 
 /** --against: one implementation, by the same resolver as --impl. */
@@ -173,27 +191,6 @@ async function resolveReference(value: string | undefined, stepBudget: number): 
     if (err instanceof UsageError) throw new UsageError(`--against: ${err.message}`);
     throw err;
   }
-}
-
-function concurrentSettings(opts: CheckOptions, strategy: StrategyName, defaultRuns: boolean): ConcurrentSettings {
-  const pokeByteOrder = parseByteOrder(opts.byteOrder);
-  if (!pokeByteOrder)
-    throw new UsageError(
-      `--byte-order must be ascending, descending, low-first or a permutation of 0,1,2,3,4, got "${opts.byteOrder}"`,
-    );
-  const entriesPerPage = positiveInt(opts.entriesPerPage, '--entries-per-page');
-  if ((entriesPerPage & (entriesPerPage - 1)) !== 0)
-    throw new UsageError(`--entries-per-page must be a power of two, got ${entriesPerPage}`);
-  return {
-    strategy,
-    runs: defaultRuns ? DEFAULT_CONCURRENT_RUNS[strategy] : positiveInt(opts.runs, '--runs'),
-    seed: integer(opts.seed, '--seed'),
-    pokeByteOrder,
-    entriesPerPage,
-    readers: opts.readers,
-    preemptionBound: nonNegativeInt(opts.preemptions, '--preemptions'),
-    maxExecutions: positiveInt(opts.maxSchedules, '--max-schedules'),
-  };
 }
 
 /** --readers asks for trampolines the implementation (or the reference) must offer. */

@@ -4,8 +4,15 @@ import type { CliIo } from '../io.ts';
 import { registerCheck } from './check.ts';
 import { registerConfigs } from './configs.ts';
 import { registerReplay } from './replay.ts';
+import { registerReport } from './report.ts';
 import { registerScan } from './scan.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerConfigs, registerCheck, registerReplay, registerScan];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerConfigs,
+  registerCheck,
+  registerReplay,
+  registerScan,
+  registerReport,
+];
