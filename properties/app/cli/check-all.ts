@@ -19,6 +19,8 @@ import { findAll } from './find-all.ts';
 import type { AllFound, ConcurrentSettings } from './find-all.ts';
 import type { CliIo } from './io.ts';
 import { runSequential, saveAll } from './sequential.ts';
+import { matrixVerdicts, renderCheckHtml } from '../report/html/index.ts';
+import { writeFileAtomic } from './safe-write.ts';
 
 /**
  * Without --runs, the concurrent half searches this many times the plain check's scenarios
@@ -37,6 +39,8 @@ export interface AllCheck {
   readonly concurrent: ConcurrentSettings;
   readonly json: boolean;
   readonly out: string;
+  /** --html FILE, already checked writable */
+  readonly html?: string;
 }
 
 /** The checks (of both modes) that do not judge `impl` on `config`, one line per reason. */
@@ -55,16 +59,21 @@ export function runAllCheck(a: AllCheck, io: CliIo): number {
   const started = performance.now();
   const cells: MatrixCell[] = [];
   const figures: string[] = [];
+  const files: string[] = [];
   for (const impl of a.designs) {
     const t0 = performance.now();
     const { campaign, notes } = runSequential({ ...a, impl, json: a.json });
-    saveAll(campaign, notes, a.out);
+    files.push(...saveAll(campaign, notes, a.out).values());
     const t1 = performance.now();
     for (const config of a.configs) {
       const results = campaign.results.filter((r) => r.config === config.name);
       const conc = findAllOrError(impl, a.reference, config, a.concurrent);
-      for (const r of conc.found)
-        if (r.run) saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`);
+      for (const r of conc.found) {
+        const file = r.run
+          ? saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`)
+          : null;
+        if (file) files.push(file);
+      }
       const na = results.filter((r) => r.status === 'not-applicable');
       cells.push({
         impl: impl.name,
@@ -86,6 +95,17 @@ export function runAllCheck(a: AllCheck, io: CliIo): number {
   figures.push(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const m = matrix(a, cells, figures);
   io.out(a.json ? `${JSON.stringify(matrixJson(m), null, 2)}\n` : matrixText(m));
+  if (a.html !== undefined) {
+    const page = renderCheckHtml({
+      title: m.title,
+      lines: m.legend,
+      table: matrixVerdicts(m),
+      files,
+      implementations: [...a.designs, ...(a.reference ? [a.reference] : [])],
+    });
+    writeFileAtomic(a.html, page);
+    if (!a.json) io.out(`HTML report: ${a.html}\n`);
+  }
   if (cells.some((c) => c.sequential.length + c.concurrent.length > 0)) return EXIT_VIOLATION;
   return cells.some((c) => c.errors.length > 0) ? EXIT_INTERNAL : 0;
 }

@@ -111,3 +111,23 @@ describe('the safe write', () => {
     expect(readdirSync(join(dir, 'atomic'))).toEqual(['a.txt']);
   });
 });
+
+describe('kfmd check --html', () => {
+  it('writes the page after the report, with a section for every counterexample the run saved', async () => {
+    const out = join(dir, 'check-html');
+    const page = join(dir, 'check.html');
+    const r = await kfmd('check', '--config', 'x86-A16', '--suite', 'foreign-bytes', '--out', out, '--html', page);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/HTML report: .*check\.html\n$/);
+    const html = readFileSync(page, 'utf8');
+    const saved = readdirSync(out);
+    expect(saved.length).toBeGreaterThan(0);
+    for (const f of saved) expect(html).toContain(f);
+    expect(html).toContain('D3');
+  });
+
+  it('an unusable --html path is refused before any work', async () => {
+    expectUsage(await kfmd('check', '--config', 'x86-A16', '--html', dir), /--html .* is a directory/);
+    expectUsage(await kfmd('check', '--config', 'x86-A16', '--html', join(dir, 'no', 'such.html')), /does not exist/);
+  });
+});

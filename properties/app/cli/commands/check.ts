@@ -106,10 +106,7 @@ async function dispatch(opts: CheckOptions, cmd: Command, io: CliIo): Promise<nu
   const configs = selectConfigs(opts);
   const suites = selectSuites(opts);
   prepareOutDir(opts.out);
-  if (opts.html !== undefined) {
-    if (v.mode === 'all') throw new UsageError('--html is not offered for --impl all yet: check one design at a time');
-    checkWritableFile(opts.html, '--html');
-  }
+  if (opts.html !== undefined) checkWritableFile(opts.html, '--html');
   const html = opts.html !== undefined ? { html: opts.html } : {};
   const reference = await resolveReference(opts.against, v.stepBudget);
   const impl = v.mode === 'all' ? null : await implementationOf(cmd);
@@ -127,6 +124,7 @@ async function dispatch(opts: CheckOptions, cmd: Command, io: CliIo): Promise<nu
         concurrent: concurrentSettings(v, v.strategy ?? 'pct', opts.readers, v.runs === null),
         json,
         out: opts.out,
+        ...html,
       },
       io,
     );
