@@ -1,3 +1,17 @@
+// Why this enumeration is not replaced by more of xstate/graph (xstate 5.33.3; graph-edges.test.ts
+// compares it edge by edge with the machine as written, getStateNodes and getAdjacencyMap):
+// - allEdgeIds() already is xstate's graph: toDirectedGraph, one edge per transition definition
+//   (state node × event × guard; a targetless one is drawn as a self-loop). toDirectedGraph would miss
+//   eventless `always` transitions (not in StateNode.transitions), name `after` ones
+//   `xstate.after.<delay>.<id>`, and draw a re-entering self-transition like a targetless one; this
+//   machine has none of these.
+// - edgeIdsFor(design) cannot come from xstate: guards are opaque functions of the context, and
+//   getShortestPaths / getSimplePaths (both over getAdjacencyMap) and getPathsFromEvents step snapshots
+//   by concrete events: they need a hand-chosen alphabet and bounds (with the defaults the traversal does
+//   not end: the context is unbounded), name no transition or guard (read back with getTransitionData),
+//   and reach only what the alphabet reaches. With a tuned one they give exactly edgeIdsFor(design) for
+//   padding designs; for hash designs they also take `alive FOREIGN_WRITE [foreignWriteIntoWindow]`,
+//   which the machine accepts but the harness never sends. So POSSIBLE_FOR stays written by hand.
 import { toDirectedGraph } from 'xstate/graph';
 import type { DirectedGraphNode } from 'xstate/graph';
 import { kfuncMdMachine } from './machine.ts';
@@ -44,6 +58,7 @@ const POSSIBLE_FOR: Readonly<Record<string, (d: Design) => boolean>> = {
   findNoPadding: padding,
   putReleasedRestored: padding,
   putByIpReleasedRestored: padding,
+  // the machine takes it on any design; the harness writes into windows only where the index is in the padding
   foreignWriteIntoWindow: padding,
   getCreated: hash,
   putByIpReleasedLeft: hash,

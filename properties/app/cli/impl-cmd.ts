@@ -5,6 +5,8 @@
  * misbehaves later gets a verdict naming what it did, property by property.
  */
 import { Option } from 'commander';
+import { CHECK_RANGES } from './check-options.ts';
+import { decimalIn } from './values.ts';
 import type { Command } from 'commander';
 import type { Implementation } from '../../../impl/contract/index.ts';
 import {
@@ -48,9 +50,9 @@ export function addImplCmdOptions(command: Command): Command {
 /** The implementation --impl or --impl-cmd names; a --impl-cmd process is started here, before any work. */
 export async function implementationOf(command: Command): Promise<Implementation> {
   const opts = command.opts<ImplOptions>();
-  const stepBudget = positive(opts.stepBudget, '--step-budget');
+  const stepBudget = decimalIn(opts.stepBudget, '--step-budget', CHECK_RANGES.stepBudget);
   if (opts.implCmd === undefined) return resolveImplementation(opts.impl, stepBudget);
-  const wallBudgetMs = positive(opts.wallBudget, '--wall-budget');
+  const wallBudgetMs = decimalIn(opts.wallBudget, '--wall-budget', CHECK_RANGES.wallBudget);
   const what = `--impl-cmd ${JSON.stringify(opts.implCmd)}`;
   let impl;
   try {
@@ -71,11 +73,4 @@ export async function givenImplementation(command: Command): Promise<Implementat
   const opts = command.opts<Partial<ImplOptions>>();
   if (opts.impl === undefined && opts.implCmd === undefined) return null;
   return implementationOf(command);
-}
-
-function positive(s: string, flag: string): number {
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${s}"`);
-  return n;
 }

@@ -56,21 +56,3 @@ function suiteOrUsage(name: string): Suite {
     throw new UsageError((err as Error).message);
   }
 }
-
-export function positiveInt(s: string, flag: string): number {
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${s}"`);
-  return n;
-}
-
-export function nonNegativeInt(s: string, flag: string): number {
-  return s === '0' ? 0 : positiveInt(s, flag);
-}
-
-export function integer(s: string, flag: string): number {
-  const n = Number(s);
-  if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(n) || Math.abs(n) > 2 ** 31 - 1)
-    throw new UsageError(`${flag} must be a 32-bit integer, got "${s}"`);
-  return n;
-}

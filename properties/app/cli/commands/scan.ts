@@ -6,7 +6,7 @@ import { configurationByName } from '../../../../model/config/index.ts';
 import { ScanNothing, renderScan, scanFile } from '../../scan/scan.ts';
 import { EXIT_VIOLATION, ExitStatus, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { nonNegativeInt } from '../options.ts';
+import { decimalIn } from '../values.ts';
 import { resolveImplementation } from '../plugin.ts';
 
 interface ScanCliOptions {
@@ -79,7 +79,10 @@ export function registerScan(program: Command, io: CliIo): void {
   cmd.action(async (file: string) => {
     const opts = cmd.opts<ScanCliOptions>();
     // every option is checked before the image is read
-    const limit = opts.limit === undefined ? undefined : nonNegativeInt(opts.limit, '--limit');
+    const limit =
+      opts.limit === undefined
+        ? undefined
+        : decimalIn(opts.limit, '--limit', { min: 0, max: 10_000_000, why: 'functions; a kernel has about 70,000' });
     if (opts.config !== undefined) configurationByName(opts.config);
     if (opts.impl === 'all') throw new UsageError('--impl takes one implementation for scan, not all');
     const impl = await resolveImplementation(opts.impl);
