@@ -14,11 +14,13 @@ import { summaryLine } from '../report/counterexample.ts';
 import { matrixJson, matrixText } from '../report/matrix.ts';
 import type { Matrix, MatrixCell } from '../report/matrix.ts';
 import { saveConcurrentResult } from '../report/save.ts';
-import { EXIT_INTERNAL, EXIT_VIOLATION } from './errors.ts';
+import { EXIT_INTERNAL, EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
+import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
+import type { Interruption } from './interrupt.ts';
 import { findAll } from './find-all.ts';
 import type { AllFound, ConcurrentSettings } from './find-all.ts';
 import type { CliIo } from './io.ts';
-import { runSequential, saveAll } from './sequential.ts';
+import { runSequentialSaving } from './sequential.ts';
 import { matrixVerdicts, renderCheckHtml } from '../report/html/index.ts';
 import { writeFileAtomic } from './safe-write.ts';
 
@@ -55,24 +57,48 @@ function checksNotApplicable(impl: Implementation, config: Configuration): strin
   return [...byWhy].map(([why, checks]) => `check${checks.size > 1 ? 's' : ''} ${[...checks].join(', ')}: ${why}`);
 }
 
-export function runAllCheck(a: AllCheck, io: CliIo): number {
+/**
+ * Design by design: the sequential suites, then the concurrent search configuration by
+ * configuration, every counterexample saved as found. A SIGINT/SIGTERM stops at the next property
+ * or configuration; the cells finished so far are printed (the rest "not run"), exit 130/143.
+ */
+export async function runAllCheck(a: AllCheck, io: CliIo): Promise<number> {
+  const stop = watchInterrupts();
+  try {
+    return await allUntilStopped(a, io, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function allUntilStopped(a: AllCheck, io: CliIo, stop: Interruption): Promise<number> {
   const started = performance.now();
   const cells: MatrixCell[] = [];
   const figures: string[] = [];
   const files: string[] = [];
+  const unsaved: string[] = [];
   for (const impl of a.designs) {
+    if (stop.signal) break;
     const t0 = performance.now();
-    const { campaign, notes } = runSequential({ ...a, impl, json: a.json });
-    files.push(...saveAll(campaign, notes, a.out).values());
+    const seq = await runSequentialSaving({ ...a, impl, json: a.json }, stop);
+    files.push(...seq.files.values());
+    unsaved.push(...seq.unsaved);
     const t1 = performance.now();
     for (const config of a.configs) {
-      const results = campaign.results.filter((r) => r.config === config.name);
+      if (stop.signal) break;
+      const results = seq.campaign.results.filter((r) => r.config === config.name);
+      // an interrupted sequential half: this configuration's suites did not all run
+      if (results.length < a.suites.length) break;
       const conc = findAllOrError(impl, a.reference, config, a.concurrent);
       for (const r of conc.found) {
-        const file = r.run
-          ? saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`)
-          : null;
-        if (file) files.push(file);
+        try {
+          const file = r.run
+            ? saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`)
+            : null;
+          if (file) files.push(file);
+        } catch (err) {
+          unsaved.push(`${impl.name}/${config.name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        }
       }
       const na = results.filter((r) => r.status === 'not-applicable');
       cells.push({
@@ -88,13 +114,21 @@ export function runAllCheck(a: AllCheck, io: CliIo): number {
         allNotApplicable: na.length === results.length && conc.notApplicable !== null,
         errors: conc.error === null ? [] : [`concurrent: ${conc.error}`],
       });
+      await yieldToSignals();
     }
     const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     figures.push(`${impl.name}: sequential ${seconds(t1 - t0)}, concurrent ${seconds(performance.now() - t1)}`);
   }
   figures.push(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const m = matrix(a, cells, figures);
-  io.out(a.json ? `${JSON.stringify(matrixJson(m), null, 2)}\n` : matrixText(m));
+  const signal = stop.signal;
+  io.out(
+    a.json
+      ? `${JSON.stringify({ ...matrixJson(m), ...(signal ? { interrupted: signal } : {}) }, null, 2)}\n`
+      : matrixText(m),
+  );
+  const total = a.designs.length * a.configs.length;
+  if (signal) io.out(`${interruptedLine(signal, cells.length, total, 'cells', files.length)}\n`);
   if (a.html !== undefined) {
     const page = renderCheckHtml({
       title: m.title,
@@ -106,6 +140,13 @@ export function runAllCheck(a: AllCheck, io: CliIo): number {
     writeFileAtomic(a.html, page);
     if (!a.json) io.out(`HTML report: ${a.html}\n`);
   }
+  if (unsaved.length > 0) {
+    io.err(
+      `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${a.out} (${unsaved.join('; ')}); their reports are printed above\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (signal) return SIGNAL_EXIT[signal];
   if (cells.some((c) => c.sequential.length + c.concurrent.length > 0)) return EXIT_VIOLATION;
   return cells.some((c) => c.errors.length > 0) ? EXIT_INTERNAL : 0;
 }

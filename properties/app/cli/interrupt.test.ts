@@ -74,6 +74,19 @@ describe('interrupted checks', () => {
     expect(replays(out).every((s) => s === 1)).toBe(true);
   }, 300_000);
 
+  it('--impl all, SIGINT: the cells finished so far, the rest "not run", exit 130; every counterexample replays', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'kfmd-int-')), 'found');
+    const r = await interruptAfterFiles(['check', '--impl', 'all'], out, 1, 'SIGINT');
+    expect(r.status, r.stderr).toBe(130);
+    expect(r.stdout).toContain('not run');
+    const m = /interrupted by SIGINT after (\d+) of (\d+) cells; (\d+) counterexample\(s\)/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(Number(m?.[1])).toBeLessThan(Number(m?.[2]));
+    const files = readdirSync(out);
+    expect(files.length).toBe(Number(m?.[3]));
+    expect(replays(out).every((s) => s === 1)).toBe(true);
+  }, 300_000);
+
   it('concurrent, SIGTERM: the configurations searched so far, exit 143; every counterexample kept and replays', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'kfmd-int-')), 'found');
     const r = await interruptAfterFiles(['check', '--schedule', 'random'], out, 1, 'SIGTERM');

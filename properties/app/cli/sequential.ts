@@ -77,6 +77,52 @@ function comparable(r: PropertyResult, reference: Implementation): PropertyResul
   };
 }
 
+/** What runSequentialSaving ran and saved. */
+export interface SavedRun extends Checked {
+  /** "config/suite" → the file its counterexample was saved to */
+  readonly files: Map<string, string>;
+  /** "config/suite: reason" of the counterexamples that could not be saved */
+  readonly unsaved: readonly string[];
+  /** how many properties the whole campaign has (more than were run when stopped) */
+  readonly total: number;
+}
+
+/**
+ * The properties one by one, each counterexample saved as soon as it is found, until the last one
+ * or until `stop` says a signal came (checked between two properties, where the loop yields).
+ */
+export async function runSequentialSaving(
+  s: SequentialCheck,
+  stop: Interruption,
+  onResult?: (done: number, key: string) => void,
+): Promise<SavedRun> {
+  const ref = s.reference;
+  const runner = campaignRunner(s.impl, s.configs, s.suites, {
+    seed: s.seed,
+    numRuns: s.runs,
+    ...(ref ? { accept: differsFrom(ref) } : {}),
+  });
+  const results: PropertyResult[] = [];
+  const notes = new Map<string, AgainstNote>();
+  const files = new Map<string, string>();
+  const unsaved: string[] = [];
+  for (let raw = runner.next(); raw !== null; raw = stop.signal ? null : runner.next()) {
+    const r = ref ? comparable(raw, ref) : raw;
+    const key = `${r.config}/${r.suite}`;
+    if (ref && r.status === 'violated' && r.counterexample) notes.set(key, referenceNote(r.counterexample, ref));
+    results.push(r);
+    try {
+      const file = saveSequentialResult(s.out, s.impl.name, r, notes.get(key));
+      if (file) files.set(key, file);
+    } catch (err) {
+      unsaved.push(`${key}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    onResult?.(results.length, key);
+    await yieldToSignals();
+  }
+  return { campaign: { ...runner.campaign(), results }, notes, files, unsaved, total: runner.total };
+}
+
 /**
  * The command: properties one by one, each counterexample saved as soon as it is found, the report
  * printed when the last property ran or a SIGINT/SIGTERM stopped the run (then exit 130/143).
@@ -101,32 +147,12 @@ async function checkUntilStopped(s: SequentialCheck, io: CliIo, stop: Interrupti
           cliProgress.Presets.shades_classic,
         )
       : null;
-  const runner = campaignRunner(s.impl, s.configs, s.suites, {
-    seed: s.seed,
-    numRuns: s.runs,
-    ...(ref ? { accept: differsFrom(ref) } : {}),
-  });
-  bar?.start(runner.total, 0, { last: '' });
-  const results: PropertyResult[] = [];
-  const notes = new Map<string, AgainstNote>();
-  const files = new Map<string, string>();
-  const unsaved: string[] = [];
-  for (let raw = runner.next(); raw !== null; raw = stop.signal ? null : runner.next()) {
-    const r = ref ? comparable(raw, ref) : raw;
-    const key = `${r.config}/${r.suite}`;
-    if (ref && r.status === 'violated' && r.counterexample) notes.set(key, referenceNote(r.counterexample, ref));
-    results.push(r);
-    try {
-      const file = saveSequentialResult(s.out, s.impl.name, r, notes.get(key));
-      if (file) files.set(key, file);
-    } catch (err) {
-      unsaved.push(`${key}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    bar?.update(results.length, { last: key });
-    await yieldToSignals();
-  }
+  bar?.start(s.configs.length * s.suites.length, 0, { last: '' });
+  const { campaign, notes, files, unsaved, total } = await runSequentialSaving(s, stop, (done, key) =>
+    bar?.update(done, { last: key }),
+  );
   bar?.stop();
-  const campaign = { ...runner.campaign(), results };
+  const results = campaign.results;
   const reference = ref?.name ?? null;
   const signal = stop.signal;
   if (s.json)
@@ -134,7 +160,7 @@ async function checkUntilStopped(s: SequentialCheck, io: CliIo, stop: Interrupti
       `${JSON.stringify({ ...campaignJson(campaign, files, { reference, notes }), ...(signal ? { interrupted: signal } : {}) }, null, 2)}\n`,
     );
   else io.out(textReport(campaign, s.configs, s.suites, files, notes, reference));
-  if (signal) io.out(`${interruptedLine(signal, results.length, runner.total, 'properties', files.size)}\n`);
+  if (signal) io.out(`${interruptedLine(signal, results.length, total, 'properties', files.size)}\n`);
   if (s.html !== undefined) {
     const impls = [s.impl, ...(ref ? [ref] : [])];
     const title = `kfmd check — implementation ${s.impl.name}${reference ? ` against ${reference}` : ''}`;
@@ -157,14 +183,4 @@ async function checkUntilStopped(s: SequentialCheck, io: CliIo, stop: Interrupti
   }
   if (signal) return SIGNAL_EXIT[signal];
   return results.some((r) => r.status === 'violated') ? EXIT_VIOLATION : 0;
-}
-
-export function saveAll(c: Campaign, notes: ReadonlyMap<string, AgainstNote>, dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const r of c.results) {
-    const key = `${r.config}/${r.suite}`;
-    const file = saveSequentialResult(dir, c.impl, r, notes.get(key));
-    if (file) files.set(key, file);
-  }
-  return files;
 }

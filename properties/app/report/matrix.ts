@@ -59,7 +59,7 @@ export function matrixText(m: Matrix): string {
     config,
     ...m.designs.map((impl) => {
       const c = byKey.get(`${config}\u0000${impl}`);
-      if (!c) return '';
+      if (!c) return pc.dim('not run'); // an interrupted --impl all
       const labels = cellLabels(c);
       const text = c.allNotApplicable ? pc.yellow('n/a') : labels.length ? pc.red(labels.join(' ')) : pc.green('holds');
       return text + noteRefs(c);
@@ -77,7 +77,7 @@ export function matrixText(m: Matrix): string {
   return `${out.join('\n')}\n`;
 }
 
-export function matrixJson(m: Matrix): unknown {
+export function matrixJson(m: Matrix): Record<string, unknown> {
   return {
     designs: m.designs,
     configurations: m.configs,

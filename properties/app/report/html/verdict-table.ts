@@ -43,7 +43,7 @@ function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** `kfmd check` (sequential): `files` by "config/suite", as sequential.ts saveAll returns them. */
+/** `kfmd check` (sequential): `files` by "config/suite", as sequential.ts runSequentialSaving returns them. */
 export function sequentialVerdicts(c: Campaign, files: ReadonlyMap<string, string>): VerdictTable {
   const configs = unique(c.results.map((r) => r.config));
   const suites = unique(c.results.map((r) => r.suite));
