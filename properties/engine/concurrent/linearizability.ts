@@ -15,7 +15,7 @@ export interface SequentialSpec<S, O> {
 export interface TimedOp<O> {
   readonly op: O;
   readonly call: number;
-  /** null: pending, may take effect at any time after its call or not at all */
+  /** null: pending (it never returned): it still must take effect, at some time after its call, as in Porcupine */
   readonly ret: number | null;
 }
 
