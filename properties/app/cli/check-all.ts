@@ -21,8 +21,8 @@ import { findAll } from './find-all.ts';
 import type { AllFound, ConcurrentSettings } from './find-all.ts';
 import type { CliIo } from './io.ts';
 import { runSequentialSaving } from './sequential.ts';
-import { matrixVerdicts, renderCheckHtml } from '../report/html/index.ts';
-import { writeFileAtomic } from './safe-write.ts';
+import { matrixVerdicts } from '../report/html/index.ts';
+import { reportUnsaved, saveOrNote, writeHtml } from './run-end.ts';
 
 /**
  * Without --runs, the concurrent half searches this many times the plain check's scenarios
@@ -91,14 +91,11 @@ async function allUntilStopped(a: AllCheck, io: CliIo, stop: Interruption): Prom
       if (results.length < a.suites.length) break;
       const conc = findAllOrError(impl, a.reference, config, a.concurrent);
       for (const r of conc.found) {
-        try {
-          const file = r.run
-            ? saveConcurrentResult(a.out, impl.name, r, `${a.concurrent.strategy}-${labelOf(r.run.violation)}`)
-            : null;
-          if (file) files.push(file);
-        } catch (err) {
-          unsaved.push(`${impl.name}/${config.name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-        }
+        const label = `${a.concurrent.strategy}-${labelOf(r.run?.violation ?? null)}`;
+        const file = saveOrNote(unsaved, `${impl.name}/${config.name}`, () =>
+          saveConcurrentResult(a.out, impl.name, r, label),
+        );
+        if (file) files.push(file);
       }
       const na = results.filter((r) => r.status === 'not-applicable');
       cells.push({
@@ -129,23 +126,15 @@ async function allUntilStopped(a: AllCheck, io: CliIo, stop: Interruption): Prom
   );
   const total = a.designs.length * a.configs.length;
   if (signal) io.out(`${interruptedLine(signal, cells.length, total, 'cells', files.length)}\n`);
-  if (a.html !== undefined) {
-    const page = renderCheckHtml({
+  if (a.html !== undefined)
+    writeHtml(io, a.html, a.json, {
       title: m.title,
       lines: m.legend,
       table: matrixVerdicts(m),
       files,
       implementations: [...a.designs, ...(a.reference ? [a.reference] : [])],
     });
-    writeFileAtomic(a.html, page);
-    if (!a.json) io.out(`HTML report: ${a.html}\n`);
-  }
-  if (unsaved.length > 0) {
-    io.err(
-      `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${a.out} (${unsaved.join('; ')}); their reports are printed above\n`,
-    );
-    return EXIT_USAGE;
-  }
+  if (reportUnsaved(io, a.out, unsaved)) return EXIT_USAGE;
   if (signal) return SIGNAL_EXIT[signal];
   if (cells.some((c) => c.sequential.length + c.concurrent.length > 0)) return EXIT_VIOLATION;
   return cells.some((c) => c.errors.length > 0) ? EXIT_INTERNAL : 0;

@@ -122,7 +122,6 @@ export function validateCheckOptions(opts: CheckOptions, given: (attribute: stri
     stepBudget: decimalIn(opts.stepBudget, '--step-budget', r.stepBudget),
     wallBudgetMs: decimalIn(opts.wallBudget, '--wall-budget', r.wallBudget),
   };
-  if (opts.runs !== undefined && !given('runs')) decimalIn(opts.runs, '--runs', r.runs);
   for (const [attribute, a] of Object.entries(APPLICABILITY))
     if (given(attribute) && !a.applies(mode, strategy))
       throw new UsageError(`${a.flag} applies to ${a.where}, not to ${MODE_TEXT[mode]}`);

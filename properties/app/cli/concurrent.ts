@@ -7,8 +7,8 @@ import { renderTable } from './table.ts';
 import type { CliIo } from './io.ts';
 import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
 import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
-import { concurrentVerdicts, renderCheckHtml } from '../report/html/index.ts';
-import { writeFileAtomic } from './safe-write.ts';
+import { concurrentVerdicts } from '../report/html/index.ts';
+import { reportUnsaved, saveOrNote, writeHtml } from './run-end.ts';
 import { DEFAULT_GEN } from '../../engine/concurrent/arbitraries.ts';
 import type { ConcGenOptions } from '../../engine/concurrent/arbitraries.ts';
 import { DEFAULT_MAX_EXECUTIONS, DEFAULT_PREEMPTION_BOUND } from '../../engine/concurrent/explore.ts';
@@ -68,12 +68,7 @@ export async function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): Promise
         maxExecutions: c.maxExecutions,
         ...(c.reference ? { reference: c.reference } : {}),
       });
-      let file: string | null = null;
-      try {
-        file = saveConcurrentResult(c.out, c.impl.name, r);
-      } catch (err) {
-        unsaved.push(`${config.name}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
+      const file = saveOrNote(unsaved, config.name, () => saveConcurrentResult(c.out, c.impl.name, r));
       results.push({ config, r, file });
       await yieldToSignals();
     }
@@ -83,24 +78,14 @@ export async function runConcurrentCheck(c: ConcurrentCheck, io: CliIo): Promise
     else io.out(textReport(c, results));
     const saved = results.filter((x) => x.file !== null).length;
     if (signal) io.out(`${interruptedLine(signal, results.length, c.configs.length, 'configurations', saved)}\n`);
-    if (c.html !== undefined) {
-      writeFileAtomic(
-        c.html,
-        renderCheckHtml({
-          title: `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}`,
-          table: concurrentVerdicts(c.impl.name, c.strategy, results),
-          files: results.flatMap((x) => (x.file ? [x.file] : [])),
-          implementations: [c.impl, ...(c.reference ? [c.reference] : [])],
-        }),
-      );
-      if (!c.json) io.out(`HTML report: ${c.html}\n`);
-    }
-    if (unsaved.length > 0) {
-      io.err(
-        `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${c.out} (${unsaved.join('; ')}); their reports are printed above\n`,
-      );
-      return EXIT_USAGE;
-    }
+    if (c.html !== undefined)
+      writeHtml(io, c.html, c.json, {
+        title: `kfmd check --schedule ${c.strategy} — implementation ${c.impl.name}`,
+        table: concurrentVerdicts(c.impl.name, c.strategy, results),
+        files: results.flatMap((x) => (x.file ? [x.file] : [])),
+        implementations: [c.impl, ...(c.reference ? [c.reference] : [])],
+      });
+    if (reportUnsaved(io, c.out, unsaved)) return EXIT_USAGE;
     if (signal) return SIGNAL_EXIT[signal];
     return results.some((x) => failedRun(x.r) !== null) ? EXIT_VIOLATION : 0;
   } finally {

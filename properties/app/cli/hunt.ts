@@ -1,9 +1,9 @@
 import pc from 'picocolors';
 import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
 import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
-import { filesVerdicts, renderCheckHtml } from '../report/html/index.ts';
+import { filesVerdicts } from '../report/html/index.ts';
 import { loadCounterexample } from '../../engine/core/counterexample.ts';
-import { writeFileAtomic } from './safe-write.ts';
+import { reportUnsaved, saveOrNote, writeHtml } from './run-end.ts';
 import type { CliIo } from './io.ts';
 import { renderTable } from './table.ts';
 import { differentialNote, againstOf } from './concurrent.ts';
@@ -79,12 +79,8 @@ export async function runHunt(h: HuntSettings, io: CliIo): Promise<number> {
         accept: target.accept,
         ...(h.reference ? { reference: h.reference } : {}),
       });
-      let file: string | null = null;
-      try {
-        file = saveConcurrentResult(h.out, h.impl.name, r, `${h.strategy}-${target.id}`);
-      } catch (err) {
-        unsaved.push(`${target.id}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
+      const label = `${h.strategy}-${target.id}`;
+      const file = saveOrNote(unsaved, target.id, () => saveConcurrentResult(h.out, h.impl.name, r, label));
       hunted.push({ target, r, file });
       await yieldToSignals();
     }
@@ -102,25 +98,14 @@ export async function runHunt(h: HuntSettings, io: CliIo): Promise<number> {
     if (signal) io.out(`${interruptedLine(signal, hunted.length, targets.length, 'races', saved)}\n`);
     if (h.html !== undefined) {
       const files = hunted.flatMap((x) => (x.file ? [x.file] : []));
-      const impls = [h.impl, ...(h.reference ? [h.reference] : [])];
-      const loaded = files.map((path) => ({ path, saved: loadCounterexample(path) }));
-      writeFileAtomic(
-        h.html,
-        renderCheckHtml({
-          title: `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}`,
-          table: filesVerdicts(loaded),
-          files,
-          implementations: impls,
-        }),
-      );
-      if (!h.json) io.out(`HTML report: ${h.html}\n`);
+      writeHtml(io, h.html, h.json, {
+        title: `kfmd check --schedule ${h.strategy} --hunt — implementation ${h.impl.name}`,
+        table: filesVerdicts(files.map((path) => ({ path, saved: loadCounterexample(path) }))),
+        files,
+        implementations: [h.impl, ...(h.reference ? [h.reference] : [])],
+      });
     }
-    if (unsaved.length > 0) {
-      io.err(
-        `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${h.out} (${unsaved.join('; ')}); their reports are printed above\n`,
-      );
-      return EXIT_USAGE;
-    }
+    if (reportUnsaved(io, h.out, unsaved)) return EXIT_USAGE;
     if (signal) return SIGNAL_EXIT[signal];
     return hunted.some((x) => x.r.run?.violation) ? EXIT_VIOLATION : 0;
   } finally {

@@ -14,8 +14,8 @@ import { saveSequentialResult } from '../report/save.ts';
 import { textReport } from '../report/sequential-text.ts';
 import { differsFrom, referenceInapplicable, referenceNote } from './differential.ts';
 import { EXIT_USAGE, EXIT_VIOLATION } from './errors.ts';
-import { renderCheckHtml, sequentialVerdicts } from '../report/html/index.ts';
-import { writeFileAtomic } from './safe-write.ts';
+import { sequentialVerdicts } from '../report/html/index.ts';
+import { reportUnsaved, saveOrNote, writeHtml } from './run-end.ts';
 import { SIGNAL_EXIT, interruptedLine, watchInterrupts, yieldToSignals } from './interrupt.ts';
 import type { Interruption } from './interrupt.ts';
 import type { CliIo } from './io.ts';
@@ -111,12 +111,8 @@ export async function runSequentialSaving(
     const key = `${r.config}/${r.suite}`;
     if (ref && r.status === 'violated' && r.counterexample) notes.set(key, referenceNote(r.counterexample, ref));
     results.push(r);
-    try {
-      const file = saveSequentialResult(s.out, s.impl.name, r, notes.get(key));
-      if (file) files.set(key, file);
-    } catch (err) {
-      unsaved.push(`${key}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    const file = saveOrNote(unsaved, key, () => saveSequentialResult(s.out, s.impl.name, r, notes.get(key)));
+    if (file) files.set(key, file);
     onResult?.(results.length, key);
     await yieldToSignals();
   }
@@ -161,26 +157,14 @@ async function checkUntilStopped(s: SequentialCheck, io: CliIo, stop: Interrupti
     );
   else io.out(textReport(campaign, s.configs, s.suites, files, notes, reference));
   if (signal) io.out(`${interruptedLine(signal, results.length, total, 'properties', files.size)}\n`);
-  if (s.html !== undefined) {
-    const impls = [s.impl, ...(ref ? [ref] : [])];
-    const title = `kfmd check — implementation ${s.impl.name}${reference ? ` against ${reference}` : ''}`;
-    writeFileAtomic(
-      s.html,
-      renderCheckHtml({
-        title,
-        table: sequentialVerdicts(campaign, files),
-        files: [...files.values()],
-        implementations: impls,
-      }),
-    );
-    if (!s.json) io.out(`HTML report: ${s.html}\n`);
-  }
-  if (unsaved.length > 0) {
-    io.err(
-      `kfmd: error: ${unsaved.length} counterexample(s) could not be saved under ${s.out} (${unsaved.join('; ')}); their reports are printed above\n`,
-    );
-    return EXIT_USAGE;
-  }
+  if (s.html !== undefined)
+    writeHtml(io, s.html, s.json, {
+      title: `kfmd check — implementation ${s.impl.name}${reference ? ` against ${reference}` : ''}`,
+      table: sequentialVerdicts(campaign, files),
+      files: [...files.values()],
+      implementations: [s.impl, ...(ref ? [ref] : [])],
+    });
+  if (reportUnsaved(io, s.out, unsaved)) return EXIT_USAGE;
   if (signal) return SIGNAL_EXIT[signal];
   return results.some((r) => r.status === 'violated') ? EXIT_VIOLATION : 0;
 }
