@@ -42,6 +42,16 @@ describe('kfmd check and replay', () => {
     expect(again.stdout).toBe(`${saved.report}\n`);
   });
 
+  it('a finding at boot (D13, I10) is saved with no commands, and replays', () => {
+    const r = kfmd(['check', '--config', 'arm64-args-3,1-bti', '--suite', 'contract'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    const file = '.kfmd/counterexamples/v4.arm64-args-3_1-bti.contract.json';
+    const saved = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { check: string; scenario: { commands: [] } };
+    expect([saved.check, saved.scenario.commands]).toEqual(['I10', []]);
+    expect(kfmd(['replay', file], dir).status).toBe(1);
+  });
+
   it('the same seed gives the same output byte for byte', () => {
     const a = kfmd(['check', '--config', 'arm64-md-1,1', '--runs', '30', '--seed', '7', '--json'], dir);
     const b = kfmd(['check', '--config', 'arm64-md-1,1', '--runs', '30', '--seed', '7', '--json'], dir);

@@ -11,6 +11,8 @@ interface CheckEntry {
   readonly appliesTo?: (d: Declarations) => string | null;
   /** the architectures whose configurations the check reads; every one when absent */
   readonly arches?: readonly Arch[];
+  /** judged once the kernel is booted, before any call: its counterexample has no commands */
+  readonly atBoot?: true;
 }
 
 const textIndex = (d: Declarations): string | null =>
@@ -58,6 +60,7 @@ export const CHECKS = [
     says: 'I10: arm64 ftrace_call_adjust lands on the second NOP after the entry, after `bti c` when there is one (at boot, contract suite)',
     appliesTo: ftraceHook,
     arches: ['arm64'],
+    atBoot: true,
   },
   {
     name: 'window',
@@ -118,6 +121,11 @@ export const CHECKS = [
 export type CheckName = (typeof CHECKS)[number]['name'];
 
 const BY_NAME: ReadonlyMap<string, CheckEntry> = new Map(CHECKS.map((c) => [c.name, c]));
+
+/** The checks judged at boot, whose sequential counterexamples have no commands. */
+export function bootChecks(): readonly CheckName[] {
+  return CHECKS.filter((c: CheckEntry) => c.atBoot === true).map((c) => c.name);
+}
 
 export function checksOf(mode: Mode): readonly CheckName[] {
   return CHECKS.filter((c) => (c.modes as readonly Mode[]).includes(mode)).map((c) => c.name);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { allConfigurations } from '../../../model/config/index.ts';
+import { bootChecks } from './checks.ts';
 import { CONCURRENT_OPERATIONS } from './operations.ts';
 import { SUITE_NAMES } from './scenario.ts';
 import {
@@ -111,7 +112,8 @@ const sequential = z.strictObject({
     ...setup,
     pokeByteOrder: pokeByteOrder.optional(),
     suite: z.enum(SUITE_NAMES),
-    commands: z.array(operation).min(1, 'is empty: nothing to replay').max(OPERATIONS_MAX),
+    // empty only for a check judged at boot (crossFieldIssues)
+    commands: z.array(operation).max(OPERATIONS_MAX),
   }),
 });
 
@@ -149,6 +151,11 @@ function crossFieldIssues(d: z.infer<typeof sequential> | z.infer<typeof concurr
   const config = allConfigurations().find((c) => c.name === sc.config);
   if (!config) return [{ path: ['scenario', 'config'], message: `names no known configuration (see kfmd configs)` }];
   const names = new Set(sc.functions.map((f) => f.name));
+  if (d.kind === 'sequential' && d.scenario.commands.length === 0 && !(bootChecks() as string[]).includes(d.check))
+    issues.push({
+      path: ['scenario', 'commands'],
+      message: `is empty: nothing to replay (only a check judged at boot, ${bootChecks().join(', ')}, has no commands)`,
+    });
   sc.functions.forEach((f, i) => {
     if (config.arch === 'arm64' && (f.tail?.length ?? 0) % 4 !== 0)
       issues.push({ path: ['scenario', 'functions', i, 'tail'], message: 'must be whole 4-byte words on arm64' });
